@@ -1,0 +1,7 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Clock } from '../core/ports.js';
+
+export const systemClock: Clock = {
+  now: () => new Date(),
+  sleep: (ms) => sleep(ms),
+};

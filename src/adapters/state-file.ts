@@ -1,0 +1,37 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { StateError, messageOf } from '../core/errors.js';
+import type { StateStore } from '../core/ports.js';
+import { parseState, serializeState, type State } from '../core/state.js';
+import { writeFileAtomic } from './atomic-file.js';
+
+/** The state file on disk: mode 600 in a directory of mode 700 that we create if missing. */
+export class StateFile implements StateStore {
+  constructor(
+    readonly file: string,
+    private readonly service: string,
+  ) {}
+
+  async read(): Promise<State | null> {
+    let text: string;
+    try {
+      text = await readFile(this.file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw new StateError(`cannot read state file ${this.file}: ${messageOf(error)}`, { fix: 'check its permissions', cause: error });
+    }
+    return parseState(text, this.file, this.service);
+  }
+
+  async write(state: State): Promise<void> {
+    await mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
+    try {
+      await writeFileAtomic(this.file, serializeState(state), 0o600);
+    } catch (error) {
+      throw new StateError(`cannot write state file ${this.file}: ${messageOf(error)}; the previous state is intact`, {
+        fix: 'free disk space or fix permissions, then retry',
+        cause: error,
+      });
+    }
+  }
+}

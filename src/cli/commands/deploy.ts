@@ -1,0 +1,21 @@
+import type { Command } from 'commander';
+import { describeStep } from '../../core/plan.js';
+import { deploy } from '../../core/service.js';
+import { createContext } from '../context.js';
+import { printJson, printResult } from '../output.js';
+import { globalOptions } from '../options.js';
+
+export function registerDeploy(program: Command): void {
+  program
+    .command('deploy')
+    .description('redeploy the idle colour, wait until healthy, switch traffic to it, keep the old colour warm')
+    .option('--image <ref>', 'image to deploy (default: service.image from the config)')
+    .option('--dry-run', 'print the plan without changing anything')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: { image?: string; dryRun?: boolean; json?: boolean }, cmd: Command) => {
+      const { service } = await createContext(globalOptions(cmd));
+      const result = await deploy(service, { image: opts.image, dryRun: opts.dryRun });
+      if (opts.dryRun) return opts.json ? printJson(result.plan) : console.log(result.plan.map(describeStep).join('\n'));
+      printResult('deploy', result, opts.json ?? false);
+    });
+}

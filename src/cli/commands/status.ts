@@ -1,0 +1,31 @@
+import type { Command } from 'commander';
+import { status, type StatusReport } from '../../core/service.js';
+import { createContext } from '../context.js';
+import { printJson } from '../output.js';
+import { globalOptions } from '../options.js';
+
+function formatStatus(report: StatusReport): string {
+  const lines = [
+    `service ${report.service}: ${report.linked ? `${report.linked} linked` : 'never brought up'}, generation ${report.generation}, last switch ${report.lastSwitchAt ?? 'never'}`,
+    `haproxy: ${report.haproxy.running ? 'running' : 'not running'}${report.haproxy.error ? ` (${report.haproxy.error})` : ''}`,
+  ];
+  if (report.pending) lines.push(`interrupted deploy of ${report.pending.colour} (${report.pending.image}) since ${report.pending.startedAt}: run \`linkswitch up\``);
+  for (const c of report.colours) {
+    const hap = c.haproxy ? `haproxy ${c.haproxy.status} weight ${c.haproxy.weight} sessions ${c.haproxy.sessions}` : 'not in haproxy';
+    lines.push(`${c.linked ? '*' : ' '} ${c.colour.padEnd(5)} ${(c.image ?? '-').padEnd(30)} ${c.health.padEnd(12)} ${hap}`);
+  }
+  return lines.join('\n');
+}
+
+export function registerStatus(program: Command): void {
+  program
+    .command('status')
+    .description('show the linked colour, each colour\'s image and health, and HAProxy\'s view of each server')
+    .option('--json', 'print the status as JSON')
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      const { service } = await createContext(globalOptions(cmd));
+      const report = await status(service);
+      if (opts.json) printJson(report);
+      else console.log(formatStatus(report));
+    });
+}

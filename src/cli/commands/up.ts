@@ -1,0 +1,20 @@
+import type { Command } from 'commander';
+import { describeStep } from '../../core/plan.js';
+import { up } from '../../core/service.js';
+import { createContext } from '../context.js';
+import { printJson, printResult } from '../output.js';
+import { globalOptions } from '../options.js';
+
+export function registerUp(program: Command): void {
+  program
+    .command('up')
+    .description('bring the stack to its recorded state: linked container, haproxy.cfg, HAProxy (idempotent)')
+    .option('--dry-run', 'print the plan without changing anything')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: { dryRun?: boolean; json?: boolean }, cmd: Command) => {
+      const { service } = await createContext(globalOptions(cmd));
+      const result = await up(service, { dryRun: opts.dryRun });
+      if (opts.dryRun) return opts.json ? printJson(result.plan) : console.log(result.plan.map(describeStep).join('\n'));
+      printResult('up', result, opts.json ?? false);
+    });
+}

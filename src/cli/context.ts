@@ -1,0 +1,46 @@
+import type { Logger } from 'pino';
+import { systemClock } from '../adapters/clock.js';
+import { LiveConfigFile } from '../adapters/config-file.js';
+import { DockerEngine } from '../adapters/docker.js';
+import { Haproxy } from '../adapters/haproxy.js';
+import { httpProbe } from '../adapters/http-probe.js';
+import { Lock } from '../adapters/lock-file.js';
+import { createLogger, progressFor } from '../adapters/logger.js';
+import { StateFile } from '../adapters/state-file.js';
+import { configPath, loadConfig, type Config } from '../config/load.js';
+import type { Service } from '../core/service.js';
+import { renderHaproxyConfig } from '../render/renderer.js';
+
+// Wires the real adapters into the core. This is the one place that knows every adapter.
+
+export interface GlobalOptions {
+  config?: string;
+  lockWait?: number;
+}
+
+export interface CliContext {
+  config: Config;
+  log: Logger;
+  service: Service;
+}
+
+export async function createContext(options: GlobalOptions): Promise<CliContext> {
+  const config = await loadConfig(configPath(options.config));
+  const log = createLogger();
+  const clock = systemClock;
+  const service: Service = {
+    config,
+    clock,
+    docker: new DockerEngine(config),
+    haproxy: new Haproxy(config, clock),
+    configFile: new LiveConfigFile(config.haproxy.configFile),
+    store: new StateFile(config.state.file, config.service.name),
+    probe: httpProbe,
+    progress: progressFor(log, { service: config.service.name }),
+    render: (context) => renderHaproxyConfig(config.haproxy.templateDir, context),
+    locker: {
+      acquire: (command) => Lock.acquire({ file: `${config.state.file}.lock`, ttlMs: config.deploy.lockTtl, command, clock, waitMs: options.lockWait ?? 0 }),
+    },
+  };
+  return { config, log, service };
+}

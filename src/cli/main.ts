@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { CONFIG_ENV } from '../config/load.js';
+import { formatError, LinkswitchError } from '../core/errors.js';
+import { registerDeploy } from './commands/deploy.js';
+import { registerDown } from './commands/down.js';
+import { registerRender } from './commands/render.js';
+import { registerRollback } from './commands/rollback.js';
+import { registerStatus } from './commands/status.js';
+import { registerUp } from './commands/up.js';
+
+const program = new Command()
+  .name('linkswitch')
+  .description('Zero-downtime blue/green deploys of a Docker service behind HAProxy')
+  .version('0.1.0')
+  .option('-c, --config <file>', `config file (default: $${CONFIG_ENV} or ./linkswitch.yml)`)
+  .option('--lock-wait <duration>', 'wait this long for another linkswitch to finish instead of failing at once')
+  .showHelpAfterError()
+  .exitOverride();
+
+for (const register of [registerUp, registerDeploy, registerRollback, registerStatus, registerRender, registerDown]) register(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // --help and --version land here with exit code 0; usage errors were already printed.
+    process.exitCode = error.exitCode;
+  } else {
+    process.stderr.write(`${formatError(error)}\n`);
+    process.exitCode = error instanceof LinkswitchError ? error.exitCode : 1;
+  }
+}

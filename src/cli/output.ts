@@ -1,0 +1,27 @@
+import type { CommandResult } from '../core/service.js';
+
+// What the verbs print on stdout: one JSON document with --json, else a few plain lines.
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+export function summarize(verb: string, result: CommandResult): Record<string, unknown> {
+  return {
+    command: verb,
+    linked: result.state.linked,
+    generation: result.state.generation,
+    image: result.state.colours[result.state.linked]?.image ?? null,
+    switchMs: result.report?.switchMs ?? null,
+    durationMs: Math.round(result.durationMs),
+    configChanged: result.report?.configChanged ?? false,
+    steps: result.plan.map((s) => s.kind),
+  };
+}
+
+export function printResult(verb: string, result: CommandResult, json: boolean): void {
+  const summary = summarize(verb, result);
+  if (json) return printJson(summary);
+  const switched = summary.switchMs === null ? '' : `, switch ${Number(summary.switchMs).toFixed(1)} ms`;
+  process.stdout.write(`${verb}: ${summary.linked} is linked (${summary.image ?? 'no image'}), generation ${summary.generation}, ${summary.durationMs} ms${switched}\n`);
+}

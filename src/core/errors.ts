@@ -1,0 +1,107 @@
+// One base class with a stable `code` so callers branch on class or code, never on message text.
+// Every message names what failed and how to fix it; `detail` carries captured output (haproxy -c
+// stderr, container logs) that belongs in the terminal but not in a one-line log.
+
+export interface ErrorOptions {
+  cause?: unknown;
+  /** Longer captured output shown under the message in the terminal (stderr, logs). */
+  detail?: string;
+  /** What the user should do next; appended to the one-line message. */
+  fix?: string;
+}
+
+export class LinkswitchError extends Error {
+  readonly code: string = 'LINKSWITCH_ERROR';
+  /** Process exit code for the CLI. */
+  readonly exitCode: number = 1;
+  readonly detail?: string;
+  readonly fix?: string;
+
+  constructor(message: string, options: ErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.detail = options.detail;
+    this.fix = options.fix;
+  }
+
+  /** One line for logs and for the first line of the terminal output. */
+  get shortMessage(): string {
+    return this.fix ? `${this.message}; ${this.fix}` : this.message;
+  }
+}
+
+/** The config file or a flag is wrong. */
+export class ConfigError extends LinkswitchError {
+  override readonly code = 'CONFIG_INVALID';
+  override readonly exitCode = 2;
+}
+
+/** A value that would reach haproxy.cfg or the runtime socket is unsafe. */
+export class UnsafeValueError extends LinkswitchError {
+  override readonly code = 'UNSAFE_VALUE';
+  override readonly exitCode = 2;
+}
+
+/** The state file cannot be trusted: malformed, unknown version, unknown colour. */
+export class StateError extends LinkswitchError {
+  override readonly code = 'STATE_INVALID';
+  override readonly exitCode = 3;
+}
+
+/** Another linkswitch holds the deploy lock. */
+export class LockHeldError extends LinkswitchError {
+  override readonly code = 'LOCK_HELD';
+  override readonly exitCode = 4;
+}
+
+/** A colour did not become healthy in time, or exited. */
+export class UnhealthyError extends LinkswitchError {
+  override readonly code = 'COLOUR_UNHEALTHY';
+  override readonly exitCode = 5;
+}
+
+/** Rollback asked for a colour that is not warm. */
+export class NotWarmError extends LinkswitchError {
+  override readonly code = 'COLOUR_NOT_WARM';
+  override readonly exitCode = 5;
+}
+
+/** The Docker engine did not answer or refused a request. */
+export class DockerError extends LinkswitchError {
+  override readonly code = 'DOCKER_FAILED';
+  override readonly exitCode = 6;
+}
+
+/** `haproxy -c` rejected a rendered config, or the template could not be rendered. */
+export class HaproxyConfigError extends LinkswitchError {
+  override readonly code = 'HAPROXY_CONFIG_REJECTED';
+  override readonly exitCode = 7;
+}
+
+/** HAProxy's master or admin socket did not answer, or a reload failed. */
+export class HaproxyRuntimeError extends LinkswitchError {
+  override readonly code = 'HAPROXY_RUNTIME_FAILED';
+  override readonly exitCode = 8;
+}
+
+/** The template could not be rendered (syntax error, missing variable in strict mode). */
+export class TemplateError extends LinkswitchError {
+  override readonly code = 'TEMPLATE_INVALID';
+  override readonly exitCode = 7;
+}
+
+/** Terminal form: the one-line message, then captured detail indented below it. */
+export function formatError(error: unknown): string {
+  if (error instanceof LinkswitchError) {
+    const detail = error.detail?.trim();
+    const body = detail ? `\n  ${detail.split('\n').join('\n  ')}` : '';
+    return `linkswitch: ${error.shortMessage}${body}`;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return `linkswitch: unexpected error: ${message}`;
+}
+
+/** Wraps unknown failures so the CLI always exits with a typed error. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,170 @@
+import type { Config } from '../config/load.js';
+import { HaproxyRuntimeError } from './errors.js';
+import { buildHaproxyContext, IDLE_WEIGHT, LINKED_WEIGHT, type HaproxyContext } from './haproxy-context.js';
+import { waitUntilHaproxySeesUp, waitUntilHealthy } from './health-check.js';
+import type { Observed, Step } from './plan.js';
+import { describeStep } from './plan.js';
+import type { Clock, ConfigFilePort, DockerPort, HaproxyPort, HttpProbe, Progress, StateStore } from './ports.js';
+import { withLinked, type State } from './state.js';
+import { containerNameFor } from './naming.js';
+
+// Runs a plan step by step against the ports. Each step is small and named after what it does;
+// the executor keeps the latest observed containers and state so later steps see earlier ones.
+
+export interface Runtime {
+  config: Config;
+  docker: DockerPort;
+  haproxy: HaproxyPort;
+  configFile: ConfigFilePort;
+  store: StateStore;
+  clock: Clock;
+  probe: HttpProbe;
+  progress: Progress;
+  render(context: HaproxyContext): Promise<string>;
+}
+
+export interface ExecutionReport {
+  /** Milliseconds from the switch decision until the runtime API had flipped the weights. */
+  switchMs: number | null;
+  /** Whether haproxy.cfg changed (and HAProxy was reloaded if it was running). */
+  configChanged: boolean;
+  stepsRun: Step['kind'][];
+}
+
+export class Executor {
+  readonly report: ExecutionReport = { switchMs: null, configChanged: false, stepsRun: [] };
+
+  constructor(
+    private readonly rt: Runtime,
+    public state: State,
+    public observed: Observed,
+  ) {}
+
+  async run(steps: Step[]): Promise<ExecutionReport> {
+    for (const step of steps) {
+      this.rt.progress.phase(step.kind, { step: describeStep(step) });
+      await this.exec(step);
+      this.report.stepsRun.push(step.kind);
+    }
+    return this.report;
+  }
+
+  /** Renders haproxy.cfg for a linked colour from the latest observed containers. */
+  async renderFor(linked: State['linked']): Promise<string> {
+    return this.rt.render(buildHaproxyContext(this.rt.config, linked, this.observed));
+  }
+
+  private async saveState(next: State): Promise<void> {
+    await this.rt.store.write(next);
+    this.state = next;
+  }
+
+  private async exec(step: Step): Promise<void> {
+    const { docker, haproxy, clock, config } = this.rt;
+    switch (step.kind) {
+      case 'mark-pending':
+        await this.saveState({ ...this.state, pending: { colour: step.colour, image: step.image, startedAt: clock.now().toISOString(), phase: 'deploying' } });
+        return;
+      case 'remove-container':
+        await docker.remove(step.colour);
+        this.observed[step.colour] = null;
+        return;
+      case 'run-container':
+        this.observed[step.colour] = await docker.run(step.colour, step.image);
+        return;
+      case 'start-container':
+        this.observed[step.colour] = await docker.start(step.colour);
+        return;
+      case 'wait-healthy':
+        this.observed[step.colour] = await waitUntilHealthy({ config, docker, probe: this.rt.probe, clock }, step.colour);
+        return;
+      case 'apply-config': {
+        const text = await this.renderFor(step.linked);
+        if ((await this.rt.configFile.read()) === text) return;
+        await haproxy.validate(text);
+        await this.rt.configFile.write(text);
+        this.report.configChanged = true;
+        if (await haproxy.running()) await haproxy.reload();
+        return;
+      }
+      case 'check-config':
+        await haproxy.validate(await this.renderFor(step.linked));
+        return;
+      case 'start-haproxy':
+        if (!(await haproxy.running())) await haproxy.start();
+        return;
+      case 'wait-haproxy-up':
+        await waitUntilHaproxySeesUp(haproxy, clock, step.colour, config.health.timeout);
+        return;
+      case 'switch': {
+        const started = performance.now();
+        await haproxy.setWeights({ [step.to]: LINKED_WEIGHT, [step.from]: IDLE_WEIGHT });
+        this.report.switchMs = performance.now() - started;
+        this.rt.progress.phase('switched', { from: step.from, to: step.to, switchMs: Number(this.report.switchMs.toFixed(2)) });
+        return;
+      }
+      case 'record-state': {
+        const now = clock.now();
+        const colours = { ...this.state.colours };
+        if (step.image) colours[step.linked] = { image: step.image, container: containerNameFor(config, step.linked), deployedAt: now.toISOString() };
+        const base = step.switched ? withLinked(this.state, step.linked, now) : { ...this.state, linked: step.linked };
+        await this.saveState({ ...base, colours, pending: null });
+        return;
+      }
+      case 'resolve-pending':
+        await this.resolvePending();
+        return;
+      case 'drain':
+        await this.drain(step.colour);
+        return;
+    }
+  }
+
+  /**
+   * An interrupted deploy left `pending`. HAProxy is the authority on what serves: if the
+   * pending colour already has the traffic (crash after the switch), record it; otherwise the
+   * switch never happened and the recorded colour stays linked.
+   */
+  private async resolvePending(): Promise<void> {
+    const pending = this.state.pending;
+    if (!pending) return;
+    const servers = await this.rt.haproxy.servers().catch(() => []);
+    const serving = servers.filter((s) => s.weight > 0).map((s) => s.colour);
+    const container = this.observed[pending.colour];
+    if (serving.length === 1 && serving[0] === pending.colour && container?.running) {
+      this.rt.progress.warn('Interrupted deploy had already switched; recording it', { colour: pending.colour });
+      const now = this.rt.clock.now();
+      const colours = { ...this.state.colours, [pending.colour]: { image: pending.image, container: container.name, deployedAt: now.toISOString() } };
+      await this.saveState({ ...withLinked(this.state, pending.colour, now), colours, pending: null });
+      return;
+    }
+    this.rt.progress.warn('Interrupted deploy had not switched; keeping the recorded colour', { linked: this.state.linked, pending: pending.colour });
+    if (container && pending.colour !== this.state.linked && container.running) {
+      // A half-deployed colour is not a trustworthy rollback target: stop it.
+      await this.rt.docker.stop(pending.colour);
+      this.observed[pending.colour] = await this.rt.docker.inspect(pending.colour);
+    }
+    await this.saveState({ ...this.state, pending: null });
+  }
+
+  /** Waits until the old colour has no open sessions; it keeps running (warm) for rollback. */
+  private async drain(colour: State['linked']): Promise<void> {
+    const { clock, haproxy, config } = this.rt;
+    const started = clock.now().getTime();
+    for (;;) {
+      let sessions: number;
+      try {
+        sessions = (await haproxy.servers()).find((s) => s.colour === colour)?.sessions ?? 0;
+      } catch (error) {
+        if (error instanceof HaproxyRuntimeError) return; // drained or not, the switch is done
+        throw error;
+      }
+      if (sessions === 0) return;
+      if (clock.now().getTime() - started >= config.deploy.drainTimeout) {
+        this.rt.progress.warn('Drain timed out; the old colour keeps its remaining sessions', { colour, sessions });
+        return;
+      }
+      await clock.sleep(50);
+    }
+  }
+}

@@ -1,0 +1,69 @@
+import type { Config } from '../config/load.js';
+import { COLOURS, type Colour } from './colour.js';
+import { haproxyDuration } from './duration.js';
+import type { Observed } from './plan.js';
+import { safeFsPath, safeHost, safeHttpPath, safeIpv4, safeName, safePort, safeWeight } from './safe-values.js';
+
+// The plain object the haproxy.cfg template sees (docker-gen's "context"). Every value is checked
+// here, and the template's helpers check again, so a template edit cannot bypass validation.
+
+export const LINKED_WEIGHT = 100;
+export const IDLE_WEIGHT = 0;
+
+export interface ServerContext {
+  name: Colour;
+  host: string;
+  port: number;
+  weight: number;
+  linked: boolean;
+}
+
+export interface HaproxyContext {
+  service: string;
+  frontend: string;
+  backend: string;
+  bind: { address: string; port: number };
+  linked: Colour;
+  servers: ServerContext[];
+  health: { path: string };
+  check: { inter: string; rise: number; fall: number };
+  retries: number;
+  hardStopAfter: string;
+  adminSocket: string;
+}
+
+/** Backend and server names used both in haproxy.cfg and in runtime-API commands. */
+export function backendName(service: string): string {
+  return `be_${safeName(service, 'service name')}`;
+}
+
+export function buildHaproxyContext(config: Config, linked: Colour, observed: Observed): HaproxyContext {
+  const service = safeName(config.service.name, 'service name');
+  const [bindAddress = '', bindPort = ''] = config.haproxy.bind.split(':');
+  const servers: ServerContext[] = [];
+  for (const colour of COLOURS) {
+    const address = observed[colour]?.address;
+    // A colour without a running container has no server line; deploy stages it before use.
+    if (!address) continue;
+    servers.push({
+      name: colour,
+      host: safeHost(address.host, `${colour} address`),
+      port: safePort(address.port, `${colour} port`),
+      weight: safeWeight(colour === linked ? LINKED_WEIGHT : IDLE_WEIGHT),
+      linked: colour === linked,
+    });
+  }
+  return {
+    service,
+    frontend: `fe_${service}`,
+    backend: backendName(service),
+    bind: { address: safeIpv4(bindAddress, 'haproxy.bind address'), port: safePort(bindPort, 'haproxy.bind port') },
+    linked,
+    servers,
+    health: { path: safeHttpPath(config.health.path) },
+    check: { inter: haproxyDuration(config.haproxy.check.inter), rise: config.haproxy.check.rise, fall: config.haproxy.check.fall },
+    retries: config.haproxy.retries,
+    hardStopAfter: haproxyDuration(config.haproxy.hardStopAfter),
+    adminSocket: safeFsPath(config.haproxy.adminSocket, 'haproxy.adminSocket'),
+  };
+}

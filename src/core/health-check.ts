@@ -1,0 +1,70 @@
+import type { Config } from '../config/load.js';
+import type { Colour } from './colour.js';
+import { UnhealthyError } from './errors.js';
+import type { Clock, DockerPort, HaproxyPort, HttpProbe, ObservedContainer } from './ports.js';
+
+// Two gates before a colour gets traffic: the app answers its own health check (Docker's
+// HEALTHCHECK when the image has one, else an HTTP probe), then HAProxy's own check sees it UP.
+
+export interface HealthDeps {
+  config: Config;
+  docker: DockerPort;
+  probe: HttpProbe;
+  clock: Clock;
+}
+
+const LOG_LINES = 20;
+
+async function failWithLogs(deps: HealthDeps, colour: Colour, reason: string): Promise<never> {
+  const logs = await deps.docker.logs(colour, LOG_LINES).catch(() => '');
+  throw new UnhealthyError(`${colour} did not become healthy: ${reason}`, {
+    detail: logs.trim() ? `last ${LOG_LINES} log lines of ${colour}:\n${logs.trimEnd()}` : undefined,
+    fix: `the live colour and traffic are unchanged; the ${colour} container is left stopped for inspection (docker logs)`,
+  });
+}
+
+/** Polls until the colour is healthy; throws UnhealthyError (with its last log lines) on timeout or exit. */
+export async function waitUntilHealthy(deps: HealthDeps, colour: Colour): Promise<ObservedContainer> {
+  const { config, docker, probe, clock } = deps;
+  const { interval, timeout, probeTimeout, path, use } = config.health;
+  const started = clock.now().getTime();
+  let last = 'not checked yet';
+  for (;;) {
+    const container = await docker.inspect(colour);
+    if (!container) return failWithLogs(deps, colour, 'its container disappeared');
+    if (!container.running) return failWithLogs(deps, colour, `its container exited with code ${container.exitCode ?? '?'}`);
+    const useDocker = use === 'docker' || (use === 'auto' && container.health !== 'none');
+    if (useDocker) {
+      if (container.health === 'healthy') return container;
+      if (container.health === 'unhealthy') return failWithLogs(deps, colour, 'Docker reports its HEALTHCHECK as unhealthy');
+      last = `Docker health is "${container.health}"`;
+    } else if (container.probeAddress) {
+      const { host, port } = container.probeAddress;
+      const result = await probe.probe(host, port, path, probeTimeout);
+      if (result.ok) return container;
+      last = `GET ${path} on ${host}:${port}: ${result.detail}`;
+    } else {
+      last = 'no address to probe yet';
+    }
+    if (clock.now().getTime() - started >= timeout) return failWithLogs(deps, colour, `still failing after ${timeout} ms (${last})`);
+    await clock.sleep(interval);
+  }
+}
+
+/** Polls HAProxy until its own health check has passed for the colour. */
+export async function waitUntilHaproxySeesUp(haproxy: HaproxyPort, clock: Clock, colour: Colour, timeoutMs: number): Promise<void> {
+  const started = clock.now().getTime();
+  let last = 'no server yet';
+  for (;;) {
+    const server = (await haproxy.servers()).find((s) => s.colour === colour);
+    // A fresh worker starts servers as UP before checking them; require a completed check.
+    if (server && server.status.startsWith('UP') && /^L\dOK/.test(server.checkStatus)) return;
+    if (server) last = `${server.status} (${server.checkStatus || 'no check yet'})`;
+    if (clock.now().getTime() - started >= timeoutMs) {
+      throw new UnhealthyError(`HAProxy's health check never saw ${colour} UP within ${timeoutMs} ms (last: ${last})`, {
+        fix: 'check that HAProxy can reach the container (network settings) and that the health path answers 200',
+      });
+    }
+    await clock.sleep(25);
+  }
+}

@@ -1,0 +1,156 @@
+import { otherColour, type Colour } from './colour.js';
+import { NotWarmError } from './errors.js';
+import type { ObservedContainer, ServerView } from './ports.js';
+import type { State } from './state.js';
+
+// The pure heart of linkswitch: (state, observed containers, HAProxy's view) → the list of steps
+// to run. Planning never touches the world, so every decision is unit-tested and `--dry-run`
+// can print exactly what would happen.
+
+export type Step =
+  | { kind: 'mark-pending'; colour: Colour; image: string }
+  | { kind: 'remove-container'; colour: Colour }
+  | { kind: 'run-container'; colour: Colour; image: string }
+  | { kind: 'start-container'; colour: Colour }
+  | { kind: 'wait-healthy'; colour: Colour }
+  /** Render haproxy.cfg with `linked` active, validate it, write and reload only if it changed. */
+  | { kind: 'apply-config'; linked: Colour }
+  /** Render and validate without writing: refuse a switch whose follow-up config would be rejected. */
+  | { kind: 'check-config'; linked: Colour }
+  | { kind: 'start-haproxy' }
+  | { kind: 'wait-haproxy-up'; colour: Colour }
+  | { kind: 'switch'; from: Colour; to: Colour }
+  | { kind: 'record-state'; linked: Colour; image: string | null; switched: boolean }
+  | { kind: 'resolve-pending' }
+  | { kind: 'drain'; colour: Colour };
+
+export type Observed = Record<Colour, ObservedContainer | null>;
+
+export interface DeployInput {
+  state: State;
+  observed: Observed;
+  image: string;
+  haproxyRunning: boolean;
+}
+
+/** Deploy: build the idle colour fresh, gate on health twice (app, then HAProxy), switch, drain. */
+export function planDeploy({ state, observed, image }: DeployInput): Step[] {
+  const from = state.linked;
+  const to = otherColour(from);
+  const steps: Step[] = [{ kind: 'mark-pending', colour: to, image }];
+  if (observed[to]) steps.push({ kind: 'remove-container', colour: to });
+  steps.push(
+    { kind: 'run-container', colour: to, image },
+    { kind: 'wait-healthy', colour: to },
+    // Stage the new colour in HAProxy at weight 0: checked, but no traffic yet.
+    { kind: 'apply-config', linked: from },
+    { kind: 'wait-haproxy-up', colour: to },
+    { kind: 'check-config', linked: to },
+    { kind: 'switch', from, to },
+    { kind: 'record-state', linked: to, image, switched: true },
+    // Persist the switch so a later reload or restart keeps the new colour.
+    { kind: 'apply-config', linked: to },
+    { kind: 'drain', colour: from },
+  );
+  return steps;
+}
+
+export interface RollbackInput {
+  state: State;
+  observed: Observed;
+  servers: ServerView[];
+}
+
+/** Why the other colour cannot take traffic right now, or null when it is warm. */
+export function warmProblem(colour: Colour, state: State, observed: Observed, servers: ServerView[]): string | null {
+  const container = observed[colour];
+  if (!state.colours[colour] || !container) return `${colour} has no container`;
+  if (!container.running) return `${colour}'s container is not running`;
+  if (container.health === 'unhealthy' || container.health === 'starting') return `${colour}'s container is ${container.health}`;
+  const server = servers.find((s) => s.colour === colour);
+  if (!server) return `HAProxy has no server for ${colour}`;
+  if (!server.status.startsWith('UP')) return `HAProxy sees ${colour} as ${server.status}`;
+  return null;
+}
+
+/** Rollback: the other colour must already be warm; no container is created. */
+export function planRollback({ state, observed, servers }: RollbackInput): Step[] {
+  const from = state.linked;
+  const to = otherColour(from);
+  const problem = warmProblem(to, state, observed, servers);
+  if (problem) {
+    throw new NotWarmError(`cannot roll back to ${to}: ${problem}`, {
+      fix: `run \`linkswitch deploy\` to build a fresh ${to} instead`,
+    });
+  }
+  return [
+    { kind: 'check-config', linked: to },
+    { kind: 'switch', from, to },
+    { kind: 'record-state', linked: to, image: null, switched: true },
+    { kind: 'apply-config', linked: to },
+    { kind: 'drain', colour: from },
+  ];
+}
+
+export interface UpInput {
+  state: State;
+  /** True when no state file existed and `state` is the initial one. */
+  fresh: boolean;
+  observed: Observed;
+  haproxyRunning: boolean;
+  configuredImage: string;
+}
+
+/** Up: converge on the recorded state; with nothing to fix the plan only re-checks the config. */
+export function planUp({ state, fresh, observed, haproxyRunning, configuredImage }: UpInput): Step[] {
+  const steps: Step[] = [];
+  if (state.pending) steps.push({ kind: 'resolve-pending' });
+  const linked = state.linked;
+  const container = observed[linked];
+  const image = state.colours[linked]?.image ?? configuredImage;
+  let changed = fresh;
+  if (!container) {
+    steps.push({ kind: 'run-container', colour: linked, image }, { kind: 'wait-healthy', colour: linked });
+    changed = true;
+  } else if (!container.running) {
+    steps.push({ kind: 'start-container', colour: linked }, { kind: 'wait-healthy', colour: linked });
+  } else if (container.health === 'starting') {
+    steps.push({ kind: 'wait-healthy', colour: linked });
+  }
+  if (changed) steps.push({ kind: 'record-state', linked, image, switched: false });
+  steps.push({ kind: 'apply-config', linked });
+  if (!haproxyRunning) steps.push({ kind: 'start-haproxy' });
+  return steps;
+}
+
+/** One line per step, for `--dry-run` and logs. */
+export function describeStep(step: Step): string {
+  switch (step.kind) {
+    case 'mark-pending':
+      return `record that ${step.colour} is being deployed with ${step.image}`;
+    case 'remove-container':
+      return `remove the old ${step.colour} container`;
+    case 'run-container':
+      return `create and start ${step.colour} from ${step.image}`;
+    case 'start-container':
+      return `start the stopped ${step.colour} container`;
+    case 'wait-healthy':
+      return `wait until ${step.colour} is healthy`;
+    case 'apply-config':
+      return `render haproxy.cfg with ${step.linked} linked; validate, write and reload if it changed`;
+    case 'check-config':
+      return `render and validate haproxy.cfg with ${step.linked} linked`;
+    case 'start-haproxy':
+      return 'start HAProxy (master-worker)';
+    case 'wait-haproxy-up':
+      return `wait until HAProxy's health check sees ${step.colour} UP`;
+    case 'switch':
+      return `switch traffic from ${step.from} to ${step.to} (runtime API)`;
+    case 'record-state':
+      return `record ${step.linked} as linked in the state file`;
+    case 'resolve-pending':
+      return 'finish or discard the interrupted deploy';
+    case 'drain':
+      return `drain ${step.colour} and keep it warm for rollback`;
+  }
+}

@@ -1,0 +1,87 @@
+import type { Colour } from './colour.js';
+import type { State } from './state.js';
+
+// The small interfaces the core needs from the outside world. Adapters implement them against
+// dockerode, HAProxy's sockets and binary, and the filesystem; core tests pass plain fakes.
+
+export type ContainerHealth = 'healthy' | 'unhealthy' | 'starting' | 'none';
+
+/** What Docker says about one colour's container. */
+export interface ObservedContainer {
+  colour: Colour;
+  name: string;
+  id: string;
+  image: string;
+  running: boolean;
+  exitCode: number | null;
+  /** Docker HEALTHCHECK status; 'none' when the image has no healthcheck. */
+  health: ContainerHealth;
+  /** Where HAProxy (and the health probe) reach the app; null while not running. */
+  address: { host: string; port: number } | null;
+  /** Where the controller itself can probe the app (differs from `address` in network mode). */
+  probeAddress: { host: string; port: number } | null;
+}
+
+export interface DockerPort {
+  inspect(colour: Colour): Promise<ObservedContainer | null>;
+  /** Creates and starts the colour's container from the configured spec with `image`. */
+  run(colour: Colour, image: string): Promise<ObservedContainer>;
+  start(colour: Colour): Promise<ObservedContainer>;
+  stop(colour: Colour): Promise<void>;
+  remove(colour: Colour): Promise<void>;
+  logs(colour: Colour, lines: number): Promise<string>;
+}
+
+/** HAProxy's view of one server (from `show stat` on the admin socket). */
+export interface ServerView {
+  colour: Colour;
+  /** UP, DOWN, MAINT, DRAIN, "no check", … as HAProxy prints it. */
+  status: string;
+  weight: number;
+  address: string;
+  /** Sessions currently open to the server. */
+  sessions: number;
+  checkStatus: string;
+}
+
+export interface HaproxyPort {
+  /** True when the master socket answers. */
+  running(): Promise<boolean>;
+  /** Runs `haproxy -c` on the text; throws HaproxyConfigError with HAProxy's output. */
+  validate(configText: string): Promise<void>;
+  /** Starts HAProxy in master-worker mode with the live config file. */
+  start(): Promise<void>;
+  /** Reloads through the master socket and verifies a new worker took over. */
+  reload(): Promise<void>;
+  stop(): Promise<void>;
+  servers(): Promise<ServerView[]>;
+  /** Sets both weights in one runtime-API call: the new colour first, so never zero servers. */
+  setWeights(weights: Partial<Record<Colour, number>>): Promise<void>;
+}
+
+/** The live haproxy.cfg file. */
+export interface ConfigFilePort {
+  read(): Promise<string | null>;
+  write(text: string): Promise<void>;
+}
+
+export interface StateStore {
+  read(): Promise<State | null>;
+  write(state: State): Promise<void>;
+}
+
+export interface Clock {
+  now(): Date;
+  sleep(ms: number): Promise<void>;
+}
+
+/** Checks the app itself over HTTP (used when the image has no Docker HEALTHCHECK). */
+export interface HttpProbe {
+  probe(host: string, port: number, path: string, timeoutMs: number): Promise<{ ok: boolean; detail: string }>;
+}
+
+/** Deploy progress for people and logs: one event per phase. */
+export interface Progress {
+  phase(name: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+}

@@ -1,0 +1,209 @@
+import { COLOURS, otherColour, type Colour } from './colour.js';
+import { HaproxyRuntimeError, LinkswitchError } from './errors.js';
+import { Executor, type ExecutionReport, type Runtime } from './executor.js';
+import { planDeploy, planRollback, planUp, type Observed, type Step } from './plan.js';
+import type { ServerView } from './ports.js';
+import { initialState, type State } from './state.js';
+import { safeImage } from './safe-values.js';
+
+// The verbs of linkswitch as the core sees them: observe → plan → execute, under the lock.
+// The CLI (or the sidecar) calls exactly one of these per command.
+
+export interface Locker {
+  acquire(command: string): Promise<{ release(): Promise<void> }>;
+}
+
+export interface Service extends Runtime {
+  locker: Locker;
+}
+
+export interface CommandResult {
+  plan: Step[];
+  report: ExecutionReport | null;
+  state: State;
+  durationMs: number;
+}
+
+async function observe(rt: Runtime): Promise<Observed> {
+  const [blue, green] = await Promise.all(COLOURS.map((c) => rt.docker.inspect(c)));
+  return { blue: blue ?? null, green: green ?? null };
+}
+
+async function withLock<T>(svc: Service, command: string, fn: () => Promise<T>): Promise<T> {
+  const lock = await svc.locker.acquire(command);
+  try {
+    return await fn();
+  } finally {
+    await lock.release();
+  }
+}
+
+async function loadState(rt: Runtime): Promise<{ state: State; fresh: boolean }> {
+  const state = await rt.store.read();
+  return state ? { state, fresh: false } : { state: initialState(rt.config.service.name), fresh: true };
+}
+
+async function execute(svc: Service, state: State, observed: Observed, plan: Step[], dryRun: boolean, started: number): Promise<CommandResult> {
+  if (dryRun) return { plan, report: null, state, durationMs: performance.now() - started };
+  const executor = new Executor(svc, state, observed);
+  const report = await executor.run(plan);
+  return { plan, report, state: executor.state, durationMs: performance.now() - started };
+}
+
+export async function up(svc: Service, { dryRun = false } = {}): Promise<CommandResult> {
+  const started = performance.now();
+  return withLock(svc, 'up', async () => {
+    const { state, fresh } = await loadState(svc);
+    const observed = await observe(svc);
+    const plan = planUp({ state, fresh, observed, haproxyRunning: await svc.haproxy.running(), configuredImage: svc.config.service.image });
+    return execute(svc, state, observed, plan, dryRun, started);
+  });
+}
+
+export async function deploy(svc: Service, { image = svc.config.service.image, dryRun = false } = {}): Promise<CommandResult> {
+  const started = performance.now();
+  safeImage(image);
+  return withLock(svc, 'deploy', async () => {
+    const loaded = await loadState(svc);
+    const haproxyRunning = await svc.haproxy.running();
+    if (loaded.fresh || !haproxyRunning) {
+      throw new HaproxyRuntimeError(loaded.fresh ? 'no state file yet: the stack was never brought up' : 'HAProxy is not running', {
+        fix: 'run `linkswitch up` first',
+      });
+    }
+    let state = loaded.state;
+    let observed = await observe(svc);
+    if (state.pending) {
+      // Finish the bookkeeping of an interrupted deploy before starting a new one.
+      const recovery = new Executor(svc, state, observed);
+      await recovery.run([{ kind: 'resolve-pending' }]);
+      state = recovery.state;
+      observed = recovery.observed;
+    }
+    const plan = planDeploy({ state, observed, image, haproxyRunning });
+    if (dryRun) return { plan, report: null, state, durationMs: performance.now() - started };
+    const executor = new Executor(svc, state, observed);
+    try {
+      const report = await executor.run(plan);
+      return { plan, report, state: executor.state, durationMs: performance.now() - started };
+    } catch (error) {
+      await abandonDeploy(svc, executor, otherColour(state.linked), error);
+      throw error;
+    }
+  });
+}
+
+/**
+ * A deploy that failed before the switch leaves the linked colour serving: stop the new colour
+ * (kept for `docker logs`) and clear `pending`. After the switch the state already names the new
+ * colour, so there is nothing to undo.
+ */
+async function abandonDeploy(svc: Service, executor: Executor, target: Colour, error: unknown): Promise<void> {
+  if (executor.report.stepsRun.includes('switch')) return;
+  svc.progress.warn('Deploy aborted; the linked colour keeps serving', { linked: executor.state.linked, reason: error instanceof LinkswitchError ? error.code : 'unexpected' });
+  try {
+    // Staged at weight 0 already? Keep HAProxy's view consistent with the stopped container.
+    if (executor.report.stepsRun.includes('run-container')) await svc.docker.stop(target);
+    if (executor.state.pending) await svc.store.write({ ...executor.state, pending: null });
+  } catch (cleanupError) {
+    svc.progress.warn('Cleanup after the failed deploy also failed', { error: String(cleanupError) });
+  }
+}
+
+export async function rollback(svc: Service, { dryRun = false } = {}): Promise<CommandResult> {
+  const started = performance.now();
+  return withLock(svc, 'rollback', async () => {
+    const { state, fresh } = await loadState(svc);
+    if (fresh) throw new HaproxyRuntimeError('no state file yet: nothing to roll back', { fix: 'run `linkswitch up` and `linkswitch deploy` first' });
+    const [observed, servers] = await Promise.all([observe(svc), svc.haproxy.servers()]);
+    const plan = planRollback({ state, observed, servers });
+    return execute(svc, state, observed, plan, dryRun, started);
+  });
+}
+
+export interface ColourStatus {
+  colour: Colour;
+  linked: boolean;
+  image: string | null;
+  container: string | null;
+  running: boolean;
+  health: string;
+  deployedAt: string | null;
+  haproxy: Pick<ServerView, 'status' | 'weight' | 'sessions' | 'checkStatus' | 'address'> | null;
+}
+
+export interface StatusReport {
+  service: string;
+  linked: Colour | null;
+  generation: number;
+  lastSwitchAt: string | null;
+  pending: State['pending'];
+  haproxy: { running: boolean; error: string | null };
+  colours: ColourStatus[];
+}
+
+/** Read-only: never takes the lock, never writes. */
+export async function status(rt: Runtime): Promise<StatusReport> {
+  const state = await rt.store.read();
+  const observed = await observe(rt);
+  const running = await rt.haproxy.running();
+  let servers: ServerView[] = [];
+  let haproxyError: string | null = null;
+  if (running) {
+    try {
+      servers = await rt.haproxy.servers();
+    } catch (error) {
+      haproxyError = error instanceof LinkswitchError ? error.shortMessage : String(error);
+    }
+  }
+  return {
+    service: rt.config.service.name,
+    linked: state?.linked ?? null,
+    generation: state?.generation ?? 0,
+    lastSwitchAt: state?.lastSwitchAt ?? null,
+    pending: state?.pending ?? null,
+    haproxy: { running, error: haproxyError },
+    colours: COLOURS.map((colour) => {
+      const container = observed[colour];
+      const server = servers.find((s) => s.colour === colour);
+      return {
+        colour,
+        linked: state?.linked === colour,
+        image: container?.image ?? state?.colours[colour]?.image ?? null,
+        container: container?.name ?? null,
+        running: container?.running ?? false,
+        health: container ? (container.running ? container.health : `exited (${container.exitCode ?? '?'})`) : 'absent',
+        deployedAt: state?.colours[colour]?.deployedAt ?? null,
+        haproxy: server ? { status: server.status, weight: server.weight, sessions: server.sessions, checkStatus: server.checkStatus, address: server.address } : null,
+      };
+    }),
+  };
+}
+
+export interface RenderResult {
+  text: string;
+  current: string | null;
+  linked: Colour;
+}
+
+/** What `up` would write now, without writing it. */
+export async function renderCurrent(rt: Runtime, { check = false } = {}): Promise<RenderResult> {
+  const { state } = await loadState(rt);
+  const observed = await observe(rt);
+  const executor = new Executor(rt, state, observed);
+  const text = await executor.renderFor(state.linked);
+  if (check) await rt.haproxy.validate(text);
+  return { text, current: await rt.configFile.read(), linked: state.linked };
+}
+
+/** Removes both colours and stops the HAProxy that `up` started; the state file stays. */
+export async function down(svc: Service): Promise<void> {
+  await withLock(svc, 'down', async () => {
+    svc.progress.phase('stop-haproxy');
+    await svc.haproxy.stop();
+    for (const colour of COLOURS) {
+      svc.progress.phase('remove-container', { colour });
+      await svc.docker.remove(colour);
+    }
+  });
+}

@@ -1,0 +1,71 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import Handlebars from 'handlebars';
+import { TemplateError, messageOf } from '../core/errors.js';
+import type { HaproxyContext } from '../core/haproxy-context.js';
+import { safeFsPath, safeHost, safeHttpPath, safeName, safePort, safeWeight } from '../core/safe-values.js';
+
+// The only module that imports handlebars. Templates are compiled in strict mode (a missing
+// variable is an error, not an empty string) without HTML escaping (this is not HTML), and the
+// helpers re-validate what they print so an edited template cannot inject config lines.
+
+export const MAIN_TEMPLATE = 'haproxy.cfg.hbs';
+export const PARTIALS_DIR = 'partials';
+
+function helpers(): Record<string, Handlebars.HelperDelegate> {
+  const wrap = (check: (v: unknown) => unknown) => (value: unknown) => String(check(value));
+  return {
+    name: wrap((v) => safeName(v)),
+    host: wrap((v) => safeHost(v)),
+    port: wrap((v) => safePort(v)),
+    weight: wrap(safeWeight),
+    path: wrap((v) => safeHttpPath(v)),
+    fspath: wrap((v) => safeFsPath(v)),
+  };
+}
+
+async function loadPartials(dir: string): Promise<Record<string, string>> {
+  const partialsDir = path.join(dir, PARTIALS_DIR);
+  let files: string[];
+  try {
+    files = await readdir(partialsDir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw error;
+  }
+  const partials: Record<string, string> = {};
+  for (const file of files.filter((f) => f.endsWith('.hbs')).sort()) {
+    partials[file.slice(0, -'.hbs'.length)] = await readFile(path.join(partialsDir, file), 'utf8');
+  }
+  return partials;
+}
+
+/** Renders templateDir/haproxy.cfg.hbs (+ partials/*.hbs) with the context. */
+export async function renderHaproxyConfig(templateDir: string, context: HaproxyContext): Promise<string> {
+  const file = path.join(templateDir, MAIN_TEMPLATE);
+  let source: string;
+  let partials: Record<string, string>;
+  try {
+    source = await readFile(file, 'utf8');
+    partials = await loadPartials(templateDir);
+  } catch (error) {
+    throw new TemplateError(`cannot read templates in ${templateDir}: ${messageOf(error)}`, {
+      fix: 'set haproxy.templateDir to a directory containing haproxy.cfg.hbs',
+      cause: error,
+    });
+  }
+  const hbs = Handlebars.create();
+  hbs.registerHelper(helpers());
+  try {
+    for (const [name, text] of Object.entries(partials)) hbs.registerPartial(name, hbs.compile(text, { strict: true, noEscape: true }));
+    const template = hbs.compile(source, { strict: true, noEscape: true });
+    const text = template(context);
+    return text.endsWith('\n') ? text : `${text}\n`;
+  } catch (error) {
+    const message = (error as { shortMessage?: string }).shortMessage ?? messageOf(error).split('\n').slice(0, 2).join(' ');
+    throw new TemplateError(`template ${file} failed to render: ${message}`, {
+      fix: 'fix the template; the live haproxy.cfg was not changed',
+      cause: error,
+    });
+  }
+}
