@@ -1,0 +1,75 @@
+import { copyFile, mkdir, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+
+// No image can be pulled here, so tests build their own: FROM scratch + this host's node binary
+// and the shared libraries ldd lists for it, plus the fixture app. Versions are thin layers.
+
+export const APP_REPO = 'linkswitch-test-app';
+const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'app');
+
+export interface AppVariant {
+  tag: string;
+  env: Record<string, string>;
+  dockerHealthcheck?: boolean;
+}
+
+export const VARIANTS: AppVariant[] = [
+  { tag: 'v1', env: { APP_VERSION: 'v1', START_DELAY_MS: '300' } },
+  { tag: 'v2', env: { APP_VERSION: 'v2', START_DELAY_MS: '300' } },
+  { tag: 'slow', env: { APP_VERSION: 'slow', START_DELAY_MS: '1500' } },
+  { tag: 'unhealthy', env: { APP_VERSION: 'unhealthy', APP_MODE: 'unhealthy' } },
+  { tag: 'crash', env: { APP_VERSION: 'crash', APP_MODE: 'crash' } },
+  { tag: 'hc', env: { APP_VERSION: 'hc', START_DELAY_MS: '300' }, dockerHealthcheck: true },
+];
+
+export function imageRef(tag: string): string {
+  return `${APP_REPO}:${tag}`;
+}
+
+async function docker(args: string[], cwd?: string): Promise<void> {
+  await execa('docker', args, { cwd, env: { DOCKER_BUILDKIT: '0' } });
+}
+
+async function nodeLibraries(node: string): Promise<string[]> {
+  const { stdout } = await execa('ldd', [node]);
+  return stdout
+    .split('\n')
+    .map((line) => /(\/\S+)\s+\(0x/.exec(line)?.[1])
+    .filter((lib): lib is string => Boolean(lib));
+}
+
+/** Builds the base image (node on scratch) and every variant; Docker's cache makes reruns fast. */
+export async function buildTestImages(): Promise<void> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'linkswitch-img-'));
+  try {
+    const node = await realpath(process.execPath);
+    await copyFile(node, path.join(dir, 'node'));
+    const copies: string[] = [];
+    for (const lib of await nodeLibraries(node)) {
+      const target = path.join('rootfs', lib);
+      await mkdir(path.join(dir, path.dirname(target)), { recursive: true });
+      await copyFile(await realpath(lib), path.join(dir, target));
+      copies.push(lib);
+    }
+    await mkdir(path.join(dir, 'app'));
+    for (const file of ['server.js', 'health.js']) await writeFile(path.join(dir, 'app', file), await readFile(path.join(FIXTURE, file)));
+    await writeFile(
+      path.join(dir, 'Dockerfile'),
+      ['FROM scratch', 'COPY rootfs/ /', 'COPY node /node', 'COPY app/ /app/', 'ENV PORT=8080', 'EXPOSE 8080', 'ENTRYPOINT ["/node", "/app/server.js"]', ''].join('\n'),
+    );
+    await docker(['build', '-q', '-t', imageRef('base'), '.'], dir);
+    for (const variant of VARIANTS) {
+      const lines = [`FROM ${imageRef('base')}`, ...Object.entries(variant.env).map(([k, v]) => `ENV ${k}=${v}`)];
+      if (variant.dockerHealthcheck) lines.push('HEALTHCHECK --interval=200ms --timeout=1s --retries=3 CMD ["/node", "/app/health.js"]');
+      const vdir = path.join(dir, `v-${variant.tag}`);
+      await mkdir(vdir);
+      await writeFile(path.join(vdir, 'Dockerfile'), `${lines.join('\n')}\n`);
+      await docker(['build', '-q', '-t', imageRef(variant.tag), '.'], vdir);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
