@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs and starts what linkswitch and its tests need on a Debian machine, idempotently:
+# the Docker engine (docker.io) and HAProxy from Debian's packages, then dockerd if it is not
+# answering. Safe to run again: it only acts on what is missing.
+set -euo pipefail
+
+need=()
+command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
+command -v haproxy >/dev/null 2>&1 || need+=(haproxy)
+if [ "${#need[@]}" -gt 0 ]; then
+  echo "setup: installing ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+# apt may start a packaged haproxy service on some machines; linkswitch runs its own instances.
+
+if ! docker info >/dev/null 2>&1; then
+  echo "setup: starting dockerd"
+  # setsid: dockerd must outlive this script (and the CI step that runs it).
+  setsid nohup dockerd >/var/log/linkswitch-dockerd.log 2>&1 < /dev/null &
+  for _ in $(seq 1 120); do
+    docker info >/dev/null 2>&1 && break
+    sleep 0.5
+  done
+  docker info >/dev/null 2>&1 || { echo "setup: dockerd did not start; see /var/log/linkswitch-dockerd.log" >&2; exit 1; }
+fi
+echo "setup: docker $(docker info --format '{{.ServerVersion}}'), $(haproxy -v | head -n1)"

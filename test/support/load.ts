@@ -1,0 +1,72 @@
+import http from 'node:http';
+
+// A keep-alive HTTP load generator for 127.0.0.1 only: `connections` loops, each sending GET /
+// back to back on its own persistent connection, bounded by both a deadline and a request
+// count. Every response records when its request started and which version answered.
+
+export interface Sample {
+  startedAt: number;
+  endedAt: number;
+  version: string | null;
+  status: number;
+  error: string | null;
+}
+
+export interface LoadOptions {
+  port: number;
+  connections?: number;
+  maxDurationMs?: number;
+  maxRequests?: number;
+}
+
+export interface LoadRun {
+  stop(): Promise<Sample[]>;
+  samples: Sample[];
+}
+
+export function startLoad({ port, connections = 8, maxDurationMs = 120_000, maxRequests = 2_000_000 }: LoadOptions): LoadRun {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  const samples: Sample[] = [];
+  const deadline = performance.now() + maxDurationMs;
+  let stopping = false;
+  const once = () =>
+    new Promise<void>((resolve) => {
+      const startedAt = performance.now();
+      const request = http.get({ host: '127.0.0.1', port, path: '/', agent, timeout: 10_000 }, (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (body += chunk));
+        response.on('end', () => {
+          const status = response.statusCode ?? 0;
+          samples.push({ startedAt, endedAt: performance.now(), version: (response.headers['x-version'] as string) ?? null, status, error: status >= 500 ? `HTTP ${status}: ${body.trim().slice(0, 80)}` : null });
+          resolve();
+        });
+        response.on('error', (error) => {
+          samples.push({ startedAt, endedAt: performance.now(), version: null, status: 0, error: error.message });
+          resolve();
+        });
+      });
+      request.on('timeout', () => request.destroy(new Error('request timeout')));
+      request.on('error', (error: NodeJS.ErrnoException) => {
+        samples.push({ startedAt, endedAt: performance.now(), version: null, status: 0, error: error.code ?? error.message });
+        resolve();
+      });
+    });
+  const loop = async () => {
+    while (!stopping && performance.now() < deadline && samples.length < maxRequests) await once();
+  };
+  const loops = Array.from({ length: connections }, loop);
+  return {
+    samples,
+    async stop() {
+      stopping = true;
+      await Promise.all(loops);
+      agent.destroy();
+      return samples;
+    },
+  };
+}
+
+export function failures(samples: Sample[]): Sample[] {
+  return samples.filter((s) => s.error !== null || s.status >= 500 || s.status === 0);
+}

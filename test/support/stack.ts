@@ -1,0 +1,91 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa, type Result } from 'execa';
+import { stringify } from 'yaml';
+
+// One linkswitch stack per test file: its own service name, temp dir, HAProxy port and state.
+// The CLI runs as a real subprocess (the built dist/), exactly as a user runs it.
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
+export const TEMPLATES = path.join(ROOT, 'templates');
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Stack {
+  name: string;
+  dir: string;
+  port: number;
+  configFile: string;
+  stateFile: string;
+  haproxyCfg: string;
+  cli(args: string[], options?: { env?: Record<string, string> }): Promise<Result>;
+  writeConfig(overrides?: Record<string, unknown>): Promise<void>;
+  readState(): Promise<{ linked: string; generation: number; colours: Record<string, { image: string } | null>; pending: unknown }>;
+  destroy(): Promise<void>;
+}
+
+export async function createStack(prefix: string, service: Record<string, unknown> = {}): Promise<Stack> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), `linkswitch-${prefix}-`));
+  const name = `lst-${prefix}-${path.basename(dir).slice(-6).toLowerCase().replace(/[^a-z0-9]/g, 'x')}`;
+  const port = await freePort();
+  const configFile = path.join(dir, 'linkswitch.yml');
+  const base = {
+    service: { name, image: 'linkswitch-test-app:v1', port: 8080, ...service },
+    health: { interval: '100ms', timeout: '20s' },
+    haproxy: {
+      bind: `127.0.0.1:${port}`,
+      configFile: 'run/haproxy.cfg',
+      templateDir: TEMPLATES,
+      masterSocket: 'run/master.sock',
+      adminSocket: 'run/admin.sock',
+      pidFile: 'run/haproxy.pid',
+      check: { inter: '200ms' },
+    },
+    state: { file: 'run/state.json' },
+  };
+  const stack: Stack = {
+    name,
+    dir,
+    port,
+    configFile,
+    stateFile: path.join(dir, 'run', 'state.json'),
+    haproxyCfg: path.join(dir, 'run', 'haproxy.cfg'),
+    cli: (args, options = {}) =>
+      execa('node', [CLI, ...args], {
+        reject: false,
+        all: true,
+        env: { LINKSWITCH_CONFIG: configFile, LINKSWITCH_LOG_FORMAT: 'json', ...options.env },
+        timeout: 120_000,
+      }),
+    async writeConfig(overrides = {}) {
+      const merged = { ...base, ...overrides };
+      await writeFile(configFile, stringify(merged));
+    },
+    async readState() {
+      return JSON.parse(await readFile(stack.stateFile, 'utf8'));
+    },
+    async destroy() {
+      await stack.cli(['down']);
+      // Belt and braces: remove only containers labelled with this stack's service name.
+      const { stdout } = await execa('docker', ['ps', '-aq', '--filter', `label=linkswitch.service=${name}`], { reject: false });
+      const ids = stdout.split('\n').filter(Boolean);
+      if (ids.length) await execa('docker', ['rm', '-f', ...ids], { reject: false });
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  await stack.writeConfig();
+  return stack;
+}
