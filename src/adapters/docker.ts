@@ -81,7 +81,8 @@ export class DockerEngine implements DockerPort {
   }
 
   private toObserved(colour: Colour, info: Docker.ContainerInspectInfo): ObservedContainer {
-    const running = info.State.Running === true;
+    // A crash-looping container is "Running" between restarts; it is not serving.
+    const running = info.State.Running === true && info.State.Restarting !== true;
     const health = (info.State.Health?.Status ?? 'none') as ContainerHealth;
     const portKey = `${this.config.service.port}/tcp`;
     let address: ObservedContainer['address'] = null;
@@ -108,6 +109,7 @@ export class DockerEngine implements DockerPort {
       image: info.Config.Image,
       running,
       exitCode: running ? null : info.State.ExitCode,
+      restarts: info.RestartCount ?? 0,
       health,
       address,
       probeAddress,

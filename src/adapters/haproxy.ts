@@ -82,9 +82,15 @@ export class Haproxy implements HaproxyPort {
     const temp = path.join(dir, `.check-${process.pid}-${randomBytes(4).toString('hex')}.cfg`);
     await writeFile(temp, configText, { mode: 0o600 });
     try {
-      await execa(this.paths.binary, ['-c', '-q', '-f', temp], { all: true, timeout: 30_000 });
+      await execa(this.paths.binary, ['-c', '-f', temp], { all: true, timeout: 30_000 });
     } catch (error) {
-      const output = ((error as { all?: string }).all ?? messageOf(error)).replaceAll(temp, 'haproxy.cfg').trim();
+      // Keep HAProxy's ALERT/WARNING lines; the NOTICE banner (version, executable) is noise.
+      const output = ((error as { all?: string }).all ?? messageOf(error))
+        .replaceAll(temp, 'haproxy.cfg')
+        .split('\n')
+        .filter((line) => !line.includes('[NOTICE]'))
+        .join('\n')
+        .trim();
       const missing = (error as { code?: string }).code === 'ENOENT';
       throw new HaproxyConfigError(
         missing ? `HAProxy binary "${this.paths.binary}" not found` : 'HAProxy rejected the rendered config (haproxy -c)',

@@ -32,7 +32,10 @@ export async function waitUntilHealthy(deps: HealthDeps, colour: Colour): Promis
   for (;;) {
     const container = await docker.inspect(colour);
     if (!container) return failWithLogs(deps, colour, 'its container disappeared');
-    if (!container.running) return failWithLogs(deps, colour, `its container exited with code ${container.exitCode ?? '?'}`);
+    if (!container.running || container.restarts > 0) {
+      const code = container.exitCode ?? '?';
+      return failWithLogs(deps, colour, `its container exited with code ${code}${container.restarts > 0 ? ` (restarted ${container.restarts} times)` : ''}`);
+    }
     const useDocker = use === 'docker' || (use === 'auto' && container.health !== 'none');
     if (useDocker) {
       if (container.health === 'healthy') return container;

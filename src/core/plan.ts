@@ -37,7 +37,8 @@ export interface DeployInput {
 export function planDeploy({ state, observed, image }: DeployInput): Step[] {
   const from = state.linked;
   const to = otherColour(from);
-  const steps: Step[] = [{ kind: 'mark-pending', colour: to, image }];
+  // Fail fast on a broken template or config, before any container is touched.
+  const steps: Step[] = [{ kind: 'check-config', linked: from }, { kind: 'mark-pending', colour: to, image }];
   if (observed[to]) steps.push({ kind: 'remove-container', colour: to });
   steps.push(
     { kind: 'run-container', colour: to, image },

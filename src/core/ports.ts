@@ -14,6 +14,8 @@ export interface ObservedContainer {
   image: string;
   running: boolean;
   exitCode: number | null;
+  /** How often Docker's restart policy restarted it: a crash loop looks "running" in between. */
+  restarts: number;
   /** Docker HEALTHCHECK status; 'none' when the image has no healthcheck. */
   health: ContainerHealth;
   /** Where HAProxy (and the health probe) reach the app; null while not running. */
