@@ -78,7 +78,8 @@ export async function createStack(prefix: string, service: Record<string, unknow
       return JSON.parse(await readFile(stack.stateFile, 'utf8'));
     },
     async destroy() {
-      await stack.cli(['down']);
+      // --lock-wait: a test that failed mid-deploy may still have a deploy running.
+      await stack.cli(['--lock-wait', '60s', 'down']);
       // Belt and braces: remove only containers labelled with this stack's service name.
       const { stdout } = await execa('docker', ['ps', '-aq', '--filter', `label=linkswitch.service=${name}`], { reject: false });
       const ids = stdout.split('\n').filter(Boolean);

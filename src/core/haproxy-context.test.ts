@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../config/load.js';
+import type { Colour } from './colour.js';
+import { UnsafeValueError } from './errors.js';
+import { IDLE_WEIGHT, LINKED_WEIGHT, backendName, buildHaproxyContext } from './haproxy-context.js';
+import type { Observed } from './plan.js';
+import type { ObservedContainer } from './ports.js';
+
+const config = parseConfig(
+  'service:\n  name: shop.api\n  image: app:1\n  port: 8080\nhealth:\n  path: /ready\nhaproxy:\n  bind: 0.0.0.0:8443\n  hardStopAfter: 1m\n  check: { inter: 1.5s }\n',
+  '/srv/shop/linkswitch.yml',
+);
+
+function container(colour: Colour, address: ObservedContainer['address']): ObservedContainer {
+  return { colour, name: `shop.api-${colour}`, id: colour, image: 'app:1', running: true, exitCode: null, health: 'none', address, probeAddress: address };
+}
+
+const observed = (blueHost = '172.18.0.2', greenHost = '172.18.0.3'): Observed => ({
+  blue: container('blue', { host: blueHost, port: 8080 }),
+  green: container('green', { host: greenHost, port: 8080 }),
+});
+
+describe('buildHaproxyContext', () => {
+  it('builds names, bind, timings and both servers with linked/idle weights', () => {
+    const context = buildHaproxyContext(config, 'green', observed());
+    expect(context).toEqual({
+      service: 'shop.api',
+      frontend: 'fe_shop.api',
+      backend: 'be_shop.api',
+      bind: { address: '0.0.0.0', port: 8443 },
+      linked: 'green',
+      servers: [
+        { name: 'blue', host: '172.18.0.2', port: 8080, weight: IDLE_WEIGHT, linked: false },
+        { name: 'green', host: '172.18.0.3', port: 8080, weight: LINKED_WEIGHT, linked: true },
+      ],
+      health: { path: '/ready' },
+      check: { inter: '1500ms', rise: 1, fall: 2 },
+      retries: 3,
+      hardStopAfter: '60000ms',
+      adminSocket: '/srv/shop/haproxy/run/admin.sock',
+    });
+    expect(LINKED_WEIGHT).toBe(100);
+    expect(IDLE_WEIGHT).toBe(0);
+  });
+
+  it('accepts container names as hosts (network mode)', () => {
+    const context = buildHaproxyContext(config, 'blue', observed('shop.api-blue', 'shop.api-green'));
+    expect(context.servers.map((s) => s.host)).toEqual(['shop.api-blue', 'shop.api-green']);
+  });
+
+  it('leaves out a colour without an address', () => {
+    const context = buildHaproxyContext(config, 'blue', { blue: container('blue', { host: '10.0.0.1', port: 80 }), green: container('green', null) });
+    expect(context.servers.map((s) => s.name)).toEqual(['blue']);
+  });
+
+  it.each([
+    ['a host with a newline', observed('a\nb'), /blue address/],
+    ['a host with a space', observed('10.0.0.1 backup'), /blue address/],
+    ['a host with a hash', observed('172.18.0.2', 'x#y'), /green address/],
+  ])('refuses %s from Docker', (_label, obs, pattern) => {
+    expect(() => buildHaproxyContext(config, 'blue', obs)).toThrow(UnsafeValueError);
+    expect(() => buildHaproxyContext(config, 'blue', obs)).toThrow(pattern);
+  });
+
+  it('refuses a port Docker should never report', () => {
+    const bad = { blue: container('blue', { host: '10.0.0.1', port: 0 }), green: null };
+    expect(() => buildHaproxyContext(config, 'blue', bad)).toThrow(/blue port/);
+  });
+
+  it('refuses an unsafe service name even if the config was not validated', () => {
+    const tampered = { ...config, service: { ...config.service, name: 'web\nbackend x' } };
+    expect(() => buildHaproxyContext(tampered, 'blue', observed())).toThrow(UnsafeValueError);
+  });
+});
+
+describe('backendName', () => {
+  it('prefixes the service name', () => expect(backendName('web')).toBe('be_web'));
+  it('refuses an unsafe service name', () => expect(() => backendName('web;x')).toThrow(UnsafeValueError));
+});
