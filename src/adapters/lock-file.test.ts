@@ -72,10 +72,11 @@ describe('Lock', () => {
 
   it('takes over an expired lock even when its owner is alive', async () => {
     await acquire();
-    const expired = owner({ host: 'elsewhere.invalid', startedAt: new Date(Date.now() - 2 * TTL).toISOString(), expiresAt: new Date(Date.now() - 1).toISOString() });
+    const expired = owner({ startedAt: new Date(Date.now() - 2 * TTL).toISOString(), expiresAt: new Date(Date.now() - 1).toISOString() });
     await writeFile(file, JSON.stringify(expired));
     const lock = await acquire('up');
-    expect(await readLock()).toMatchObject({ host: os.hostname(), command: 'up' });
+    expect(await readLock()).toMatchObject({ pid: process.pid, command: 'up' });
+    expect(Date.parse((await readLock()).expiresAt)).toBeGreaterThan(Date.now());
     await lock.release();
   });
 

@@ -33,6 +33,8 @@ export interface ExecutionReport {
 
 export class Executor {
   readonly report: ExecutionReport = { switchMs: null, configChanged: false, stepsRun: [] };
+  /** Config texts `haproxy -c` already accepted in this run: check-config then apply-config need one check. */
+  private readonly validated = new Set<string>();
 
   constructor(
     private readonly rt: Runtime,
@@ -52,6 +54,12 @@ export class Executor {
   /** Renders haproxy.cfg for a linked colour from the latest observed containers. */
   async renderFor(linked: State['linked']): Promise<string> {
     return this.rt.render(buildHaproxyContext(this.rt.config, linked, this.observed));
+  }
+
+  private async validate(text: string): Promise<void> {
+    if (this.validated.has(text)) return;
+    await this.rt.haproxy.validate(text);
+    this.validated.add(text);
   }
 
   private async saveState(next: State): Promise<void> {
@@ -81,14 +89,14 @@ export class Executor {
       case 'apply-config': {
         const text = await this.renderFor(step.linked);
         if ((await this.rt.configFile.read()) === text) return;
-        await haproxy.validate(text);
+        await this.validate(text);
         await this.rt.configFile.write(text);
         this.report.configChanged = true;
         if (await haproxy.running()) await haproxy.reload();
         return;
       }
       case 'check-config':
-        await haproxy.validate(await this.renderFor(step.linked));
+        await this.validate(await this.renderFor(step.linked));
         return;
       case 'start-haproxy':
         if (!(await haproxy.running())) await haproxy.start();
