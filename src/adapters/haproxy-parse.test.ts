@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseShowProc, parseShowStat } from './haproxy-parse.js';
+import { parseShowProc, parseShowStat, splitCsvLine } from './haproxy-parse.js';
 
 // `show proc` from the master CLI of HAProxy 2.6.12 after three reloads, one of them failed, with
 // an old worker still finishing its connections.
@@ -95,5 +95,13 @@ describe('parseShowStat', () => {
   it('returns nothing without a header', () => {
     expect(parseShowStat('', 'be_web')).toEqual([]);
     expect(parseShowStat([BLUE_ROW, GREEN_ROW].join('\n'), 'be_web')).toEqual([]);
+  });
+});
+
+describe('splitCsvLine', () => {
+  it('keeps quoted commas and doubled quotes inside one field', () => {
+
+    expect(splitCsvLine('be,blue,"L7 said ""no, thanks""",UP')).toEqual(['be', 'blue', 'L7 said "no, thanks"', 'UP']);
+    expect(splitCsvLine('a,,b')).toEqual(['a', '', 'b']);
   });
 });

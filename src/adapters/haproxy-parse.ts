@@ -37,6 +37,29 @@ export function parseShowProc(text: string): ProcInfo | null {
   return master;
 }
 
+/** Splits one CSV line; HAProxy quotes fields that contain commas or quotes (e.g. check text). */
+export function splitCsvLine(line: string): string[] {
+  const fields: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]!;
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else field += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      fields.push(field);
+      field = '';
+    } else field += ch;
+  }
+  fields.push(field);
+  return fields;
+}
+
 /** Parses `show stat` CSV into the servers of one backend. */
 export function parseShowStat(text: string, backend: string): ServerView[] {
   const lines = text.split('\n').filter((l) => l.length > 0);
@@ -48,7 +71,7 @@ export function parseShowStat(text: string, backend: string): ServerView[] {
   const servers: ServerView[] = [];
   for (const line of lines) {
     if (line.startsWith('#')) continue;
-    const f = line.split(',');
+    const f = splitCsvLine(line);
     const name = f[sv!];
     if (f[px!] !== backend || !isColour(name)) continue;
     servers.push({

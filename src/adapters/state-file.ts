@@ -24,8 +24,8 @@ export class StateFile implements StateStore {
   }
 
   async write(state: State): Promise<void> {
-    await mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
     try {
+      await mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
       await writeFileAtomic(this.file, serializeState(state), 0o600);
     } catch (error) {
       throw new StateError(`cannot write state file ${this.file}: ${messageOf(error)}; the previous state is intact`, {

@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../core/errors.js';
 import { configPath, loadConfig, parseConfig } from './load.js';
@@ -19,14 +20,9 @@ service:
   name: web
   image: registry:5000/team/myapp:1.2
   port: 3000
-  env:
-    NODE_ENV: production
-    WORKERS: 4
-    DEBUG: false
-    API_TOKEN: s3cret
+  env: { NODE_ENV: production, WORKERS: 4, DEBUG: false, API_TOKEN: s3cret }
   secretEnv: [API_TOKEN]
-  labels:
-    com.example.team: payments
+  labels: { com.example.team: payments }
   command: [node, server.js]
   pull: never
   stopTimeout: 30
@@ -37,9 +33,7 @@ health:
   timeout: 2m
   probeTimeout: 1.5s
   use: http
-network:
-  mode: network
-  name: appnet
+network: { mode: network, name: appnet }
 haproxy:
   bind: 0.0.0.0:80
   configFile: run/haproxy.cfg
@@ -54,9 +48,7 @@ haproxy:
   hardStopAfter: 1h
 state:
   file: ../state/web.json
-deploy:
-  drainTimeout: 15s
-  lockTtl: 30m
+deploy: { drainTimeout: 15s, lockTtl: 30m }
 `;
 
 /** The ConfigError thrown by parseConfig, or a test failure. */
@@ -219,12 +211,21 @@ top: 1
   });
 });
 
+describe('the shipped linkswitch.example.yml', () => {
+  const example = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'linkswitch.example.yml');
+
+  it('is valid, and every value it documents as a default is the default the code applies', async () => {
+    const config = await loadConfig(example);
+    const defaults = parseConfig(MINIMAL.replace('myapp:1.2', 'myapp:1.0'), example);
+    expect(config.service).toEqual({ ...defaults.service, env: { LOG_LEVEL: 'info', DATABASE_PASSWORD: 'change-me' }, secretEnv: ['DATABASE_PASSWORD'] });
+    for (const key of ['health', 'network', 'haproxy', 'state', 'deploy'] as const) expect(config[key], key).toEqual(defaults[key]);
+    expect(config.haproxy.adminSocket).toBe(path.join(path.dirname(example), 'haproxy/run/admin.sock'));
+  });
+});
+
 describe('loadConfig / configPath', () => {
   let dir: string | undefined;
-  afterEach(async () => {
-    if (dir) await rm(dir, { recursive: true, force: true });
-    dir = undefined;
-  });
+  afterEach(async () => void (dir && (await rm(dir, { recursive: true, force: true }))));
 
   it('reads a file and resolves its paths against its real directory', async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'linkswitch-cfg-'));

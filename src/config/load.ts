@@ -56,7 +56,7 @@ export function parseConfig(text: string, file: string): Config {
       throw new ConfigError(`${file}: haproxy.${key}: ${messageOf(error)}`, { fix: 'choose a path without spaces, quotes or "#"' });
     }
   }
-  const unknownSecrets = config.service.secretEnv.filter((name) => !(name in config.service.env));
+  const unknownSecrets = config.service.secretEnv.filter((name) => !Object.hasOwn(config.service.env, name));
   if (unknownSecrets.length > 0) {
     throw new ConfigError(`${file}: service.secretEnv names ${unknownSecrets.join(', ')} which are not in service.env`, {
       fix: 'list only variables defined under service.env',

@@ -12,7 +12,7 @@ const config = parseConfig(
 );
 
 function container(colour: Colour, address: ObservedContainer['address']): ObservedContainer {
-  return { colour, name: `shop.api-${colour}`, id: colour, image: 'app:1', running: true, exitCode: null, health: 'none', address, probeAddress: address };
+  return { colour, name: `shop.api-${colour}`, id: colour, image: 'app:1', running: true, exitCode: null, restarts: 0, health: 'none', address, probeAddress: address };
 }
 
 const observed = (blueHost = '172.18.0.2', greenHost = '172.18.0.3'): Observed => ({

@@ -7,18 +7,8 @@ import { initialState, type State } from './state.js';
 
 function container(colour: Colour, over: Partial<ObservedContainer> = {}): ObservedContainer {
   const port = colour === 'blue' ? 32001 : 32002;
-  return {
-    colour,
-    name: `web-${colour}`,
-    id: `id-${colour}`,
-    image: 'app:1',
-    running: true,
-    exitCode: null,
-    health: 'healthy',
-    address: { host: '127.0.0.1', port },
-    probeAddress: { host: '127.0.0.1', port },
-    ...over,
-  };
+  const address = { host: '127.0.0.1', port };
+  return { colour, name: `web-${colour}`, id: `id-${colour}`, image: 'app:1', running: true, exitCode: null, restarts: 0, health: 'healthy', address, probeAddress: address, ...over };
 }
 
 function server(colour: Colour, over: Partial<ServerView> = {}): ServerView {
@@ -48,7 +38,8 @@ describe('planDeploy', () => {
     ['green', 'blue'],
   ] as const)('with %s linked deploys to the idle colour %s', (linked, idle) => {
     const steps = planDeploy({ state: state(linked), observed: { blue: container('blue'), green: null }, image: 'app:2', haproxyRunning: true });
-    expect(steps[0]).toEqual({ kind: 'mark-pending', colour: idle, image: 'app:2' });
+    expect(steps[0]).toEqual({ kind: 'check-config', linked: linked });
+    expect(steps[1]).toEqual({ kind: 'mark-pending', colour: idle, image: 'app:2' });
     expect(steps).toContainEqual({ kind: 'run-container', colour: idle, image: 'app:2' });
     expect(steps).toContainEqual({ kind: 'wait-healthy', colour: idle });
     expect(steps).toContainEqual({ kind: 'wait-haproxy-up', colour: idle });
@@ -73,9 +64,10 @@ describe('planDeploy', () => {
     }
   });
 
-  it('orders the gates: health before config, check before switch, record after switch, drain last', () => {
+  it('orders the gates: config check first, health before config, check before switch, record after switch, drain last', () => {
     const steps = planDeploy({ state: state('blue'), observed: { blue: container('blue'), green: container('green') }, image: 'app:2', haproxyRunning: true });
     expect(kinds(steps)).toEqual([
+      'check-config',
       'mark-pending',
       'remove-container',
       'run-container',
@@ -91,7 +83,11 @@ describe('planDeploy', () => {
     expect(indexOf(steps, 'run-container')).toBeLessThan(indexOf(steps, 'wait-healthy'));
     expect(indexOf(steps, 'wait-healthy')).toBeLessThan(indexOf(steps, 'apply-config'));
     expect(indexOf(steps, 'wait-haproxy-up')).toBeLessThan(indexOf(steps, 'switch'));
-    expect(indexOf(steps, 'check-config')).toBeLessThan(indexOf(steps, 'switch'));
+    // The current config is checked before any container is touched or anything is recorded.
+    expect(indexOf(steps, 'check-config')).toBeLessThan(indexOf(steps, 'mark-pending'));
+    expect(indexOf(steps, 'check-config')).toBeLessThan(indexOf(steps, 'remove-container'));
+    expect(lastIndexOf(steps, 'check-config')).toBeGreaterThan(lastIndexOf(steps, 'wait-haproxy-up'));
+    expect(lastIndexOf(steps, 'check-config')).toBe(indexOf(steps, 'switch') - 1);
     expect(indexOf(steps, 'switch')).toBeLessThan(indexOf(steps, 'record-state'));
     expect(lastIndexOf(steps, 'apply-config')).toBeGreaterThan(indexOf(steps, 'record-state'));
     expect(indexOf(steps, 'drain')).toBe(steps.length - 1);
@@ -104,7 +100,10 @@ describe('planDeploy', () => {
       { kind: 'apply-config', linked: 'blue' },
       { kind: 'apply-config', linked: 'green' },
     ]);
-    expect(steps.find((s) => s.kind === 'check-config')).toEqual({ kind: 'check-config', linked: 'green' });
+    expect(steps.filter((s) => s.kind === 'check-config')).toEqual([
+      { kind: 'check-config', linked: 'blue' },
+      { kind: 'check-config', linked: 'green' },
+    ]);
   });
 });
 

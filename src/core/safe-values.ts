@@ -8,7 +8,7 @@ const NAME = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 // A DNS name (docker container names included): labels of letters, digits, '-', '_' and '.'.
 const HOSTNAME = /^[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,252}[A-Za-z0-9])?$/;
-const HTTP_PATH = /^\/[A-Za-z0-9._~!$&'()*+,=:@%/-]{0,1023}$/;
+const HTTP_PATH = /^\/[A-Za-z0-9._~!$&'()*+,=:@%/?-]{0,1023}$/;
 const FS_PATH = /^[A-Za-z0-9._/@+=,-]{1,4096}$/;
 // Docker image references: [registry[:port]/]name[:tag][@digest]; the grammar is Docker's,
 // narrowed to the characters it allows at all.

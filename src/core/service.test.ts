@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/load.js';
 import type { Colour } from './colour.js';
-import { HaproxyRuntimeError, NotWarmError, UnhealthyError, UnsafeValueError } from './errors.js';
+import { HaproxyConfigError, HaproxyRuntimeError, NotWarmError, UnhealthyError, UnsafeValueError } from './errors.js';
 import type { HaproxyContext } from './haproxy-context.js';
 import type { Clock, ConfigFilePort, ContainerHealth, DockerPort, HaproxyPort, HttpProbe, ObservedContainer, Progress, ServerView, StateStore } from './ports.js';
 import { deploy, rollback, type Locker, type Service } from './service.js';
@@ -13,7 +13,7 @@ const T0 = Date.parse('2025-06-01T12:00:00.000Z');
 
 function container(colour: Colour, image: string, health: ContainerHealth, running = true): ObservedContainer {
   const address = running ? { host: '127.0.0.1', port: PORTS[colour] } : null;
-  return { colour, name: `web-${colour}`, id: `${colour}-${image}`, image, running, exitCode: running ? null : 0, health, address, probeAddress: address };
+  return { colour, name: `web-${colour}`, id: `${colour}-${image}`, image, running, exitCode: running ? null : 0, restarts: 0, health, address, probeAddress: address };
 }
 
 class FakeDocker implements DockerPort {
@@ -44,32 +44,28 @@ class FakeDocker implements DockerPort {
     this.calls.push(`remove ${c}`);
     this.containers[c] = null;
   }
-  async logs() {
-    return 'listening on 8080\nGET /health 503\n';
-  }
+  async logs() { return 'listening on 8080\nGET /health 503\n'; }
 }
 
 class FakeHaproxy implements HaproxyPort {
   calls: string[] = [];
   weightCalls: Array<Partial<Record<Colour, number>>> = [];
   weights: Record<Colour, number> = { blue: 100, green: 0 };
+  rejectConfig = false;
   constructor(
     public isRunning: boolean,
     private readonly docker: FakeDocker,
   ) {}
-  async running() {
-    return this.isRunning;
-  }
+  async running() { return this.isRunning; }
   async validate() {
     this.calls.push('validate');
+    if (this.rejectConfig) throw new HaproxyConfigError('HAProxy rejected the rendered config (haproxy -c)');
   }
   async start() {
     this.calls.push('start');
     this.isRunning = true;
   }
-  async reload() {
-    this.calls.push('reload');
-  }
+  async reload() { this.calls.push('reload'); }
   async stop() {
     this.calls.push('stop');
     this.isRunning = false;
@@ -175,6 +171,9 @@ describe('deploy', () => {
     expect(f.store.state).toEqual(result.state);
     expect(JSON.parse(f.configFile.text!)).toMatchObject({ linked: 'green' });
     expect(f.docker.calls).toEqual(['run green app:2']);
+    // Each distinct text is checked once: current config, staged, switched (= the persisted one).
+    expect(f.haproxy.calls).toEqual(['validate', 'validate', 'reload', 'validate', 'reload']);
+    expect(f.configFile.writes).toHaveLength(2);
     expect(f.docker.containers.blue?.running).toBe(true);
     expect(result.report?.stepsRun.at(-1)).toBe('drain');
     expect(f.lockLog).toEqual(['acquire deploy', 'release']);
@@ -188,6 +187,17 @@ describe('deploy', () => {
     expect(f.store.writes).toEqual([]);
     expect(f.haproxy.weightCalls).toEqual([]);
     expect(f.lockLog).toEqual(['acquire deploy', 'release', 'acquire deploy', 'release']);
+  });
+
+  it('fails fast on a config HAProxy rejects, before touching containers or the state file', async () => {
+    const f = fakes(deployedState(), { blue: container('blue', 'app:1', 'healthy'), green: container('green', 'app:0', 'healthy') });
+    f.haproxy.rejectConfig = true;
+    await expect(deploy(f.svc, { image: 'app:2' })).rejects.toBeInstanceOf(HaproxyConfigError);
+    expect(f.docker.calls).toEqual([]);
+    expect(f.store.writes).toEqual([]);
+    expect(f.configFile.writes).toEqual([]);
+    expect(f.haproxy.weightCalls).toEqual([]);
+    expect(f.lockLog).toEqual(['acquire deploy', 'release']);
   });
 
   it('refuses with HaproxyRuntimeError when the stack was never brought up', async () => {
@@ -213,7 +223,8 @@ describe('rollback', () => {
     expect(f.store.state).toEqual(expected);
     expect(f.store.writes).toHaveLength(1);
     expect(JSON.parse(f.configFile.text!)).toMatchObject({ linked: 'green', servers: [{ name: 'blue', weight: 0 }, { name: 'green', weight: 100 }] });
-    expect(f.haproxy.calls).toEqual(['validate', 'validate', 'reload']);
+    // check-config and apply-config render the same text: haproxy -c runs once per run.
+    expect(f.haproxy.calls).toEqual(['validate', 'reload']);
     expect(f.docker.calls).toEqual([]);
     expect(result.report?.stepsRun).toEqual(['check-config', 'switch', 'record-state', 'apply-config', 'drain']);
     expect(result.report?.switchMs).toBeGreaterThanOrEqual(0);

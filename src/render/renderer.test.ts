@@ -19,7 +19,7 @@ const config: Config = parseConfig(
 );
 
 function container(colour: Colour, address: ObservedContainer['address']): ObservedContainer {
-  return { colour, name: `web-${colour}`, id: `id-${colour}`, image: 'app:1', running: address !== null, exitCode: null, health: 'healthy', address, probeAddress: address };
+  return { colour, name: `web-${colour}`, id: `id-${colour}`, image: 'app:1', running: address !== null, exitCode: null, restarts: 0, health: 'healthy', address, probeAddress: address };
 }
 
 const both = (): Observed => ({
@@ -107,7 +107,7 @@ describe('renderHaproxyConfig with custom templates', () => {
   it('renders partials from partials/*.hbs and adds a final newline', async () => {
     await template('{{> head}}\nbackend {{name backend}}');
     await mkdir(path.join(dir, 'partials'));
-    await writeFile(path.join(dir, 'partials', 'head.hbs'), '# {{name service}} {{linked}}');
+    await writeFile(path.join(dir, 'partials', 'head.hbs'), '# {{name service}} {{linked}}\n');
     expect(await renderHaproxyConfig(dir, context())).toBe('# web blue\nbackend be_web\n');
   });
 
