@@ -100,7 +100,6 @@ describe('parseShowStat', () => {
 
 describe('splitCsvLine', () => {
   it('keeps quoted commas and doubled quotes inside one field', () => {
-
     expect(splitCsvLine('be,blue,"L7 said ""no, thanks""",UP')).toEqual(['be', 'blue', 'L7 said "no, thanks"', 'UP']);
     expect(splitCsvLine('a,,b')).toEqual(['a', '', 'b']);
   });
