@@ -1,3 +1,4 @@
+import { describeStep } from '../core/plan.js';
 import type { CommandResult } from '../core/service.js';
 
 // What the verbs print on stdout: one JSON document with --json, else a few plain lines.
@@ -24,4 +25,14 @@ export function printResult(verb: string, result: CommandResult, json: boolean):
   if (json) return printJson(summary);
   const switched = summary.switchMs === null ? '' : `, switch ${Number(summary.switchMs).toFixed(1)} ms`;
   process.stdout.write(`${verb}: ${summary.linked} is linked (${summary.image ?? 'no image'}), generation ${summary.generation}, ${summary.durationMs} ms${switched}\n`);
+}
+
+/** Output of the verbs that change things: the plan with --dry-run, else the result. */
+export function printOutcome(verb: string, result: CommandResult, opts: { dryRun?: boolean; json?: boolean }): void {
+  if (opts.dryRun) {
+    if (opts.json) printJson(result.plan);
+    else process.stdout.write(`${result.plan.map(describeStep).join('\n')}\n`);
+    return;
+  }
+  printResult(verb, result, opts.json ?? false);
 }

@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
-import net from 'node:net';
+import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/adapters/clock.js';
 import { LiveConfigFile } from '../../src/adapters/config-file.js';
@@ -19,26 +18,14 @@ import { buildHaproxyContext } from '../../src/core/haproxy-context.js';
 import type { Observed } from '../../src/core/plan.js';
 import type { ObservedContainer } from '../../src/core/ports.js';
 import { renderHaproxyConfig } from '../../src/render/renderer.js';
+import { freePort, TEMPLATES } from '../support/stack.js';
 
 // The Haproxy adapter against a real haproxy process (master-worker, master CLI + admin socket)
 // and two tiny node HTTP servers on 127.0.0.1 standing in for the blue and green containers.
 // The tests share one HAProxy and run in order: validate → start → stats → weights → reloads →
 // failed reload → missing sockets → stop. afterAll always stops what was started.
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const TEMPLATES = path.join(ROOT, 'templates');
 const SERVICE = 'lsadapter';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function colourServer(colour: Colour): Promise<{ server: http.Server; port: number }> {
   const server = http.createServer((req, res) => {
@@ -80,6 +67,7 @@ function observedFor(ports: Record<Colour, number>): Observed {
     colour,
     name: `${SERVICE}-${colour}`,
     id: `fake-${colour}`,
+    restarts: 0,
     image: 'linkswitch-test-app:v1',
     running: true,
     exitCode: null,

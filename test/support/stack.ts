@@ -3,7 +3,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execa, type Result } from 'execa';
+import { execa } from 'execa';
 import { stringify } from 'yaml';
 
 // One linkswitch stack per test file: its own service name, temp dir, HAProxy port and state.
@@ -24,6 +24,14 @@ export async function freePort(): Promise<number> {
   });
 }
 
+export interface CliResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  /** stdout and stderr interleaved, for assertion messages. */
+  all: string;
+}
+
 export interface Stack {
   name: string;
   dir: string;
@@ -31,7 +39,7 @@ export interface Stack {
   configFile: string;
   stateFile: string;
   haproxyCfg: string;
-  cli(args: string[], options?: { env?: Record<string, string> }): Promise<Result>;
+  cli(args: string[], options?: { env?: Record<string, string> }): Promise<CliResult>;
   writeConfig(overrides?: Record<string, unknown>): Promise<void>;
   readState(): Promise<{ linked: string; generation: number; colours: Record<string, { image: string } | null>; pending: unknown }>;
   destroy(): Promise<void>;
@@ -63,13 +71,15 @@ export async function createStack(prefix: string, service: Record<string, unknow
     configFile,
     stateFile: path.join(dir, 'run', 'state.json'),
     haproxyCfg: path.join(dir, 'run', 'haproxy.cfg'),
-    cli: (args, options = {}) =>
-      execa('node', [CLI, ...args], {
+    async cli(args, options = {}) {
+      const result = await execa('node', [CLI, ...args], {
         reject: false,
         all: true,
         env: { LINKSWITCH_CONFIG: configFile, LINKSWITCH_LOG_FORMAT: 'json', ...options.env },
         timeout: 120_000,
-      }),
+      });
+      return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr, all: result.all };
+    },
     async writeConfig(overrides = {}) {
       const merged = { ...base, ...overrides };
       await writeFile(configFile, stringify(merged));

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import { describeStep } from '../../core/plan.js';
 import { deploy } from '../../core/service.js';
 import { createContext } from '../context.js';
-import { printJson, printResult } from '../output.js';
+import { printOutcome } from '../output.js';
 import { globalOptions } from '../options.js';
 
 export function registerDeploy(program: Command): void {
@@ -15,7 +14,6 @@ export function registerDeploy(program: Command): void {
     .action(async (opts: { image?: string; dryRun?: boolean; json?: boolean }, cmd: Command) => {
       const { service } = await createContext(globalOptions(cmd));
       const result = await deploy(service, { image: opts.image, dryRun: opts.dryRun });
-      if (opts.dryRun) return opts.json ? printJson(result.plan) : console.log(result.plan.map(describeStep).join('\n'));
-      printResult('deploy', result, opts.json ?? false);
+      printOutcome('deploy', result, opts);
     });
 }

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import { describeStep } from '../../core/plan.js';
 import { rollback } from '../../core/service.js';
 import { createContext } from '../context.js';
-import { printJson, printResult } from '../output.js';
+import { printOutcome } from '../output.js';
 import { globalOptions } from '../options.js';
 
 export function registerRollback(program: Command): void {
@@ -14,7 +13,6 @@ export function registerRollback(program: Command): void {
     .action(async (opts: { dryRun?: boolean; json?: boolean }, cmd: Command) => {
       const { service } = await createContext(globalOptions(cmd));
       const result = await rollback(service, { dryRun: opts.dryRun });
-      if (opts.dryRun) return opts.json ? printJson(result.plan) : console.log(result.plan.map(describeStep).join('\n'));
-      printResult('rollback', result, opts.json ?? false);
+      printOutcome('rollback', result, opts);
     });
 }
