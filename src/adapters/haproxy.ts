@@ -55,11 +55,14 @@ export class Haproxy implements HaproxyPort {
     return new HaproxyRuntimeError(`HAProxy ${kind} socket ${socket} did not answer (${code})`, { fix, cause: error });
   }
 
+  /** False when nothing listens on the master socket; a socket we may not use is an error. */
   async running(): Promise<boolean> {
     try {
       return parseShowProc(await this.master('show proc')) !== null;
-    } catch {
-      return false;
+    } catch (error) {
+      const code = error instanceof SocketUnavailableError ? error.code : '';
+      if (code === 'ENOENT' || code === 'ECONNREFUSED') return false;
+      throw this.socketError(error, this.paths.masterSocket, 'master');
     }
   }
 

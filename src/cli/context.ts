@@ -6,6 +6,7 @@ import { Haproxy } from '../adapters/haproxy.js';
 import { httpProbe } from '../adapters/http-probe.js';
 import { Lock } from '../adapters/lock-file.js';
 import { createLogger, progressFor } from '../adapters/logger.js';
+import { pauseFromEnv } from '../adapters/pause.js';
 import { StateFile } from '../adapters/state-file.js';
 import { configPath, loadConfig, type Config } from '../config/load.js';
 import type { Service } from '../core/service.js';
@@ -38,6 +39,7 @@ export async function createContext(options: GlobalOptions): Promise<CliContext>
     probe: httpProbe,
     progress: progressFor(log, { service: config.service.name }),
     render: (context) => renderHaproxyConfig(config.haproxy.templateDir, context),
+    pause: pauseFromEnv(process.env, log),
     locker: {
       acquire: (command) => Lock.acquire({ file: `${config.state.file}.lock`, ttlMs: config.deploy.lockTtl, command, clock, waitMs: options.lockWait ?? 0 }),
     },

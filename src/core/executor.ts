@@ -21,6 +21,11 @@ export interface Runtime {
   probe: HttpProbe;
   progress: Progress;
   render(context: HaproxyContext): Promise<string>;
+  /**
+   * Test-only pause points (LINKSWITCH_PAUSE_AT): called before and after every step and between
+   * writing haproxy.cfg and reloading, so fault tests can kill the controller at an exact phase.
+   */
+  pause?(point: string): Promise<void>;
 }
 
 export interface ExecutionReport {
@@ -44,9 +49,11 @@ export class Executor {
 
   async run(steps: Step[]): Promise<ExecutionReport> {
     for (const step of steps) {
+      await this.rt.pause?.(`before-${step.kind}`);
       this.rt.progress.phase(step.kind, { step: describeStep(step) });
       await this.exec(step);
       this.report.stepsRun.push(step.kind);
+      await this.rt.pause?.(`after-${step.kind}`);
     }
     return this.report;
   }
@@ -88,11 +95,22 @@ export class Executor {
         return;
       case 'apply-config': {
         const text = await this.renderFor(step.linked);
-        if ((await this.rt.configFile.read()) === text) return;
+        const previous = await this.rt.configFile.read();
+        if (previous === text) return;
         await this.validate(text);
         await this.rt.configFile.write(text);
         this.report.configChanged = true;
-        if (await haproxy.running()) await haproxy.reload();
+        await this.rt.pause?.('config-written');
+        if (!(await haproxy.running())) return;
+        try {
+          await haproxy.reload();
+        } catch (error) {
+          // Before the switch, put back the file the running workers were loaded from, so a
+          // later reload or restart does not pick up a config that failed. After the switch
+          // the new file is the one that matches the state and the runtime weights: keep it.
+          if (previous !== null && !this.report.stepsRun.includes('switch')) await this.rt.configFile.write(previous);
+          throw error;
+        }
         return;
       }
       case 'check-config':

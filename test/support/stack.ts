@@ -40,6 +40,8 @@ export interface Stack {
   stateFile: string;
   haproxyCfg: string;
   cli(args: string[], options?: { env?: Record<string, string> }): Promise<CliResult>;
+  /** Starts the CLI and resolves once it logs that it paused at `point` (LINKSWITCH_PAUSE_AT). */
+  startPaused(args: string[], point: string): Promise<{ pid: number; kill(): Promise<void> }>;
   writeConfig(overrides?: Record<string, unknown>): Promise<void>;
   readState(): Promise<{ linked: string; generation: number; colours: Record<string, { image: string } | null>; pending: unknown }>;
   destroy(): Promise<void>;
@@ -51,7 +53,7 @@ export async function createStack(prefix: string, service: Record<string, unknow
   const port = await freePort();
   const configFile = path.join(dir, 'linkswitch.yml');
   const base = {
-    service: { name, image: 'linkswitch-test-app:v1', port: 8080, ...service },
+    service: { name, image: 'linkswitch-test-app:v1', port: 8080, stopTimeout: 2, ...service },
     health: { interval: '100ms', timeout: '20s' },
     haproxy: {
       bind: `127.0.0.1:${port}`,
@@ -79,6 +81,28 @@ export async function createStack(prefix: string, service: Record<string, unknow
         timeout: 120_000,
       });
       return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr, all: result.all };
+    },
+    async startPaused(args, point) {
+      const child = execa('node', [CLI, ...args], {
+        reject: false,
+        env: { LINKSWITCH_CONFIG: configFile, LINKSWITCH_LOG_FORMAT: 'json', LINKSWITCH_PAUSE_AT: point },
+        timeout: 120_000,
+      });
+      let output = '';
+      await new Promise<void>((resolve, reject) => {
+        child.stderr!.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          if (output.includes('Paused at test pause point')) resolve();
+        });
+        child.then((result) => reject(new Error(`linkswitch exited (${result.exitCode}) before pausing at ${point}:\n${output}`)), reject);
+      });
+      return {
+        pid: child.pid!,
+        async kill() {
+          child.kill('SIGKILL');
+          await child;
+        },
+      };
     },
     async writeConfig(overrides = {}) {
       const merged = { ...base, ...overrides };

@@ -1,0 +1,71 @@
+import { readFile } from 'node:fs/promises';
+import http from 'node:http';
+
+// The background consistency checker of the fault tests: every 100 ms it asks HAProxy (on a
+// fresh connection, so the current worker answers) which version serves a new request, and
+// reads the state file to see which version it says is linked. Mismatches are recorded with
+// their time; a test allows them only inside windows where a command or a crash is in flight.
+
+export interface CheckerSample {
+  at: number;
+  served: string | null;
+  recorded: string | null;
+  error: string | null;
+}
+
+export interface Checker {
+  samples: CheckerSample[];
+  /** Marks a time window in which serving and recording may legitimately disagree. */
+  allow(from: number, to: number): void;
+  stop(): Promise<{ samples: CheckerSample[]; violations: CheckerSample[] }>;
+}
+
+function getVersion(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const request = http.get({ host: '127.0.0.1', port, path: '/', agent: false, timeout: 5_000 }, (response) => {
+      response.resume();
+      if ((response.statusCode ?? 0) >= 500) reject(new Error(`HTTP ${response.statusCode}`));
+      else resolve((response.headers['x-version'] as string) ?? '');
+    });
+    request.on('timeout', () => request.destroy(new Error('timeout')));
+    request.on('error', reject);
+  });
+}
+
+async function recordedVersion(stateFile: string): Promise<string | null> {
+  try {
+    const state = JSON.parse(await readFile(stateFile, 'utf8'));
+    const image: string | undefined = state.colours?.[state.linked]?.image;
+    return image ? image.slice(image.lastIndexOf(':') + 1) : null;
+  } catch {
+    return null;
+  }
+}
+
+export function startChecker({ port, stateFile, maxDurationMs = 300_000 }: { port: number; stateFile: string; maxDurationMs?: number }): Checker {
+  const samples: CheckerSample[] = [];
+  const windows: Array<[number, number]> = [];
+  const deadline = performance.now() + maxDurationMs;
+  let stopping = false;
+  const loop = (async () => {
+    while (!stopping && performance.now() < deadline) {
+      const at = performance.now();
+      const [served, recorded] = await Promise.all([getVersion(port).then((v) => ({ v, e: null }), (e: Error) => ({ v: null, e: e.message })), recordedVersion(stateFile)]);
+      samples.push({ at, served: served.v, recorded, error: served.e });
+      await new Promise((r) => setTimeout(r, Math.max(0, 100 - (performance.now() - at))));
+    }
+  })();
+  return {
+    samples,
+    allow(from, to) {
+      windows.push([from, to]);
+    },
+    async stop() {
+      stopping = true;
+      await loop;
+      const allowed = (t: number) => windows.some(([from, to]) => t >= from && t <= to);
+      const violations = samples.filter((s) => s.error !== null || (s.served !== s.recorded && !allowed(s.at)));
+      return { samples, violations };
+    },
+  };
+}
