@@ -1,7 +1,7 @@
 import { mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { LockHeldError } from '../core/errors.js';
+import { LockHeldError, StateError } from '../core/errors.js';
 import type { Clock } from '../core/ports.js';
 
 // One deploy at a time per service. The lock file is created with O_EXCL, so two processes
@@ -43,14 +43,24 @@ export class Lock {
         startedAt: now.toISOString(),
         expiresAt: new Date(now.getTime() + ttlMs).toISOString(),
       };
+      let handle;
       try {
-        const handle = await open(file, 'wx', 0o600);
-        await handle.writeFile(JSON.stringify(owner));
-        await handle.sync();
-        await handle.close();
-        return new Lock(file, owner);
+        handle = await open(file, 'wx', 0o600);
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw lockFileError(file, error);
+      }
+      if (handle) {
+        try {
+          await handle.writeFile(JSON.stringify(owner));
+          await handle.sync();
+          await handle.close();
+          return new Lock(file, owner);
+        } catch (error) {
+          // A lock we could not finish writing must not block everyone else (disk full).
+          await handle.close().catch(() => undefined);
+          await unlink(file).catch(() => undefined);
+          throw lockFileError(file, error);
+        }
       }
       const holder = await readOwner(file);
       if (holder === 'gone') continue;
@@ -75,6 +85,14 @@ export class Lock {
       await unlink(this.file).catch(() => undefined);
     }
   }
+}
+
+function lockFileError(file: string, error: unknown): StateError {
+  const code = (error as NodeJS.ErrnoException).code ?? String(error);
+  return new StateError(`cannot create the lock file ${file} (${code}); nothing was changed`, {
+    fix: code === 'ENOSPC' ? 'free disk space on that filesystem, then retry' : 'check that the state directory exists and is writable',
+    cause: error,
+  });
 }
 
 async function readOwner(file: string): Promise<LockOwner | null | 'gone'> {
