@@ -106,10 +106,14 @@ export class Haproxy implements HaproxyPort {
 
   async start(): Promise<void> {
     await mkdir(path.dirname(this.paths.masterSocket), { recursive: true, mode: 0o700 });
-    const args = ['-W', '-D', '-S', `${this.paths.masterSocket},mode,600`, '-f', this.paths.configFile, '-p', this.paths.pidFile];
     try {
-      // -D: the master daemonizes, so this returns once the first worker is forked.
-      await execa(this.paths.binary, args, { all: true, stdin: 'ignore', timeout: 30_000 });
+      // -W master-worker, -D: the master daemonizes, so this returns once the first worker is
+      // forked; -S: the master CLI (mode 600) used for reloads.
+      await execa(this.paths.binary, ['-W', '-D', '-S', `${this.paths.masterSocket},mode,600`, '-f', this.paths.configFile, '-p', this.paths.pidFile], {
+        all: true,
+        stdin: 'ignore',
+        timeout: 30_000,
+      });
     } catch (error) {
       throw new HaproxyRuntimeError('HAProxy failed to start', {
         detail: (error as { all?: string }).all ?? messageOf(error),
