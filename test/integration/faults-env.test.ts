@@ -105,6 +105,24 @@ describe('environment faults', () => {
     expect(retry.exitCode, retry.all).toBe(0);
   });
 
+  it('refuses to move HAProxy to a port that is already taken, and keeps the old one serving', async () => {
+    const blocker = net.createServer().listen(await freePort(), '127.0.0.1');
+    await new Promise((r) => blocker.once('listening', r));
+    const busy = (blocker.address() as net.AddressInfo).port;
+    const config = await readFile(stack.configFile, 'utf8');
+    const before = await snapshot();
+    try {
+      await writeFile(stack.configFile, config.replace(`bind: 127.0.0.1:${stack.port}`, `bind: 127.0.0.1:${busy}`));
+      const result = await stack.cli(['up']);
+      expect(result.exitCode, result.all).toBe(8);
+      expect(firstLine(result.stderr)).toMatch(/HAProxy reload failed: the new config did not load, the old workers keep serving/);
+      expect(await snapshot()).toEqual(before);
+    } finally {
+      await writeFile(stack.configFile, config);
+      blocker.close();
+    }
+  });
+
   it('kept serving throughout: zero failed requests', async () => {
     expect(load.samples.length).toBeGreaterThan(500);
     expect(failures(load.samples)).toEqual([]);
