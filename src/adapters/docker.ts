@@ -12,6 +12,15 @@ import { safeImage } from '../core/safe-values.js';
 export const LABEL_SERVICE = 'linkswitch.service';
 export const LABEL_COLOUR = 'linkswitch.colour';
 
+/** A Docker event about one of the service's colour containers (for `serve`). */
+export interface ColourEvent {
+  colour: Colour;
+  container: string;
+  /** die: the process exited (crash, kill, stop); unhealthy/healthy: its HEALTHCHECK changed. */
+  action: 'die' | 'unhealthy' | 'healthy' | 'start';
+  exitCode: number | null;
+}
+
 function isNotFound(error: unknown): boolean {
   return (error as { statusCode?: number }).statusCode === 404;
 }
@@ -215,6 +224,42 @@ export class DockerEngine implements DockerPort {
     });
   }
 
+  /**
+   * Follows Docker's event stream for this service's colour containers. Resolves once the
+   * stream is open; `onEnd` is called when the engine closes it (restart, error) so the caller
+   * can reconnect. Returns a function that stops following.
+   */
+  async watchEvents(onEvent: (event: ColourEvent) => void, onEnd: (error?: unknown) => void): Promise<() => void> {
+    const stream = (await this.call('follow Docker events', () =>
+      this.docker.getEvents({
+        filters: { type: ['container'], label: [`${LABEL_SERVICE}=${this.config.service.name}`], event: ['die', 'health_status', 'start'] },
+      }),
+    )) as NodeJS.ReadableStream & { destroy(): void };
+    let buffered = '';
+    let stopped = false;
+    stream.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) {
+        const event = line.trim() ? toColourEvent(line) : null;
+        if (event) onEvent(event);
+      }
+    });
+    stream.on('error', (error: unknown) => {
+      if (!stopped) onEnd(error);
+      stopped = true;
+    });
+    stream.on('end', () => {
+      if (!stopped) onEnd();
+      stopped = true;
+    });
+    return () => {
+      stopped = true;
+      stream.destroy();
+    };
+  }
+
   async logs(colour: Colour, lines: number): Promise<string> {
     const name = this.name(colour);
     return this.call(`read logs of ${name}`, async () => {
@@ -227,6 +272,23 @@ export class DockerEngine implements DockerPort {
       }
     });
   }
+}
+
+/** One line of the events stream (a JSON object) → a ColourEvent, or null for anything else. */
+export function toColourEvent(line: string): ColourEvent | null {
+  let raw: { Action?: string; Actor?: { Attributes?: Record<string, string> } };
+  try {
+    raw = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  const attributes = raw.Actor?.Attributes ?? {};
+  const colour = attributes[LABEL_COLOUR];
+  if (colour !== 'blue' && colour !== 'green') return null;
+  const action = raw.Action === 'health_status: unhealthy' ? 'unhealthy' : raw.Action === 'health_status: healthy' ? 'healthy' : raw.Action;
+  if (action !== 'die' && action !== 'unhealthy' && action !== 'healthy' && action !== 'start') return null;
+  const exitCode = attributes.exitCode === undefined ? null : Number(attributes.exitCode);
+  return { colour, container: attributes.name ?? '', action, exitCode: Number.isFinite(exitCode) ? exitCode : null };
 }
 
 function parseMemory(value: string): number {

@@ -8,6 +8,7 @@ import { HaproxyConfigError, HaproxyRuntimeError, messageOf } from '../core/erro
 import { backendName } from '../core/haproxy-context.js';
 import type { Clock, HaproxyPort, ServerView } from '../core/ports.js';
 import { safeWeight } from '../core/safe-values.js';
+import { bindsAccepting, checkNewBinds } from './bind-check.js';
 import { parseShowProc, parseShowStat, type ProcInfo } from './haproxy-parse.js';
 import { SocketUnavailableError, sendCommand } from './haproxy-socket.js';
 
@@ -102,6 +103,7 @@ export class Haproxy implements HaproxyPort {
     } finally {
       await unlink(temp).catch(() => undefined);
     }
+    await checkNewBinds(configText, await readFile(this.paths.configFile, 'utf8').catch(() => null));
   }
 
   async start(): Promise<void> {
@@ -148,6 +150,28 @@ export class Haproxy implements HaproxyPort {
       if (info.reloads <= before.reloads) return null;
       return info.workers.some((w) => !oldWorkers.has(w.pid)) ? true : null;
     });
+  }
+
+  /**
+   * After a failed reload: reload the restored config until HAProxy accepts connections on its
+   * binds again. HAProxy 2.6 can lose its listeners when a reload fails on a bind, and only a
+   * later successful reload brings them back.
+   */
+  async recoverReload(configText: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      await this.waitFor('the HAProxy master to answer after a failed reload', async () => this.procInfo().then(() => true, () => null));
+      try {
+        await this.reload();
+        if (await bindsAccepting(configText)) return;
+      } catch (error) {
+        if (attempt >= 3) throw error;
+      }
+      if (attempt >= 3) {
+        throw new HaproxyRuntimeError('HAProxy does not accept connections after recovering from a failed reload', {
+          fix: 'restart HAProxy: `linkswitch down` then `linkswitch up`',
+        });
+      }
+    }
   }
 
   async stop(): Promise<void> {

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 
 // Test-only pause points. With LINKSWITCH_PAUSE_AT=<point> (e.g. "after-run-container",
-// "config-written#2" for the second occurrence) the controller logs "Paused" and waits forever,
-// so a fault test can SIGKILL it at an exact phase instead of guessing with sleeps.
+// "config-written#2" for the second occurrence) the controller logs "Paused" and waits until it
+// gets SIGUSR2 (or is killed), so a fault test can act at an exact phase instead of sleeping.
 
 export const PAUSE_ENV = 'LINKSWITCH_PAUSE_AT';
 
@@ -15,7 +15,14 @@ export function pauseFromEnv(env: NodeJS.ProcessEnv, log: Logger): ((point: stri
     seen.set(point, count);
     if (target !== point && target !== `${point}#${count}`) return;
     log.warn({ pausePoint: point }, 'Paused at test pause point');
-    // The interval keeps the event loop alive; only a signal ends the process now.
-    await new Promise<never>(() => setInterval(() => undefined, 1 << 30));
+    await new Promise<void>((resolve) => {
+      // The interval keeps the event loop alive while nothing else is pending.
+      const keepAlive = setInterval(() => undefined, 1 << 30);
+      process.once('SIGUSR2', () => {
+        clearInterval(keepAlive);
+        log.warn({ pausePoint: point }, 'Resumed from test pause point');
+        resolve();
+      });
+    });
   };
 }

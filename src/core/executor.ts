@@ -108,7 +108,7 @@ export class Executor {
           // Before the switch, put back the file the running workers were loaded from, so a
           // later reload or restart does not pick up a config that failed. After the switch
           // the new file is the one that matches the state and the runtime weights: keep it.
-          if (previous !== null && !this.report.stepsRun.includes('switch')) await this.rt.configFile.write(previous);
+          if (previous !== null && !this.report.stepsRun.includes('switch')) await this.recoverFromFailedReload(previous);
           throw error;
         }
         return;
@@ -143,6 +143,21 @@ export class Executor {
       case 'drain':
         await this.drain(step.colour);
         return;
+    }
+  }
+
+  /**
+   * A failed reload can leave HAProxy's listeners paused (2.6 pauses them before the new
+   * process binds and may not resume them), so reload the last good config once more: a
+   * successful reload is what brings the listeners back.
+   */
+  private async recoverFromFailedReload(previous: string): Promise<void> {
+    await this.rt.configFile.write(previous);
+    try {
+      await this.rt.haproxy.recoverReload(previous);
+      this.rt.progress.warn('Reload failed; restored and reloaded the previous haproxy.cfg');
+    } catch (error) {
+      this.rt.progress.warn('Recovery reload of the previous haproxy.cfg failed too; run `linkswitch up`', { error: String(error) });
     }
   }
 

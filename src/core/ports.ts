@@ -55,6 +55,8 @@ export interface HaproxyPort {
   start(): Promise<void>;
   /** Reloads through the master socket and verifies a new worker took over. */
   reload(): Promise<void>;
+  /** After a failed reload, reloads `configText` (already on disk) until HAProxy listens again. */
+  recoverReload(configText: string): Promise<void>;
   stop(): Promise<void>;
   servers(): Promise<ServerView[]>;
   /** Sets both weights in one runtime-API call: the new colour first, so never zero servers. */

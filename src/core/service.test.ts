@@ -66,6 +66,7 @@ class FakeHaproxy implements HaproxyPort {
     this.isRunning = true;
   }
   async reload() { this.calls.push('reload'); }
+  async recoverReload() { this.calls.push('recoverReload'); }
   async stop() {
     this.calls.push('stop');
     this.isRunning = false;

@@ -2,6 +2,7 @@ import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startChecker, type Checker } from '../support/checker.js';
 import { failures, startLoad, type LoadRun } from '../support/load.js';
 import { createStack, TEMPLATES, type Stack } from '../support/stack.js';
 
@@ -16,6 +17,7 @@ interface Snapshot {
 describe('failures leave the live service untouched', () => {
   let stack: Stack;
   let load: LoadRun;
+  let checker: Checker;
 
   const snapshot = async (): Promise<Snapshot> => ({ state: await readFile(stack.stateFile, 'utf8'), cfg: await readFile(stack.haproxyCfg, 'utf8') });
   const expectUnchanged = async (before: Snapshot) => {
@@ -35,9 +37,11 @@ describe('failures leave the live service untouched', () => {
     const up = await stack.cli(['up']);
     expect(up.exitCode, up.all).toBe(0);
     load = startLoad({ port: stack.port, connections: 4, maxDurationMs: 200_000 });
+    checker = startChecker({ port: stack.port, stateFile: stack.stateFile, maxDurationMs: 200_000 });
   });
 
   afterAll(async () => {
+    await checker?.stop();
     const samples = (await load?.stop()) ?? [];
     await stack?.destroy();
     // Checked here as well as in the last test, so a failure anywhere is visible.
@@ -121,7 +125,7 @@ describe('failures leave the live service untouched', () => {
     }
   });
 
-  it('refuses a second deploy while one holds the lock', async () => {
+  it('refuses a second deploy while one holds the lock', () => checker.during(async () => {
     const first = stack.cli(['deploy', '--image', 'linkswitch-test-app:slow']);
     // Wait until the first deploy has the lock (its pending mark is in the state file).
     const deadline = Date.now() + 10_000;
@@ -132,19 +136,19 @@ describe('failures leave the live service untouched', () => {
     const done = await first;
     expect(done.exitCode, done.all).toBe(0);
     expect((await stack.readState()).colours.green?.image).toBe('linkswitch-test-app:slow');
-  });
+  }));
 
-  it('waits for the lock with --lock-wait instead of failing', async () => {
+  it('waits for the lock with --lock-wait instead of failing', () => checker.during(async () => {
     const first = stack.cli(['deploy', '--image', 'linkswitch-test-app:v2']);
     await new Promise((r) => setTimeout(r, 150));
     const second = await stack.cli(['--lock-wait', '60s', 'rollback']);
     const done = await first;
     expect(done.exitCode, done.all).toBe(0);
     expect(second.exitCode, second.all).toBe(0);
-  });
+  }));
 
   it('deploys an image with a Docker HEALTHCHECK by waiting for Docker to call it healthy', async () => {
-    const result = await stack.cli(['deploy', '--image', 'linkswitch-test-app:hc', '--json']);
+    const result = await checker.during(() => stack.cli(['deploy', '--image', 'linkswitch-test-app:hc', '--json']));
     expect(result.exitCode, result.all).toBe(0);
     const status = JSON.parse((await stack.cli(['status', '--json'])).stdout);
     const linked = status.colours.find((c: { linked: boolean }) => c.linked);
@@ -153,7 +157,8 @@ describe('failures leave the live service untouched', () => {
     expect(linked.haproxy.weight).toBe(100);
   });
 
-  it('reports a malformed state file clearly and never overwrites it', async () => {
+  // The test breaks the state file itself, so the checker cannot read it meanwhile.
+  it('reports a malformed state file clearly and never overwrites it', () => checker.during(async () => {
     const original = await readFile(stack.stateFile, 'utf8');
     const garbage = original.slice(0, original.length / 2);
     await writeFile(stack.stateFile, garbage);
@@ -168,7 +173,7 @@ describe('failures leave the live service untouched', () => {
     expect(purple.exitCode).toBe(3);
     expect(firstLine(purple.stderr)).toMatch(/linked: .*; repair the named fields/);
     await writeFile(stack.stateFile, original);
-  });
+  }));
 
   it('reports every config problem with its key path', async () => {
     const bad = path.join(stack.dir, 'bad.yml');
@@ -187,7 +192,10 @@ describe('failures leave the live service untouched', () => {
     expect(firstLine(broken.stderr)).toMatch(/malformed YAML/);
   });
 
-  it('kept serving throughout: zero failed requests', async () => {
+  it('kept serving throughout: zero failed requests, and the state file always named the serving version', async () => {
+    const { samples: checks, violations } = await checker.stop();
+    expect(checks.length).toBeGreaterThan(50);
+    expect(violations).toEqual([]);
     const samples = load.samples;
     expect(samples.length).toBeGreaterThan(500);
     expect(failures(samples)).toEqual([]);

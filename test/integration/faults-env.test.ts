@@ -3,6 +3,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startChecker, type Checker } from '../support/checker.js';
 import { failures, startLoad, type LoadRun } from '../support/load.js';
 import { CLI, createStack, freePort, TEMPLATES, type Stack } from '../support/stack.js';
 
@@ -16,6 +17,7 @@ const firstLine = (stderr: string) => stderr.split('\n').find((l) => l.startsWit
 describe('environment faults', () => {
   let stack: Stack;
   let load: LoadRun;
+  let checker: Checker;
   const snapshot = async () => ({ state: await readFile(stack.stateFile, 'utf8'), cfg: await readFile(stack.haproxyCfg, 'utf8') });
 
   beforeAll(async () => {
@@ -23,9 +25,11 @@ describe('environment faults', () => {
     const up = await stack.cli(['up']);
     expect(up.exitCode, up.all).toBe(0);
     load = startLoad({ port: stack.port, connections: 4, maxDurationMs: 200_000 });
+    checker = startChecker({ port: stack.port, stateFile: stack.stateFile, maxDurationMs: 200_000 });
   });
 
   afterAll(async () => {
+    await checker?.stop();
     await load?.stop();
     await stack?.destroy();
   });
@@ -74,56 +78,76 @@ describe('environment faults', () => {
     expect(await snapshot()).toEqual(before);
   });
 
-  it('reports a reload HAProxy refuses: old workers keep serving, no switch is recorded, haproxy.cfg is restored', async () => {
-    // `haproxy -c` does not bind ports, so a port held by someone else passes validation and
-    // fails only at reload: the realistic way a valid-looking config fails to load.
-    const blocker = net.createServer().listen(await freePort(), '127.0.0.1');
-    await new Promise((r) => blocker.once('listening', r));
-    const busy = (blocker.address() as net.AddressInfo).port;
-    const templates = path.join(stack.dir, 'templates-busy');
+  /** A copy of the shipped templates with `extra` appended to staged configs (those with an idle server). */
+  const templatesWith = async (name: string, extra: string) => {
+    const templates = path.join(stack.dir, name);
     await cp(TEMPLATES, templates, { recursive: true });
     const main = await readFile(path.join(templates, 'haproxy.cfg.hbs'), 'utf8');
-    // Only staged configs (with an idle server) bind the extra port: the live one still loads.
-    await writeFile(path.join(templates, 'haproxy.cfg.hbs'), `${main}{{#if servers.[1]}}\nfrontend fe_extra\n    bind 127.0.0.1:${busy}\n    default_backend {{backend}}\n{{/if}}\n`);
+    await writeFile(path.join(templates, 'haproxy.cfg.hbs'), `${main}{{#if servers.[1]}}\n${extra}\n{{/if}}\n`);
+    return templates;
+  };
+  const withConfig = async <T>(edit: (config: string) => string, fn: () => Promise<T>): Promise<T> => {
     const config = await readFile(stack.configFile, 'utf8');
-    const before = await snapshot();
+    await writeFile(stack.configFile, edit(config));
     try {
-      await writeFile(stack.configFile, config.replace(TEMPLATES, templates));
-      const result = await stack.cli(['deploy', '--image', 'linkswitch-test-app:v2']);
-      expect(result.exitCode, result.all).toBe(8);
-      expect(firstLine(result.stderr)).toMatch(/HAProxy reload failed: the new config did not load, the old workers keep serving/);
-      expect(await snapshot()).toEqual(before);
-      const status = JSON.parse((await stack.cli(['status', '--json'])).stdout);
-      expect(status.linked).toBe('blue');
-      expect(status.colours[0].haproxy.weight).toBe(100);
+      return await fn();
     } finally {
       await writeFile(stack.configFile, config);
-      blocker.close();
     }
-    // The next deploy, with the port free again, goes through.
-    const retry = await stack.cli(['deploy', '--image', 'linkswitch-test-app:v2']);
+  };
+  const busyPort = async () => {
+    const server = net.createServer().listen(await freePort(), '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    return { server, port: (server.address() as net.AddressInfo).port };
+  };
+
+  it('refuses a config whose new bind address is taken before reloading (haproxy -c does not bind)', async () => {
+    const blocker = await busyPort();
+    const templates = await templatesWith('templates-busy', `frontend fe_extra\n    bind 127.0.0.1:${blocker.port}\n    default_backend {{backend}}`);
+    const before = await snapshot();
+    try {
+      const result = await withConfig((c) => c.replace(TEMPLATES, templates), () => stack.cli(['deploy', '--image', 'linkswitch-test-app:v2']));
+      expect(result.exitCode, result.all).toBe(7);
+      expect(firstLine(result.stderr)).toMatch(new RegExp(`HAProxy could not bind 127\\.0\\.0\\.1:${blocker.port} \\(EADDRINUSE\\); free that port`));
+      expect(await snapshot()).toEqual(before);
+    } finally {
+      blocker.server.close();
+    }
+  });
+
+  it('reports a reload HAProxy refuses: old workers keep serving, no switch is recorded, haproxy.cfg is restored', async () => {
+    // A unix-socket bind in a directory that does not exist passes `haproxy -c` and fails at reload.
+    const templates = await templatesWith('templates-badsock', `frontend fe_extra\n    bind ${stack.dir}/no-such-dir/extra.sock\n    default_backend {{backend}}`);
+    const before = await snapshot();
+    const result = await withConfig((c) => c.replace(TEMPLATES, templates), () => stack.cli(['deploy', '--image', 'linkswitch-test-app:v2']));
+    expect(result.exitCode, result.all).toBe(8);
+    expect(firstLine(result.stderr)).toMatch(/HAProxy reload failed: the new config did not load, the old workers keep serving/);
+    expect(result.stderr).toMatch(/restored and reloaded the previous haproxy.cfg/);
+    expect(await snapshot()).toEqual(before);
+    const status = JSON.parse((await stack.cli(['status', '--json'])).stdout);
+    expect(status.linked).toBe('blue');
+    expect(status.colours[0].haproxy.weight).toBe(100);
+    const retry = await checker.during(() => stack.cli(['deploy', '--image', 'linkswitch-test-app:v2']));
     expect(retry.exitCode, retry.all).toBe(0);
   });
 
   it('refuses to move HAProxy to a port that is already taken, and keeps the old one serving', async () => {
-    const blocker = net.createServer().listen(await freePort(), '127.0.0.1');
-    await new Promise((r) => blocker.once('listening', r));
-    const busy = (blocker.address() as net.AddressInfo).port;
-    const config = await readFile(stack.configFile, 'utf8');
+    const blocker = await busyPort();
     const before = await snapshot();
     try {
-      await writeFile(stack.configFile, config.replace(`bind: 127.0.0.1:${stack.port}`, `bind: 127.0.0.1:${busy}`));
-      const result = await stack.cli(['up']);
-      expect(result.exitCode, result.all).toBe(8);
-      expect(firstLine(result.stderr)).toMatch(/HAProxy reload failed: the new config did not load, the old workers keep serving/);
+      const result = await withConfig((c) => c.replace(`bind: 127.0.0.1:${stack.port}`, `bind: 127.0.0.1:${blocker.port}`), () => stack.cli(['up']));
+      expect(result.exitCode, result.all).toBe(7);
+      expect(firstLine(result.stderr)).toMatch(/HAProxy could not bind .*EADDRINUSE/);
       expect(await snapshot()).toEqual(before);
     } finally {
-      await writeFile(stack.configFile, config);
-      blocker.close();
+      blocker.server.close();
     }
   });
 
-  it('kept serving throughout: zero failed requests', async () => {
+  it('kept serving throughout: zero failed requests, and the state file always named the serving version', async () => {
+    const { samples: checks, violations } = await checker.stop();
+    expect(checks.length).toBeGreaterThan(50);
+    expect(violations).toEqual([]);
     expect(load.samples.length).toBeGreaterThan(500);
     expect(failures(load.samples)).toEqual([]);
   });

@@ -17,6 +17,8 @@ export interface Checker {
   samples: CheckerSample[];
   /** Marks a time window in which serving and recording may legitimately disagree. */
   allow(from: number, to: number): void;
+  /** Runs `fn` (a command that legitimately switches, or a test that breaks the state file on purpose) inside an allowed window. */
+  during<T>(fn: () => Promise<T>): Promise<T>;
   stop(): Promise<{ samples: CheckerSample[]; violations: CheckerSample[] }>;
 }
 
@@ -59,6 +61,14 @@ export function startChecker({ port, stateFile, maxDurationMs = 300_000 }: { por
     samples,
     allow(from, to) {
       windows.push([from, to]);
+    },
+    async during(fn) {
+      const from = performance.now();
+      try {
+        return await fn();
+      } finally {
+        windows.push([from, performance.now()]);
+      }
     },
     async stop() {
       stopping = true;

@@ -32,6 +32,13 @@ export interface CliResult {
   all: string;
 }
 
+export interface PausedCli {
+  pid: number;
+  kill(): Promise<void>;
+  /** Lets the paused command go on (SIGUSR2) and waits for it to finish. */
+  resume(): Promise<CliResult>;
+}
+
 export interface Stack {
   name: string;
   dir: string;
@@ -41,7 +48,7 @@ export interface Stack {
   haproxyCfg: string;
   cli(args: string[], options?: { env?: Record<string, string> }): Promise<CliResult>;
   /** Starts the CLI and resolves once it logs that it paused at `point` (LINKSWITCH_PAUSE_AT). */
-  startPaused(args: string[], point: string): Promise<{ pid: number; kill(): Promise<void> }>;
+  startPaused(args: string[], point: string): Promise<PausedCli>;
   writeConfig(overrides?: Record<string, unknown>): Promise<void>;
   readState(): Promise<{ linked: string; generation: number; colours: Record<string, { image: string } | null>; pending: unknown }>;
   destroy(): Promise<void>;
@@ -101,6 +108,11 @@ export async function createStack(prefix: string, service: Record<string, unknow
         async kill() {
           child.kill('SIGKILL');
           await child;
+        },
+        async resume() {
+          child.kill('SIGUSR2');
+          const result = await child;
+          return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr), all: String(result.stderr) };
         },
       };
     },
