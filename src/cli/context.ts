@@ -25,6 +25,11 @@ export interface CliContext {
   service: Service;
 }
 
+/** The deploy lock beside the state file: shared by the CLI and `linkswitch serve`. */
+export function lockFileFor(config: Config): string {
+  return `${config.state.file}.lock`;
+}
+
 export async function createContext(options: GlobalOptions): Promise<CliContext> {
   const config = await loadConfig(configPath(options.config));
   const log = createLogger();
@@ -41,7 +46,7 @@ export async function createContext(options: GlobalOptions): Promise<CliContext>
     render: (context) => renderHaproxyConfig(config.haproxy.templateDir, context),
     pause: pauseFromEnv(process.env, log),
     locker: {
-      acquire: (command) => Lock.acquire({ file: `${config.state.file}.lock`, ttlMs: config.deploy.lockTtl, command, clock, waitMs: options.lockWait ?? 0 }),
+      acquire: (command) => Lock.acquire({ file: lockFileFor(config), ttlMs: config.deploy.lockTtl, command, clock, waitMs: options.lockWait ?? 0 }),
     },
   };
   return { config, log, service };

@@ -6,6 +6,7 @@ import { registerDeploy } from './commands/deploy.js';
 import { registerDown } from './commands/down.js';
 import { registerRender } from './commands/render.js';
 import { registerRollback } from './commands/rollback.js';
+import { registerServe } from './commands/serve.js';
 import { registerStatus } from './commands/status.js';
 import { registerUp } from './commands/up.js';
 
@@ -18,7 +19,7 @@ const program = new Command()
   .showHelpAfterError()
   .exitOverride();
 
-for (const register of [registerUp, registerDeploy, registerRollback, registerStatus, registerRender, registerDown]) register(program);
+for (const register of [registerUp, registerDeploy, registerRollback, registerStatus, registerRender, registerDown, registerServe]) register(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -30,8 +30,8 @@ describe('buildHaproxyContext', () => {
       bind: { address: '0.0.0.0', port: 8443 },
       linked: 'green',
       servers: [
-        { name: 'blue', host: '172.18.0.2', port: 8080, weight: IDLE_WEIGHT, linked: false },
-        { name: 'green', host: '172.18.0.3', port: 8080, weight: LINKED_WEIGHT, linked: true },
+        { name: 'blue', host: '172.18.0.2', port: 8080, weight: IDLE_WEIGHT, linked: false, resolvesTo: null },
+        { name: 'green', host: '172.18.0.3', port: 8080, weight: LINKED_WEIGHT, linked: true, resolvesTo: null },
       ],
       health: { path: '/ready' },
       check: { inter: '1500ms', rise: 1, fall: 2 },
@@ -46,6 +46,16 @@ describe('buildHaproxyContext', () => {
   it('accepts container names as hosts (network mode)', () => {
     const context = buildHaproxyContext(config, 'blue', observed('shop.api-blue', 'shop.api-green'));
     expect(context.servers.map((s) => s.host)).toEqual(['shop.api-blue', 'shop.api-green']);
+  });
+
+  it('carries the IP a server name resolves to (network mode), so that a changed IP changes the config', () => {
+    const named = (colour: Colour, ip: string): ObservedContainer => ({ ...container(colour, { host: `shop.api-${colour}`, port: 8080 }), probeAddress: { host: ip, port: 8080 } });
+    const context = buildHaproxyContext(config, 'blue', { blue: named('blue', '172.18.0.2'), green: named('green', '172.18.0.9') });
+    expect(context.servers.map((s) => [s.host, s.resolvesTo])).toEqual([
+      ['shop.api-blue', '172.18.0.2'],
+      ['shop.api-green', '172.18.0.9'],
+    ]);
+    expect(() => buildHaproxyContext(config, 'blue', { blue: named('blue', '1.2.3.4 # x'), green: null })).toThrow(/blue IP/);
   });
 
   it('leaves out a colour without an address', () => {

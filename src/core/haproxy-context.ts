@@ -16,6 +16,13 @@ export interface ServerContext {
   port: number;
   weight: number;
   linked: boolean;
+  /**
+   * The IP a server given by name resolves to now (network mode), else null. HAProxy resolves
+   * names only when it loads its config, so the rendered file must change, and HAProxy reload,
+   * whenever a colour's IP changes (a recreated container need not get its old IP back): the
+   * shipped template prints it as a comment on the server line.
+   */
+  resolvesTo: string | null;
 }
 
 export interface HaproxyContext {
@@ -45,9 +52,11 @@ export function buildHaproxyContext(config: Config, linked: Colour, observed: Ob
     const address = observed[colour]?.address;
     // A colour without a running container has no server line; deploy stages it before use.
     if (!address) continue;
+    const probe = observed[colour]?.probeAddress;
     servers.push({
       name: colour,
       host: safeHost(address.host, `${colour} address`),
+      resolvesTo: probe && probe.host !== address.host ? safeHost(probe.host, `${colour} IP`) : null,
       port: safePort(address.port, `${colour} port`),
       weight: safeWeight(colour === linked ? LINKED_WEIGHT : IDLE_WEIGHT),
       linked: colour === linked,

@@ -3,6 +3,7 @@ import { deploy } from '../../core/service.js';
 import { createContext } from '../context.js';
 import { printOutcome } from '../output.js';
 import { globalOptions } from '../options.js';
+import { connectSidecar } from '../remote.js';
 
 export function registerDeploy(program: Command): void {
   program
@@ -12,8 +13,11 @@ export function registerDeploy(program: Command): void {
     .option('--dry-run', 'print the plan without changing anything')
     .option('--json', 'print the result as JSON')
     .action(async (opts: { image?: string; dryRun?: boolean; json?: boolean }, cmd: Command) => {
-      const { service } = await createContext(globalOptions(cmd));
-      const result = await deploy(service, { image: opts.image, dryRun: opts.dryRun });
+      const global = globalOptions(cmd);
+      const sidecar = await connectSidecar(global, 'deploy');
+      const result = sidecar
+        ? await sidecar.deploy({ image: opts.image, dryRun: opts.dryRun, lockWaitMs: global.lockWait })
+        : await deploy((await createContext(global)).service, { image: opts.image, dryRun: opts.dryRun });
       printOutcome('deploy', result, opts);
     });
 }

@@ -3,6 +3,7 @@ import { rollback } from '../../core/service.js';
 import { createContext } from '../context.js';
 import { printOutcome } from '../output.js';
 import { globalOptions } from '../options.js';
+import { connectSidecar } from '../remote.js';
 
 export function registerRollback(program: Command): void {
   program
@@ -11,8 +12,9 @@ export function registerRollback(program: Command): void {
     .option('--dry-run', 'print the plan without changing anything')
     .option('--json', 'print the result as JSON')
     .action(async (opts: { dryRun?: boolean; json?: boolean }, cmd: Command) => {
-      const { service } = await createContext(globalOptions(cmd));
-      const result = await rollback(service, { dryRun: opts.dryRun });
+      const global = globalOptions(cmd);
+      const sidecar = await connectSidecar(global, 'rollback');
+      const result = sidecar ? await sidecar.rollback({ dryRun: opts.dryRun, lockWaitMs: global.lockWait }) : await rollback((await createContext(global)).service, { dryRun: opts.dryRun });
       printOutcome('rollback', result, opts);
     });
 }

@@ -3,6 +3,7 @@ import { status, type StatusReport } from '../../core/service.js';
 import { createContext } from '../context.js';
 import { printJson } from '../output.js';
 import { globalOptions } from '../options.js';
+import { connectSidecar } from '../remote.js';
 
 function formatStatus(report: StatusReport): string {
   const lines = [
@@ -23,8 +24,9 @@ export function registerStatus(program: Command): void {
     .description('show the linked colour, each colour\'s image and health, and HAProxy\'s view of each server')
     .option('--json', 'print the status as JSON')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
-      const { service } = await createContext(globalOptions(cmd));
-      const report = await status(service);
+      const global = globalOptions(cmd);
+      const sidecar = await connectSidecar(global, 'status');
+      const report = sidecar ? await sidecar.status() : await status((await createContext(global)).service);
       if (opts.json) printJson(report);
       else console.log(formatStatus(report));
     });
