@@ -1,4 +1,5 @@
 import type { Config } from '../config/load.js';
+import { COLOURS } from './colour.js';
 import { HaproxyRuntimeError } from './errors.js';
 import { buildHaproxyContext, IDLE_WEIGHT, LINKED_WEIGHT, type HaproxyContext } from './haproxy-context.js';
 import { waitUntilHaproxySeesUp, waitUntilHealthy } from './health-check.js';
@@ -69,6 +70,19 @@ export class Executor {
     this.validated.add(text);
   }
 
+  /** Validates the config for either colour linked, ignoring failures: the real step reports them. */
+  private async prevalidate(): Promise<void> {
+    await Promise.all(
+      COLOURS.map(async (colour) => {
+        try {
+          await this.validate(await this.renderFor(colour));
+        } catch {
+          // Reported by the apply-config or check-config step that needs this text.
+        }
+      }),
+    );
+  }
+
   private async saveState(next: State): Promise<void> {
     await this.rt.store.write(next);
     this.state = next;
@@ -90,9 +104,14 @@ export class Executor {
       case 'start-container':
         this.observed[step.colour] = await docker.start(step.colour);
         return;
-      case 'wait-healthy':
+      case 'wait-healthy': {
+        // The app's start-up is mostly waiting: validate the configs the next steps will write
+        // meanwhile, so `haproxy -c` is off the critical path of the deploy.
+        const prevalidation = this.prevalidate();
         this.observed[step.colour] = await waitUntilHealthy({ config, docker, probe: this.rt.probe, clock }, step.colour);
+        await prevalidation;
         return;
+      }
       case 'apply-config': {
         const text = await this.renderFor(step.linked);
         const previous = await this.rt.configFile.read();

@@ -172,8 +172,9 @@ describe('deploy', () => {
     expect(f.store.state).toEqual(result.state);
     expect(JSON.parse(f.configFile.text!)).toMatchObject({ linked: 'green' });
     expect(f.docker.calls).toEqual(['run green app:2']);
-    // Each distinct text is checked once: current config, staged, switched (= the persisted one).
-    expect(f.haproxy.calls).toEqual(['validate', 'validate', 'reload', 'validate', 'reload']);
+    // Each distinct text is checked once: the current config first, then the staged and the
+    // switched one (= the persisted one) while the new colour starts, before either reload.
+    expect(f.haproxy.calls).toEqual(['validate', 'validate', 'validate', 'reload', 'reload']);
     expect(f.configFile.writes).toHaveLength(2);
     expect(f.docker.containers.blue?.running).toBe(true);
     expect(result.report?.stepsRun.at(-1)).toBe('drain');
