@@ -33,8 +33,9 @@ export async function waitUntilHealthy(deps: HealthDeps, colour: Colour): Promis
     const container = await docker.inspect(colour);
     if (!container) return failWithLogs(deps, colour, 'its container disappeared');
     if (!container.running || container.restarts > 0) {
-      const code = container.exitCode ?? '?';
-      return failWithLogs(deps, colour, `its container exited with code ${code}${container.restarts > 0 ? ` (restarted ${container.restarts} times)` : ''}`);
+      // Between two crashes of a restart loop Docker shows it running with exit code 0.
+      const exited = container.exitCode === null ? 'its container keeps exiting' : `its container exited with code ${container.exitCode}`;
+      return failWithLogs(deps, colour, `${exited}${container.restarts > 0 ? ` (restarted ${container.restarts} times)` : ''}`);
     }
     const useDocker = use === 'docker' || (use === 'auto' && container.health !== 'none');
     if (useDocker) {

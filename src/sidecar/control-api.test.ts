@@ -1,0 +1,117 @@
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SidecarClient } from '../cli/remote.js';
+import { LockHeldError, NotWarmError } from '../core/errors.js';
+import type { CommandResult, StatusReport } from '../core/service.js';
+import { initialState } from '../core/state.js';
+import { startControlApi, type ControlApi, type ControlHandlers } from './control-api.js';
+import { RemoteError, SidecarError, TokenRefusedError } from './errors.js';
+import type { DeployRequest } from './protocol.js';
+
+// The control API on a real unix socket and TCP port, with the CLI's client, and fake verbs.
+
+const TOKEN = 'a-token-of-enough-length';
+const log = pino({ level: 'silent' });
+const result = (image: string): CommandResult => ({
+  plan: [{ kind: 'switch', from: 'blue', to: 'green' }],
+  report: { switchMs: 0.5, configChanged: true, stepsRun: ['switch'] },
+  state: { ...initialState('web'), linked: 'green', colours: { blue: null, green: { image, container: 'web-green', deployedAt: 'now' } } },
+  durationMs: 12,
+});
+
+describe('control API', () => {
+  let dir: string;
+  let api: ControlApi | null;
+  let requests: DeployRequest[];
+  let handlers: ControlHandlers;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'linkswitch-api-'));
+    requests = [];
+    handlers = {
+      health: () => ({ ok: true, phase: 'serving' }),
+      status: async () => ({ service: 'web', linked: 'green' }) as StatusReport,
+      deploy: async (request) => {
+        requests.push(request);
+        if (request.image === 'busy:1') throw new LockHeldError('another linkswitch holds the lock', { fix: 'wait' });
+        return result(request.image ?? 'app:1');
+      },
+      rollback: async () => {
+        throw new NotWarmError('cannot roll back to blue: blue has no container', { fix: 'deploy instead', detail: 'more' });
+      },
+      metrics: () => 'linkswitch_deploys_total{service="web"} 0\n',
+    };
+    api = null;
+  });
+
+  afterEach(async () => {
+    await api?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('serves the verbs on a mode-600 unix socket, and errors keep their code, exit code and fix', async () => {
+    const socketPath = path.join(dir, 'control.sock');
+    api = await startControlApi({ socketPath, listen: null, token: null, handlers, log });
+    expect((await stat(socketPath)).mode & 0o777).toBe(0o600);
+    const client = new SidecarClient({ label: 'unix', socketPath });
+    expect(await client.health()).toEqual({ ok: true, phase: 'serving' });
+    expect((await client.status()).linked).toBe('green');
+    expect((await client.deploy({ image: 'app:2', lockWaitMs: 500 })).state.colours.green?.image).toBe('app:2');
+    expect(requests).toEqual([{ image: 'app:2', dryRun: undefined, lockWaitMs: 500 }]);
+
+    const held = await client.deploy({ image: 'busy:1' }).catch((e: unknown) => e);
+    expect(held).toBeInstanceOf(RemoteError);
+    expect(held).toMatchObject({ code: 'LOCK_HELD', exitCode: 4, fix: 'wait' });
+    const refused = await client.rollback({}).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'COLOUR_NOT_WARM', exitCode: 5, detail: 'more', shortMessage: 'cannot roll back to blue: blue has no container; deploy instead' });
+  });
+
+  it('refuses a second sidecar on the same socket', async () => {
+    const socketPath = path.join(dir, 'control.sock');
+    api = await startControlApi({ socketPath, listen: null, token: null, handlers, log });
+    await expect(startControlApi({ socketPath, listen: null, token: null, handlers, log })).rejects.toBeInstanceOf(SidecarError);
+  });
+
+  it('requires the bearer token on TCP for everything but the health check', async () => {
+    const socketPath = path.join(dir, 'control.sock');
+    const { freePort } = await import('../../test/support/stack.js');
+    const port = await freePort();
+    api = await startControlApi({ socketPath, listen: { host: '127.0.0.1', port }, token: TOKEN, handlers, log });
+    const good = new SidecarClient({ label: 'tcp', host: '127.0.0.1', port, token: TOKEN });
+    const bad = new SidecarClient({ label: 'tcp', host: '127.0.0.1', port, token: 'wrong-token-wrong-token' });
+    const none = new SidecarClient({ label: 'tcp', host: '127.0.0.1', port });
+    expect((await good.status()).linked).toBe('green');
+    expect((await bad.health()).ok).toBe(true);
+    for (const client of [bad, none]) {
+      const error = await client.deploy({ image: 'app:2' }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: new TokenRefusedError('x').code, exitCode: 9 });
+    }
+    expect(requests).toEqual([]);
+  });
+
+  it('rejects malformed requests as config errors and unknown routes', async () => {
+    const socketPath = path.join(dir, 'control.sock');
+    api = await startControlApi({ socketPath, listen: null, token: null, handlers, log });
+    const client = new SidecarClient({ label: 'unix', socketPath });
+    const typed = await client.deploy({ image: 42 as unknown as string }).catch((e: unknown) => e);
+    expect(typed).toMatchObject({ code: 'CONFIG_INVALID', exitCode: 2 });
+    expect(String((typed as Error).message)).toMatch(/"image" must be a string/);
+  });
+
+  it('is an unreachable-sidecar error when nothing listens', async () => {
+    const client = new SidecarClient({ label: 'unix:/nowhere', socketPath: path.join(dir, 'absent.sock') });
+    const error = await client.status().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SidecarError);
+    expect((error as SidecarError).shortMessage).toMatch(/cannot reach the sidecar at unix:\/nowhere \(ENOENT\); start it/);
+  });
+
+  it('refuses a short token when TCP is asked for, and keeps TCP off without one', async () => {
+    const socketPath = path.join(dir, 'control.sock');
+    await expect(startControlApi({ socketPath, listen: { host: '127.0.0.1', port: 1 }, token: 'short', handlers, log })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    api = await startControlApi({ socketPath, listen: { host: '127.0.0.1', port: 1 }, token: null, handlers, log });
+    expect((await new SidecarClient({ label: 'unix', socketPath }).health()).ok).toBe(true);
+  });
+});

@@ -1,0 +1,199 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { chmod, mkdir, unlink } from 'node:fs/promises';
+import http from 'node:http';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { ConfigError } from '../core/errors.js';
+import type { CommandResult, StatusReport } from '../core/service.js';
+import { SidecarError, TokenRefusedError, errorBody, httpStatusFor } from './errors.js';
+import { MIN_TOKEN_LENGTH, ROUTES, type DeployRequest, type HealthReport, type RollbackRequest } from './protocol.js';
+
+// The sidecar's control API: JSON over HTTP on a unix socket (mode 600: whoever may use it may
+// deploy), and optionally on TCP, where every route but the health check needs the bearer token.
+
+export interface ControlHandlers {
+  health(): HealthReport;
+  status(): Promise<StatusReport>;
+  deploy(request: DeployRequest): Promise<CommandResult>;
+  rollback(request: RollbackRequest): Promise<CommandResult>;
+  metrics(): string;
+}
+
+export interface ControlApiOptions {
+  socketPath: string;
+  listen: { host: string; port: number } | null;
+  token: string | null;
+  handlers: ControlHandlers;
+  log: Logger;
+}
+
+export interface ControlApi {
+  /** Stops accepting connections; resolves once the requests in flight have been answered. */
+  close(): Promise<void>;
+}
+
+const MAX_BODY_BYTES = 16 * 1024;
+
+function readBody(request: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new ConfigError(`request body larger than ${MAX_BODY_BYTES} bytes`, { fix: 'send only the documented fields' }));
+        request.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
+
+function parseJson(text: string): Record<string, unknown> {
+  if (!text.trim()) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ConfigError('request body is not valid JSON', { fix: 'send a JSON object, e.g. {"image": "myapp:1.1"}' });
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigError('request body must be a JSON object', { fix: 'send e.g. {"image": "myapp:1.1"}' });
+  return value as Record<string, unknown>;
+}
+
+function optional<T>(body: Record<string, unknown>, key: string, type: 'string' | 'boolean' | 'number'): T | undefined {
+  const value = body[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== type || (type === 'number' && !(Number.isFinite(value) && (value as number) >= 0))) {
+    throw new ConfigError(`request field "${key}" must be a ${type === 'number' ? 'non-negative number' : type}`, { fix: 'correct the request' });
+  }
+  return value as T;
+}
+
+function tokenMatches(header: string | undefined, token: string): boolean {
+  const given = /^Bearer (\S+)$/.exec(header ?? '')?.[1];
+  if (!given) return false;
+  // Compare digests: equal lengths for timingSafeEqual, and no early exit on the first byte.
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(given), digest(token));
+}
+
+function send(response: http.ServerResponse, status: number, body: unknown, contentType = 'application/json'): void {
+  const text = contentType === 'application/json' ? `${JSON.stringify(body)}\n` : String(body);
+  response.writeHead(status, { 'content-type': contentType, 'cache-control': 'no-store' });
+  response.end(text);
+}
+
+function handler(options: ControlApiOptions, requireToken: boolean): http.RequestListener {
+  const { handlers, log, token } = options;
+  return (request, response) => {
+    void (async () => {
+      const route = `${request.method} ${new URL(request.url ?? '/', 'http://sidecar').pathname}`;
+      try {
+        if (route === `GET ${ROUTES.health}`) {
+          const health = handlers.health();
+          return send(response, health.ok ? 200 : 503, health);
+        }
+        if (requireToken && !tokenMatches(request.headers.authorization, token ?? '')) {
+          log.warn({ route, remote: request.socket.remoteAddress }, 'Control API request without a valid token refused');
+          throw new TokenRefusedError('the sidecar refused the request: missing or wrong bearer token', { fix: 'set LINKSWITCH_TOKEN to the token the sidecar was started with' });
+        }
+        switch (route) {
+          case `GET ${ROUTES.status}`:
+            return send(response, 200, await handlers.status());
+          case `GET ${ROUTES.metrics}`:
+            return send(response, 200, handlers.metrics(), 'text/plain; version=0.0.4');
+          case `POST ${ROUTES.deploy}`: {
+            const body = parseJson(await readBody(request));
+            const result = await handlers.deploy({
+              image: optional<string>(body, 'image', 'string'),
+              dryRun: optional<boolean>(body, 'dryRun', 'boolean'),
+              lockWaitMs: optional<number>(body, 'lockWaitMs', 'number'),
+            });
+            return send(response, 200, result);
+          }
+          case `POST ${ROUTES.rollback}`: {
+            const body = parseJson(await readBody(request));
+            const result = await handlers.rollback({ dryRun: optional<boolean>(body, 'dryRun', 'boolean'), lockWaitMs: optional<number>(body, 'lockWaitMs', 'number') });
+            return send(response, 200, result);
+          }
+          default:
+            return send(response, 404, errorBody(new ConfigError(`no such route: ${route}`, { fix: `use ${Object.values(ROUTES).join(', ')}` })));
+        }
+      } catch (error) {
+        if (!response.headersSent) send(response, httpStatusFor(error), errorBody(error));
+      }
+    })();
+  };
+}
+
+function listen(server: http.Server, target: string | { host: string; port: number }): Promise<void> {
+  const where = typeof target === 'string' ? target : `${target.host}:${target.port}`;
+  return new Promise((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      const fix = error.code === 'EADDRINUSE' ? 'another process listens there: stop it or choose another --listen' : 'check the address, the directory and its permissions';
+      reject(new SidecarError(`the control API cannot listen on ${where} (${error.code ?? error.message})`, { fix, cause: error }));
+    });
+    const done = () => {
+      server.removeAllListeners('error');
+      resolve();
+    };
+    if (typeof target === 'string') server.listen(target, done);
+    else server.listen(target.port, target.host, done);
+  });
+}
+
+/** Answers on the socket? Then another `serve` owns this state: refuse to start a second one. */
+function socketAnswers(socketPath: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const request = http.get({ socketPath, path: ROUTES.health, timeout: 1000 }, (response) => {
+      response.resume();
+      resolve(true);
+    });
+    request.on('timeout', () => request.destroy());
+    request.on('error', () => resolve(false));
+  });
+}
+
+export async function startControlApi(options: ControlApiOptions): Promise<ControlApi> {
+  const { socketPath, listen: tcp, token, log } = options;
+  if (tcp && token && token.length < MIN_TOKEN_LENGTH) {
+    throw new ConfigError(`LINKSWITCH_TOKEN is shorter than ${MIN_TOKEN_LENGTH} characters`, { fix: 'use a long random token, e.g. `openssl rand -hex 24`' });
+  }
+  if (await socketAnswers(socketPath)) {
+    throw new SidecarError(`another linkswitch serve already answers on ${socketPath}`, { fix: 'run one sidecar per state file; stop the other one first' });
+  }
+  await mkdir(path.dirname(socketPath), { recursive: true, mode: 0o700 });
+  await unlink(socketPath).catch(() => undefined); // left by a previous run that was killed
+  const servers: http.Server[] = [];
+  const unix = http.createServer(handler(options, false));
+  await listen(unix, socketPath);
+  await chmod(socketPath, 0o600);
+  servers.push(unix);
+  log.info({ socket: socketPath }, 'Control API listening on the unix socket');
+  if (tcp && !token) {
+    log.warn({ address: `${tcp.host}:${tcp.port}` }, 'LINKSWITCH_TOKEN is not set: the TCP control API stays off (the unix socket still answers)');
+  } else if (tcp) {
+    const server = http.createServer(handler(options, true));
+    await listen(server, tcp);
+    servers.push(server);
+    log.info({ address: `${tcp.host}:${tcp.port}` }, 'Control API listening on TCP (bearer token required)');
+  }
+  return {
+    async close() {
+      await Promise.all(
+        servers.map(
+          (server) =>
+            new Promise<void>((resolve) => {
+              server.close(() => resolve());
+              server.closeIdleConnections();
+            }),
+        ),
+      );
+      await unlink(socketPath).catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { Metrics } from './metrics.js';
+
+describe('Metrics', () => {
+  it('starts at zero with both colours unlinked and no reload yet', () => {
+    const text = new Metrics('web').render();
+    expect(text).toContain('linkswitch_deploys_total{service="web"} 0');
+    expect(text).toContain('linkswitch_rollbacks_total{service="web",trigger="failover"} 0');
+    expect(text).toContain('linkswitch_linked{service="web",colour="blue"} 0');
+    expect(text).not.toContain('linkswitch_last_reload_success');
+    expect(text).toMatch(/^process_resident_memory_bytes \d+$/m);
+  });
+
+  it('counts deploys, rollbacks by trigger, failures by command and code, and the linked colour', () => {
+    const m = new Metrics('web');
+    m.deployed();
+    m.rolledBack('failover');
+    m.failed('deploy', 'COLOUR_UNHEALTHY');
+    m.failed('deploy', 'COLOUR_UNHEALTHY');
+    m.linkedFailed('die');
+    m.setLinked('green');
+    const text = m.render();
+    expect(text).toContain('linkswitch_deploys_total{service="web"} 1');
+    expect(text).toContain('linkswitch_rollbacks_total{service="web",trigger="failover"} 1');
+    expect(text).toContain('linkswitch_failures_total{service="web",command="deploy",code="COLOUR_UNHEALTHY"} 2');
+    expect(text).toContain('linkswitch_linked_failures_total{service="web",event="die"} 1');
+    expect(text).toContain('linkswitch_linked{service="web",colour="green"} 1');
+  });
+
+  it('keeps a cumulative histogram of switch durations in seconds', () => {
+    const m = new Metrics('web');
+    m.switched(0.8);
+    m.switched(20);
+    const text = m.render();
+    expect(text).toContain('linkswitch_switch_duration_seconds_bucket{service="web",le="0.001"} 1');
+    expect(text).toContain('linkswitch_switch_duration_seconds_bucket{service="web",le="0.025"} 2');
+    expect(text).toContain('linkswitch_switch_duration_seconds_bucket{service="web",le="+Inf"} 2');
+    expect(text).toContain('linkswitch_switch_duration_seconds_count{service="web"} 2');
+  });
+
+  it('reports the last reload result and when it happened', () => {
+    const m = new Metrics('web');
+    m.reloaded('applied', new Date(10_000));
+    m.reloaded('rejected', new Date(20_000));
+    const text = m.render();
+    expect(text).toContain('linkswitch_reloads_total{service="web",result="applied"} 1');
+    expect(text).toContain('linkswitch_reloads_total{service="web",result="rejected"} 1');
+    expect(text).toContain('linkswitch_last_reload_success{service="web"} 0');
+    expect(text).toContain('linkswitch_last_reload_timestamp_seconds{service="web"} 20');
+  });
+});

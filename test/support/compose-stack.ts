@@ -1,0 +1,190 @@
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { stringify } from 'yaml';
+import { buildLocalBaseImages, ROOT, SIDECAR_IMAGE } from '../../scripts/local-images.js';
+import { CLI, freePort, TEMPLATES, type CliResult } from './stack.js';
+
+// The repo's docker-compose.yml brought up as its own compose project: unique project, network,
+// service name and ports, a temp copy of the templates (tests edit them) and a temp sidecar
+// config. The haproxy and node images are the locally built ones (no registry here).
+
+export const COMPOSE_FILE = path.join(ROOT, 'docker-compose.yml');
+
+export interface ComposeStack {
+  project: string;
+  /** linkswitch service name: containers <service>-blue / <service>-green. */
+  service: string;
+  httpPort: number;
+  controlPort: number;
+  token: string;
+  dir: string;
+  templatesDir: string;
+  env: Record<string, string>;
+  compose(args: string[], env?: Record<string, string>): Promise<CliResult>;
+  /** `docker-compose exec -T linkswitch linkswitch …`: the CLI inside the sidecar container. */
+  exec(args: string[]): Promise<CliResult>;
+  /** The CLI on the host, with no config, pointed at the sidecar's TCP control API. */
+  hostCli(args: string[], env?: Record<string, string>): Promise<CliResult>;
+  /** One request to the control API over TCP (with the token unless `token` is given). */
+  api(method: string, route: string, body?: unknown, token?: string): Promise<{ status: number; body: string }>;
+  sidecarContainer(): Promise<string>;
+  /** The sidecar's JSON log lines, parsed. */
+  logs(): Promise<Array<Record<string, unknown>>>;
+  /** The state file, read from the sidecar container (also when it is stopped). */
+  readState(): Promise<{ linked: string; generation: number; colours: Record<string, { image: string } | null>; pending: unknown }>;
+  destroy(): Promise<void>;
+}
+
+/** GET / on a fresh connection: the version header and any X-Template header. */
+export function getVersion(port: number): Promise<{ version: string; template: string | null }> {
+  return new Promise((resolve) => {
+    const request = http.get({ host: '127.0.0.1', port, path: '/', agent: false, timeout: 3000 }, (response) => {
+      response.resume();
+      resolve({ version: (response.headers['x-version'] as string) ?? `HTTP ${response.statusCode}`, template: (response.headers['x-template'] as string) ?? null });
+    });
+    request.on('timeout', () => request.destroy(new Error('timeout')));
+    request.on('error', (error) => resolve({ version: `error ${error.message}`, template: null }));
+  });
+}
+
+/** Polls `check` every `everyMs` until it returns a value other than undefined, or throws after `timeoutMs`. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 10_000, everyMs = 50): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** Resident memory of a process, from /proc (the sidecar's node is PID 1 of its container). */
+export async function residentKb(pid: number): Promise<{ rss: number; anon: number; file: number }> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { rss: field('VmRSS'), anon: field('RssAnon'), file: field('RssFile') };
+}
+
+function result(r: { exitCode?: number; stdout?: unknown; stderr?: unknown; all?: unknown }): CliResult {
+  return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), all: String(r.all ?? '') };
+}
+
+export async function createComposeStack(prefix: string, config: { image: string }): Promise<ComposeStack> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), `linkswitch-${prefix}-`));
+  const suffix = path.basename(dir).slice(-6).toLowerCase().replace(/[^a-z0-9]/g, 'x');
+  const project = `lss${prefix}${suffix}`;
+  const service = `lss-${prefix}-${suffix}`;
+  const [httpPort, controlPort] = [await freePort(), await freePort()];
+  const token = `test-token-${suffix}-${Math.random().toString(36).slice(2)}`;
+  const etc = path.join(dir, 'etc');
+  const templatesDir = path.join(dir, 'templates');
+  await mkdir(etc);
+  await cp(TEMPLATES, templatesDir, { recursive: true });
+  // The shipped compose/linkswitch.yml with this run's names, and quicker health polling.
+  const shipped = (await readFile(path.join(ROOT, 'compose', 'linkswitch.yml'), 'utf8'))
+    .replace(/^( {2}name:) web\b/m, `$1 ${service}`)
+    .replace(/^( {2}image:) \S+/m, `$1 ${config.image}`)
+    .replace(/^( {2}name:) linkswitch\b/m, `$1 ${project}`);
+  await writeFile(path.join(etc, 'linkswitch.yml'), `${shipped}\n# test overrides\n${stringify({ deploy: { drainTimeout: '3s' } })}`);
+  const envFile = path.join(dir, 'compose.env');
+  await writeFile(envFile, '');
+  const { nodeImage, haproxyImage } = await buildLocalBaseImages();
+  const env: Record<string, string> = {
+    HAPROXY_IMAGE: haproxyImage,
+    NODE_IMAGE: nodeImage,
+    LINKSWITCH_IMAGE: SIDECAR_IMAGE,
+    LINKSWITCH_TOKEN: token,
+    LINKSWITCH_HTTP: `127.0.0.1:${httpPort}`,
+    LINKSWITCH_CONTROL: `127.0.0.1:${controlPort}`,
+    LINKSWITCH_NETWORK: project,
+    LINKSWITCH_ETC: etc,
+    LINKSWITCH_TEMPLATES: templatesDir,
+  };
+  const compose = async (args: string[], extra: Record<string, string> = {}) =>
+    result(
+      await execa('docker-compose', ['--env-file', envFile, '-p', project, '-f', COMPOSE_FILE, ...args], {
+        cwd: ROOT,
+        env: { ...env, ...extra },
+        reject: false,
+        all: true,
+        timeout: 180_000,
+      }),
+    );
+  const stack: ComposeStack = {
+    project,
+    service,
+    httpPort,
+    controlPort,
+    token,
+    dir,
+    templatesDir,
+    env,
+    compose,
+    exec: (args) => compose(['exec', '-T', 'linkswitch', 'linkswitch', ...args]),
+    async hostCli(args, extra = {}) {
+      return result(
+        await execa(process.execPath, [CLI, ...args], {
+          reject: false,
+          all: true,
+          timeout: 120_000,
+          // No config at all on the host: the sidecar has it.
+          env: { LINKSWITCH_SIDECAR: `http://127.0.0.1:${controlPort}`, LINKSWITCH_TOKEN: token, LINKSWITCH_CONFIG: path.join(dir, 'absent.yml'), LINKSWITCH_LOG_FORMAT: 'json', ...extra },
+          extendEnv: false,
+        }),
+      );
+    },
+    api(method, route, body, withToken = token) {
+      return new Promise((resolve, reject) => {
+        const payload = body === undefined ? undefined : JSON.stringify(body);
+        const request = http.request(
+          { host: '127.0.0.1', port: controlPort, method, path: route, agent: false, headers: { authorization: `Bearer ${withToken}`, ...(payload ? { 'content-type': 'application/json' } : {}) } },
+          (response) => {
+            let text = '';
+            response.setEncoding('utf8');
+            response.on('data', (chunk: string) => (text += chunk));
+            response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
+          },
+        );
+        request.setTimeout(120_000, () => request.destroy(new Error('timeout')));
+        request.on('error', reject);
+        request.end(payload);
+      });
+    },
+    async sidecarContainer() {
+      return (await compose(['ps', '-q', 'linkswitch'])).stdout.trim();
+    },
+    async logs() {
+      const { stdout } = await compose(['logs', '--no-color', 'linkswitch']);
+      return stdout
+        .split('\n')
+        .map((line) => line.slice(line.indexOf('|') + 1).trim())
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+    },
+    async readState() {
+      const id = await stack.sidecarContainer();
+      const target = path.join(dir, `state-${Date.now()}.json`);
+      await execa('docker', ['cp', `${id}:/var/lib/linkswitch/state.json`, target]);
+      return JSON.parse(await readFile(target, 'utf8'));
+    },
+    async destroy() {
+      // The sidecar first, so that removing the colours does not look like a failure to it.
+      await compose(['stop', '-t', '30', 'linkswitch']);
+      const { stdout } = await execa('docker', ['ps', '-aq', '--filter', `label=linkswitch.service=${service}`], { reject: false });
+      const ids = stdout.split('\n').filter(Boolean);
+      if (ids.length) await execa('docker', ['rm', '-f', ...ids], { reject: false });
+      await compose(['down', '-v', '--remove-orphans', '-t', '10']);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  return stack;
+}
+
+/** Builds the sidecar image from the repo's Dockerfile with the local base images. */
+export async function buildSidecarImage(stack: ComposeStack): Promise<void> {
+  const built = await stack.compose(['build', 'linkswitch']);
+  if (built.exitCode !== 0) throw new Error(`docker-compose build failed:\n${built.all.slice(-3000)}`);
+}
