@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs and starts what linkswitch and its tests need on a Debian machine, idempotently:
-# the Docker engine (docker.io) and HAProxy from Debian's packages, then dockerd if it is not
+# the Docker engine (docker.io), docker-compose and HAProxy from Debian's packages, then dockerd if it is not
 # answering. Safe to run again: it only acts on what is missing.
 set -euo pipefail
 
 need=()
 command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
 command -v haproxy >/dev/null 2>&1 || need+=(haproxy)
+# docker-compose (v1, Debian's) runs the sidecar stack of docker-compose.yml in the tests.
+command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
 if [ "${#need[@]}" -gt 0 ]; then
   echo "setup: installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
