@@ -22,7 +22,8 @@ async function docker(args: string[], cwd?: string): Promise<string> {
   return stdout;
 }
 
-async function sharedLibraries(binary: string): Promise<string[]> {
+/** The shared libraries `ldd` lists for a binary, as absolute host paths. */
+export async function sharedLibraries(binary: string): Promise<string[]> {
   const { stdout } = await execa('ldd', [binary]);
   return stdout
     .split('\n')

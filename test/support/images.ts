@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { sharedLibraries } from '../../scripts/local-images.js';
 
 // No image can be pulled here, so tests build their own: FROM scratch + this host's node binary
 // and the shared libraries ldd lists for it, plus the fixture app. Versions are thin layers.
@@ -33,14 +34,6 @@ async function docker(args: string[], cwd?: string): Promise<void> {
   await execa('docker', args, { cwd, env: { DOCKER_BUILDKIT: '0' } });
 }
 
-async function nodeLibraries(node: string): Promise<string[]> {
-  const { stdout } = await execa('ldd', [node]);
-  return stdout
-    .split('\n')
-    .map((line) => /(\/\S+)\s+\(0x/.exec(line)?.[1])
-    .filter((lib): lib is string => Boolean(lib));
-}
-
 /** Builds the base image (node on scratch) and every variant; Docker's cache makes reruns fast. */
 export async function buildTestImages(): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'linkswitch-img-'));
@@ -48,7 +41,7 @@ export async function buildTestImages(): Promise<void> {
     const node = await realpath(process.execPath);
     await copyFile(node, path.join(dir, 'node'));
     const copies: string[] = [];
-    for (const lib of await nodeLibraries(node)) {
+    for (const lib of await sharedLibraries(node)) {
       const target = path.join('rootfs', lib);
       await mkdir(path.join(dir, path.dirname(target)), { recursive: true });
       await copyFile(await realpath(lib), path.join(dir, target));
