@@ -17,7 +17,7 @@ import { buildAppImage, buildLocalBaseImages, ROOT } from './local-images.js';
 const ENV_FILE = path.join(ROOT, '.env');
 const MARKER = '# Written by `npm run demo`; `npm run demo -- --down` removes it.';
 const PROJECT = 'linkswitch-demo';
-const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
+const CLI = path.join(ROOT, 'dist', 'cli', 'bin.js');
 const APP = 'linkswitch-demo-app';
 
 const say = (line: string) => process.stdout.write(`demo: ${line}\n`);

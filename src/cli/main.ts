@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { CONFIG_ENV } from '../config/load.js';
 import { formatError, LinkswitchError } from '../core/errors.js';

@@ -10,7 +10,7 @@ import { stringify } from 'yaml';
 // The CLI runs as a real subprocess (the built dist/), exactly as a user runs it.
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
+export const CLI = path.join(ROOT, 'dist', 'cli', 'bin.js');
 export const TEMPLATES = path.join(ROOT, 'templates');
 
 export async function freePort(): Promise<number> {
