@@ -60,8 +60,12 @@ export function splitCsvLine(line: string): string[] {
   return fields;
 }
 
-/** Parses `show stat` CSV into the servers of one backend. */
-export function parseShowStat(text: string, backend: string): ServerView[] {
+/**
+ * Parses `show stat` CSV into the servers of one backend. Servers of a `server-template`
+ * (`blue1`, `blue2`, … in the Swarm engine) are folded into one view per colour; `expectedMembers`
+ * (the configured replicas) then makes a colour with fewer addressed servers count as not UP.
+ */
+export function parseShowStat(text: string, backend: string, expectedMembers?: number): ServerView[] {
   const lines = text.split('\n').filter((l) => l.length > 0);
   const header = lines.find((l) => l.startsWith('# '));
   if (!header) return [];
@@ -72,9 +76,11 @@ export function parseShowStat(text: string, backend: string): ServerView[] {
   for (const line of lines) {
     if (line.startsWith('#')) continue;
     const f = splitCsvLine(line);
-    const name = f[sv!];
+    const raw = f[sv!] ?? '';
+    const name = templateColour(raw);
     if (f[px!] !== backend || !isColour(name)) continue;
     servers.push({
+      ...(name !== raw ? { members: 1 } : {}),
       colour: name,
       status: f[status!] ?? '',
       weight: Number(f[weight!] ?? 0),
@@ -83,5 +89,44 @@ export function parseShowStat(text: string, backend: string): ServerView[] {
       checkStatus: check! >= 0 ? (f[check!] ?? '') : '',
     });
   }
-  return servers;
+  return foldTemplates(servers, expectedMembers);
+}
+
+/** `blue` → blue, `blue3` → blue (a server-template member); anything else unchanged. */
+function templateColour(server: string): string {
+  return /^(blue|green)\d+$/.exec(server)?.[1] ?? server;
+}
+
+/** One view per colour from its template members (views without `members` pass through). */
+function foldTemplates(servers: ServerView[], expected = 1): ServerView[] {
+  const plain = servers.filter((s) => s.members === undefined);
+  const byColour = new Map<string, ServerView[]>();
+  for (const s of servers) if (s.members !== undefined) byColour.set(s.colour, [...(byColour.get(s.colour) ?? []), s]);
+  const folded: ServerView[] = [];
+  for (const group of byColour.values()) {
+    // A member without an address (waiting for DNS) is in MAINT "(resolution)": not a task.
+    const active = group.filter((s) => s.address !== '' && !/resolution/i.test(s.status));
+    const first = group[0]!;
+    if (active.length === 0) {
+      folded.push({ ...first, status: first.status || 'MAINT (resolution)', address: '', sessions: sum(group), members: 0, checkStatus: '' });
+      continue;
+    }
+    const notUp = active.find((s) => !s.status.startsWith('UP'));
+    const notChecked = active.find((s) => !/^L\dOK/.test(s.checkStatus));
+    const status = notUp ? notUp.status : active.length < expected ? `DOWN (${active.length}/${expected} tasks resolved)` : active[0]!.status;
+    folded.push({
+      colour: first.colour,
+      status,
+      weight: Math.max(...active.map((s) => s.weight)),
+      address: active.map((s) => s.address).join(' '),
+      sessions: sum(group),
+      checkStatus: (notChecked ?? active[0]!).checkStatus,
+      members: active.length,
+    });
+  }
+  return [...plain, ...folded];
+}
+
+function sum(servers: ServerView[]): number {
+  return servers.reduce((total, s) => total + s.sessions, 0);
 }

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import type { Config } from '../config/load.js';
 import type { Colour } from '../core/colour.js';
 import { HaproxyConfigError, HaproxyRuntimeError, messageOf } from '../core/errors.js';
-import { backendName } from '../core/haproxy-context.js';
+import { backendName, serverStateFileFor, swarmSlots } from '../core/haproxy-context.js';
 import type { Clock, HaproxyPort, ServerView } from '../core/ports.js';
 import { safeWeight } from '../core/safe-values.js';
 import { bindsAccepting, checkNewBinds } from './bind-check.js';
@@ -129,6 +129,7 @@ export class Haproxy implements HaproxyPort {
   /** Reload through the master socket, then prove it: a new worker, and no new failed reload. */
   async reload(): Promise<void> {
     const before = await this.procInfo();
+    if (this.config.engine?.kind === 'swarm') await this.saveServerState();
     const oldWorkers = new Set(before.workers.map((w) => w.pid));
     try {
       await sendCommand({ path: this.paths.masterSocket, command: 'reload', timeoutMs: this.paths.reloadTimeout, fireAndForget: true });
@@ -189,14 +190,17 @@ export class Haproxy implements HaproxyPort {
   }
 
   async servers(): Promise<ServerView[]> {
-    return parseShowStat(await this.admin('show stat'), this.backend);
+    const engine = this.config.engine;
+    return parseShowStat(await this.admin('show stat'), this.backend, engine?.kind === 'swarm' ? engine.replicas : undefined);
   }
 
   async setWeights(weights: Partial<Record<Colour, number>>): Promise<void> {
     // Raise before lowering: one connection runs the commands in order, so between them both
     // colours are eligible for a moment, and never neither.
     const entries = Object.entries(weights).sort(([, a], [, b]) => (b ?? 0) - (a ?? 0));
-    const command = entries.map(([colour, weight]) => `set weight ${this.backend}/${colour} ${safeWeight(weight)}`).join('; ');
+    const command = entries
+      .flatMap(([colour, weight]) => this.serverNames(colour as Colour).map((server) => `set weight ${this.backend}/${server} ${safeWeight(weight)}`))
+      .join('; ');
     const answer = (await this.admin(command)).trim();
     if (answer.length > 0) {
       throw new HaproxyRuntimeError(`HAProxy refused the weight change: ${answer.split('\n')[0]}`, {
@@ -204,6 +208,25 @@ export class Haproxy implements HaproxyPort {
         fix: 'check that haproxy.cfg has the linkswitch backend and servers (run `linkswitch up`)',
       });
     }
+  }
+
+  /**
+   * Swarm engine: the running worker's `show servers state` into the server-state-file, so the
+   * reloaded worker starts with the task addresses DNS gave the old one (init-addr last).
+   */
+  private async saveServerState(): Promise<void> {
+    const text = await this.admin('show servers state');
+    const file = serverStateFileFor(this.config);
+    const temp = `${file}.${process.pid}.tmp`;
+    await writeFile(temp, text.endsWith('\n') ? text : `${text}\n`, { mode: 0o600 });
+    await rename(temp, file);
+  }
+
+  /** The colour's server, or every member of its server-template (Swarm engine: blue1…blueN). */
+  private serverNames(colour: Colour): string[] {
+    const engine = this.config.engine;
+    if (engine?.kind !== 'swarm') return [colour];
+    return Array.from({ length: swarmSlots(engine) }, (_, i) => `${colour}${i + 1}`);
   }
 
   private async waitFor<T>(what: string, check: () => Promise<T | null>, timeoutMs = this.paths.reloadTimeout): Promise<T> {

@@ -8,6 +8,8 @@ import { Lock } from '../adapters/lock-file.js';
 import { createLogger, progressFor } from '../adapters/logger.js';
 import { pauseFromEnv } from '../adapters/pause.js';
 import { StateFile } from '../adapters/state-file.js';
+import { SwarmEngine } from '../adapters/swarm.js';
+import { externalHaproxy } from '../sidecar/external-haproxy.js';
 import { configPath, loadConfig, type Config } from '../config/load.js';
 import type { Service } from '../core/service.js';
 import { renderHaproxyConfig } from '../render/renderer.js';
@@ -34,11 +36,16 @@ export async function createContext(options: GlobalOptions): Promise<CliContext>
   const config = await loadConfig(configPath(options.config));
   const log = createLogger();
   const clock = systemClock;
+  const swarm = config.engine?.kind === 'swarm';
+  const haproxy = new Haproxy(config, clock);
   const service: Service = {
     config,
     clock,
-    docker: new DockerEngine(config),
-    haproxy: new Haproxy(config, clock),
+    // The engine is selected by the config; the core behind it is the same.
+    docker: swarm ? new SwarmEngine(config) : new DockerEngine(config),
+    // Swarm: HAProxy runs in a container on the overlay network (it must reach Docker's DNS);
+    // linkswitch shares its socket directory and never starts or stops its process.
+    haproxy: swarm ? externalHaproxy(haproxy, log, config.haproxy.masterSocket, new AbortController().signal) : haproxy,
     configFile: new LiveConfigFile(config.haproxy.configFile),
     store: new StateFile(config.state.file, config.service.name),
     probe: httpProbe,

@@ -56,6 +56,12 @@ export function parseConfig(text: string, file: string): Config {
       throw new ConfigError(`${file}: haproxy.${key}: ${messageOf(error)}`, { fix: 'choose a path without spaces, quotes or "#"' });
     }
   }
+  if (config.engine?.kind === 'swarm' && config.health.use === 'http') {
+    // The tasks' IPs are on the overlay network, which the controller need not reach.
+    throw new ConfigError(`${file}: health.use "http" is not available with engine.kind "swarm"`, {
+      fix: 'use "auto" or "docker": give the image a Docker HEALTHCHECK (Swarm gates each task on it); HAProxy\'s own check is the second gate',
+    });
+  }
   const unknownSecrets = config.service.secretEnv.filter((name) => !Object.hasOwn(config.service.env, name));
   if (unknownSecrets.length > 0) {
     throw new ConfigError(`${file}: service.secretEnv names ${unknownSecrets.join(', ')} which are not in service.env`, {

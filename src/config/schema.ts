@@ -134,6 +134,39 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    // Which engine runs the colours. Absent: `container` (one container per colour on this host).
+    // `swarm`: each colour is a Swarm service `<name>-<colour>` with `replicas` tasks, reached by
+    // HAProxy through Docker's DNS (endpoint_mode dnsrr) on the attachable overlay `network`.
+    engine: z
+      .discriminatedUnion('kind', [
+        z.object({ kind: z.literal('container') }).strict(),
+        z
+          .object({
+            kind: z.literal('swarm'),
+            replicas: z.number().int().min(1).max(64).default(2),
+            // server-template slots per colour (room for replaced tasks); default 2 × replicas.
+            slots: z.number().int().min(1).max(256).optional(),
+            network: z.string().superRefine(checked((v) => safeHost(v, 'engine.network'))),
+            constraints: z.array(z.string().regex(/^[A-Za-z0-9._\-]+\s*(==|!=)\s*[A-Za-z0-9._\-]+$/, 'use e.g. "node.role==manager" or "node.labels.linkswitch==app"')).default([]),
+            update: z
+              .object({
+                parallelism: z.number().int().min(0).max(64).default(1),
+                delay: duration(0),
+                order: z.enum(['start-first', 'stop-first']).default('start-first'),
+                failureAction: z.enum(['pause', 'continue', 'rollback']).default('pause'),
+              })
+              .strict()
+              .default({}),
+            // Docker's embedded DNS as seen from HAProxy's container on the overlay network.
+            nameserver: z.string().default('127.0.0.11:53').superRefine(checked((v) => {
+              const [address = '', port = ''] = String(v).split(':');
+              safeIpv4(address, 'engine.nameserver address');
+              safePort(port, 'engine.nameserver port');
+            })),
+          })
+          .strict(),
+      ])
+      .optional(),
     state: z.object({ file: z.string().default('haproxy/run/state.json') }).strict().default({}),
     deploy: z
       .object({

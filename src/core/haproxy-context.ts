@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Config } from '../config/load.js';
 import { COLOURS, type Colour } from './colour.js';
 import { haproxyDuration } from './duration.js';
@@ -23,6 +24,8 @@ export interface ServerContext {
    * shipped template prints it as a comment on the server line.
    */
   resolvesTo: string | null;
+  /** Swarm engine: rendered as `server-template <name> <slots> <host>:<port>` resolved through `resolvers`. */
+  slots?: number;
 }
 
 export interface HaproxyContext {
@@ -37,6 +40,13 @@ export interface HaproxyContext {
   retries: number;
   hardStopAfter: string;
   adminSocket: string;
+  /** Swarm engine: the `resolvers docker` section (Docker's embedded DNS on the overlay network). */
+  resolvers?: { host: string; port: number };
+  /**
+   * Swarm engine: where the servers' state (resolved task addresses, weights) is saved before a
+   * reload, so the new worker starts with the old one's addresses instead of none until DNS answers.
+   */
+  serverStateFile?: string;
 }
 
 /** Backend and server names used both in haproxy.cfg and in runtime-API commands. */
@@ -44,10 +54,26 @@ export function backendName(service: string): string {
   return `be_${safeName(service, 'service name')}`;
 }
 
+/** server-template slots per colour for the Swarm engine: room for tasks being replaced. */
+export function swarmSlots(engine: { replicas: number; slots?: number | undefined }): number {
+  return engine.slots ?? engine.replicas * 2;
+}
+
+/** Beside the live haproxy.cfg (the directory HAProxy's container shares with linkswitch). */
+export function serverStateFileFor(config: Config): string {
+  return path.join(path.dirname(config.haproxy.configFile), 'servers.state');
+}
+
+function nameserverOf(value: string): { host: string; port: number } {
+  const [host = '', port = ''] = value.split(':');
+  return { host: safeIpv4(host, 'engine.nameserver address'), port: safePort(port, 'engine.nameserver port') };
+}
+
 export function buildHaproxyContext(config: Config, linked: Colour, observed: Observed): HaproxyContext {
   const service = safeName(config.service.name, 'service name');
   const [bindAddress = '', bindPort = ''] = config.haproxy.bind.split(':');
   const servers: ServerContext[] = [];
+  const swarm = config.engine?.kind === 'swarm' ? config.engine : null;
   for (const colour of COLOURS) {
     const address = observed[colour]?.address;
     // A colour without a running container has no server line; deploy stages it before use.
@@ -60,6 +86,7 @@ export function buildHaproxyContext(config: Config, linked: Colour, observed: Ob
       port: safePort(address.port, `${colour} port`),
       weight: safeWeight(colour === linked ? LINKED_WEIGHT : IDLE_WEIGHT),
       linked: colour === linked,
+      ...(swarm ? { slots: swarmSlots(swarm) } : {}),
     });
   }
   return {
@@ -74,5 +101,6 @@ export function buildHaproxyContext(config: Config, linked: Colour, observed: Ob
     retries: config.haproxy.retries,
     hardStopAfter: haproxyDuration(config.haproxy.hardStopAfter),
     adminSocket: safeFsPath(config.haproxy.adminSocket, 'haproxy.adminSocket'),
+    ...(swarm ? { resolvers: nameserverOf(swarm.nameserver), serverStateFile: safeFsPath(serverStateFileFor(config), 'server state file') } : {}),
   };
 }

@@ -31,15 +31,17 @@ export interface DeployInput {
   observed: Observed;
   image: string;
   haproxyRunning: boolean;
+  /** The engine updates an existing colour in place (Swarm service update): no removal first. */
+  inPlace?: boolean;
 }
 
 /** Deploy: build the idle colour fresh, gate on health twice (app, then HAProxy), switch, drain. */
-export function planDeploy({ state, observed, image }: DeployInput): Step[] {
+export function planDeploy({ state, observed, image, inPlace = false }: DeployInput): Step[] {
   const from = state.linked;
   const to = otherColour(from);
   // Fail fast on a broken template or config, before any container is touched.
   const steps: Step[] = [{ kind: 'check-config', linked: from }, { kind: 'mark-pending', colour: to, image }];
-  if (observed[to]) steps.push({ kind: 'remove-container', colour: to });
+  if (observed[to] && !inPlace) steps.push({ kind: 'remove-container', colour: to });
   steps.push(
     { kind: 'run-container', colour: to, image },
     { kind: 'wait-healthy', colour: to },

@@ -22,9 +22,26 @@ export interface ObservedContainer {
   address: { host: string; port: number } | null;
   /** Where the controller itself can probe the app (differs from `address` in network mode). */
   probeAddress: { host: string; port: number } | null;
+  /** Swarm engine: the colour's service tasks, one per replica, with the node each runs on. */
+  tasks?: TaskView[];
+}
+
+/** One Swarm task of a colour's service (Swarm engine only). */
+export interface TaskView {
+  id: string;
+  node: string;
+  /** Swarm's task state: running, starting (HEALTHCHECK not passed yet), pending, failed, … */
+  state: string;
+  image: string;
+  error: string | null;
 }
 
 export interface DockerPort {
+  /**
+   * True when `run` replaces an existing colour in place (a Swarm service update), so a deploy
+   * need not remove it first. Absent/false: the colour is removed and created afresh.
+   */
+  readonly updatesInPlace?: boolean;
   inspect(colour: Colour): Promise<ObservedContainer | null>;
   /** Creates and starts the colour's container from the configured spec with `image`. */
   run(colour: Colour, image: string): Promise<ObservedContainer>;
@@ -44,6 +61,11 @@ export interface ServerView {
   /** Sessions currently open to the server. */
   sessions: number;
   checkStatus: string;
+  /**
+   * Swarm engine (`server-template`): how many servers of the colour have an address. The other
+   * fields then aggregate them: status UP only when every addressed server is UP.
+   */
+  members?: number;
 }
 
 export interface HaproxyPort {

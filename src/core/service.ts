@@ -2,7 +2,7 @@ import { COLOURS, otherColour, type Colour } from './colour.js';
 import { HaproxyRuntimeError, LinkswitchError } from './errors.js';
 import { Executor, type ExecutionReport, type Runtime } from './executor.js';
 import { planDeploy, planRollback, planUp, type Observed, type Step } from './plan.js';
-import type { ServerView } from './ports.js';
+import type { ServerView, TaskView } from './ports.js';
 import { initialState, type State } from './state.js';
 import { safeImage } from './safe-values.js';
 
@@ -80,7 +80,7 @@ export async function deploy(svc: Service, { image = svc.config.service.image, d
       state = recovery.state;
       observed = recovery.observed;
     }
-    const plan = planDeploy({ state, observed, image, haproxyRunning });
+    const plan = planDeploy({ state, observed, image, haproxyRunning, inPlace: svc.docker.updatesInPlace === true });
     if (dryRun) return { plan, report: null, state, durationMs: performance.now() - started };
     const executor = new Executor(svc, state, observed);
     try {
@@ -129,7 +129,9 @@ export interface ColourStatus {
   running: boolean;
   health: string;
   deployedAt: string | null;
-  haproxy: Pick<ServerView, 'status' | 'weight' | 'sessions' | 'checkStatus' | 'address'> | null;
+  haproxy: Pick<ServerView, 'status' | 'weight' | 'sessions' | 'checkStatus' | 'address' | 'members'> | null;
+  /** Swarm engine: the colour's tasks and the nodes they run on. */
+  tasks?: TaskView[];
 }
 
 export interface StatusReport {
@@ -174,7 +176,8 @@ export async function status(rt: Runtime): Promise<StatusReport> {
         running: container?.running ?? false,
         health: container ? (container.running ? container.health : `exited (${container.exitCode ?? '?'})`) : 'absent',
         deployedAt: state?.colours[colour]?.deployedAt ?? null,
-        haproxy: server ? { status: server.status, weight: server.weight, sessions: server.sessions, checkStatus: server.checkStatus, address: server.address } : null,
+        haproxy: server ? { status: server.status, weight: server.weight, sessions: server.sessions, checkStatus: server.checkStatus, address: server.address, ...(server.members === undefined ? {} : { members: server.members }) } : null,
+        ...(container?.tasks ? { tasks: container.tasks } : {}),
       };
     }),
   };

@@ -19,6 +19,11 @@ function helpers(): Record<string, Handlebars.HelperDelegate> {
     host: wrap((v) => safeHost(v)),
     port: wrap((v) => safePort(v)),
     weight: wrap(safeWeight),
+    // A small positive count (server-template slots).
+    count: wrap((v) => {
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 256) throw new TemplateError(`invalid count ${JSON.stringify(v)}`, { fix: 'use an integer from 1 to 256' });
+      return v;
+    }),
     path: wrap((v) => safeHttpPath(v)),
     fspath: wrap((v) => safeFsPath(v)),
   };

@@ -1,0 +1,267 @@
+import Docker from 'dockerode';
+import type { Config } from '../config/load.js';
+import type { Colour } from '../core/colour.js';
+import { ConfigError, DockerError, messageOf } from '../core/errors.js';
+import type { ContainerHealth, DockerPort, ObservedContainer, TaskView } from '../core/ports.js';
+import { containerName } from '../core/naming.js';
+import { safeImage } from '../core/safe-values.js';
+import { demuxLogs, LABEL_COLOUR, LABEL_SERVICE } from './docker.js';
+
+// The Swarm engine: each colour is a replicated Swarm service `<name>-<colour>` (endpoint mode
+// dnsrr) on an attachable overlay network, and HAProxy finds its tasks through Docker's DNS
+// (`tasks.<name>-<colour>`, a server-template per colour). It implements the same DockerPort as
+// the single-host engine, so the core's plans, health gates, state and lock are shared:
+//   run   = create the service, or update its image in place (a forced update: fresh tasks)
+//   start = scale to the configured replicas (a new generation); stop = scale to 0 (kept for
+//           `docker service logs`)
+// A colour is "healthy" when every replica of the current spec runs — Swarm keeps a task with a
+// Docker HEALTHCHECK in "starting" until it passes — and "unhealthy" once a task of the current
+// spec failed or was rejected (a failed HEALTHCHECK kills the task; a missing image rejects it).
+
+type SwarmEngineConfig = Extract<NonNullable<Config['engine']>, { kind: 'swarm' }>;
+
+const NS_PER_MS = 1_000_000;
+/** Where a task ends. A stopped unhealthy task is "complete" (the app exits 0 on SIGTERM). */
+const ENDED_STATES = new Set(['complete', 'shutdown', 'failed', 'rejected', 'orphaned', 'remove']);
+
+interface ServiceInfo {
+  ID: string;
+  Version: { Index: number };
+  Spec: Docker.ServiceSpec & { TaskTemplate: { ContainerSpec: { Image: string }; ForceUpdate?: number }; Mode?: { Replicated?: { Replicas?: number } } };
+}
+
+interface TaskInfo {
+  ID: string;
+  ServiceID: string;
+  NodeID?: string;
+  DesiredState: string;
+  Status: { State: string; Err?: string; Message?: string };
+  Spec: { ContainerSpec?: { Image?: string }; ForceUpdate?: number };
+}
+
+function statusCode(error: unknown): number | undefined {
+  return (error as { statusCode?: number }).statusCode;
+}
+
+function dockerMessage(error: unknown): string {
+  const json = (error as { json?: { message?: string } }).json;
+  return (json?.message ?? messageOf(error)).split('\n')[0] ?? '';
+}
+
+/** `repo:tag@sha256:…` → `repo:tag` (Swarm may pin a digest when a registry is reachable). */
+function withoutDigest(image: string): string {
+  return image.replace(/@sha256:[0-9a-f]+$/, '');
+}
+
+export class SwarmEngine implements DockerPort {
+  readonly updatesInPlace = true;
+  private readonly docker: Docker;
+  private readonly engine: SwarmEngineConfig;
+
+  constructor(
+    private readonly config: Config,
+    docker?: Docker,
+  ) {
+    if (config.engine?.kind !== 'swarm') throw new ConfigError('the Swarm engine needs engine.kind: swarm', { fix: 'set engine.kind: swarm in the config' });
+    this.engine = config.engine;
+    this.docker = docker ?? new Docker();
+  }
+
+  private name(colour: Colour): string {
+    return containerName(this.config.service.name, colour);
+  }
+
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      if (error instanceof DockerError) throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'EACCES') {
+        throw new DockerError(`cannot reach the Docker engine (${code}) while trying to ${what}`, {
+          fix: 'start dockerd (or set DOCKER_HOST) on a Swarm manager; traffic was not changed',
+          cause: error,
+        });
+      }
+      if (statusCode(error) === 503) {
+        throw new DockerError(`Docker failed to ${what}: this engine is not a Swarm manager`, {
+          fix: 'run linkswitch against a manager node (`docker swarm init` or `docker swarm join` as manager); traffic was not changed',
+          cause: error,
+        });
+      }
+      throw new DockerError(`Docker failed to ${what}: ${dockerMessage(error)}`, { cause: error });
+    }
+  }
+
+  private async service(colour: Colour): Promise<ServiceInfo | null> {
+    const name = this.name(colour);
+    return this.call(`inspect service ${name}`, async () => {
+      try {
+        return (await this.docker.getService(name).inspect()) as ServiceInfo;
+      } catch (error) {
+        if (statusCode(error) === 404) return null;
+        throw error;
+      }
+    });
+  }
+
+  async inspect(colour: Colour): Promise<ObservedContainer | null> {
+    const info = await this.service(colour);
+    if (!info) return null;
+    const name = this.name(colour);
+    const [tasks, nodes] = await Promise.all([
+      this.call(`list the tasks of ${name}`, async () => (await this.docker.listTasks({ filters: { service: [name] } })) as TaskInfo[]),
+      this.call('list the Swarm nodes', async () => (await this.docker.listNodes()) as Array<{ ID: string; Description?: { Hostname?: string } }>),
+    ]);
+    const hostnames = new Map(nodes.map((n) => [n.ID, n.Description?.Hostname ?? n.ID]));
+    const template = info.Spec.TaskTemplate;
+    const image = withoutDigest(template.ContainerSpec.Image);
+    const replicas = info.Spec.Mode?.Replicated?.Replicas ?? 0;
+    const own = tasks.filter((t) => t.ServiceID === info.ID);
+    const current = (t: TaskInfo) => withoutDigest(t.Spec.ContainerSpec?.Image ?? '') === image && (t.Spec.ForceUpdate ?? 0) === (template.ForceUpdate ?? 0);
+    const desired = own.filter((t) => t.DesiredState === 'running');
+    const runningCurrent = desired.filter((t) => t.Status.State === 'running' && current(t));
+    // Every deploy and every start bumps ForceUpdate, so "current" tasks are this generation's
+    // only; one of them that ended while the service still wants replicas failed (exited, killed
+    // as unhealthy, rejected): Swarm replaces it, which the health gate counts as a restart.
+    const failed = replicas > 0 ? own.filter((t) => ENDED_STATES.has(t.Status.State) && current(t)) : [];
+    let health: ContainerHealth;
+    if (replicas > 0 && runningCurrent.length >= replicas && desired.every(current)) health = 'healthy';
+    else if (failed.length > 0) health = 'unhealthy';
+    else health = 'starting';
+    const running = replicas > 0;
+    const view = (t: TaskInfo): TaskView => ({
+      id: t.ID.slice(0, 12),
+      node: t.NodeID ? (hostnames.get(t.NodeID) ?? t.NodeID) : '-',
+      state: t.Status.State,
+      image: withoutDigest(t.Spec.ContainerSpec?.Image ?? ''),
+      error: t.Status.Err ?? null,
+    });
+    const address = running ? { host: `tasks.${name}`, port: this.config.service.port } : null;
+    return {
+      colour,
+      name,
+      id: info.ID,
+      image,
+      running,
+      exitCode: running ? null : 0,
+      restarts: failed.length,
+      health,
+      address,
+      // The controller need not be on the overlay network: health comes from Swarm's task states.
+      probeAddress: null,
+      tasks: [...desired, ...failed].map(view).sort((a, b) => a.node.localeCompare(b.node) || a.id.localeCompare(b.id)),
+    };
+  }
+
+  private spec(colour: Colour, image: string, replicas: number, forceUpdate: number): Docker.ServiceSpec {
+    const { service } = this.config;
+    const { engine } = this;
+    const labels = { ...service.labels, [LABEL_SERVICE]: service.name, [LABEL_COLOUR]: colour };
+    return {
+      Name: this.name(colour),
+      Labels: labels,
+      TaskTemplate: {
+        ContainerSpec: {
+          Image: image,
+          Labels: labels,
+          Env: Object.entries(service.env).map(([key, value]) => `${key}=${value}`),
+          ...(service.command ? { Args: service.command } : {}),
+          StopGracePeriod: service.stopTimeout * 1_000_000_000,
+        },
+        ...(service.memory ? { Resources: { Limits: { MemoryBytes: parseMemory(service.memory) } } } : {}),
+        RestartPolicy: { Condition: 'any', Delay: 1_000 * NS_PER_MS },
+        Placement: { Constraints: engine.constraints },
+        Networks: [{ Target: engine.network }],
+        ForceUpdate: forceUpdate,
+      },
+      Mode: { Replicated: { Replicas: replicas } },
+      UpdateConfig: {
+        Parallelism: engine.update.parallelism,
+        Delay: engine.update.delay * NS_PER_MS,
+        FailureAction: engine.update.failureAction,
+        Order: engine.update.order,
+        Monitor: 1_000 * NS_PER_MS,
+      },
+      // No VIP and no routing mesh: HAProxy resolves the tasks' own IPs (DNS round-robin).
+      EndpointSpec: { Mode: 'dnsrr' },
+    } as Docker.ServiceSpec;
+  }
+
+  private async update(info: ServiceInfo, spec: Docker.ServiceSpec): Promise<void> {
+    const name = spec.Name ?? info.ID;
+    await this.call(`update service ${name}`, () =>
+      this.docker.getService(info.ID).update({ _query: { version: info.Version.Index }, _body: spec } as unknown as Record<string, unknown>),
+    );
+  }
+
+  async run(colour: Colour, image: string): Promise<ObservedContainer> {
+    safeImage(image);
+    const name = this.name(colour);
+    const existing = await this.service(colour);
+    if (existing) {
+      // A forced update even for the same image: a deploy always gets fresh tasks.
+      const force = (existing.Spec.TaskTemplate.ForceUpdate ?? 0) + 1;
+      await this.update(existing, this.spec(colour, image, this.engine.replicas, force));
+    } else {
+      await this.call(`create service ${name} from ${image}`, () => this.docker.createService(this.spec(colour, image, this.engine.replicas, 0) as Docker.CreateServiceOptions));
+    }
+    return this.observedOrFail(colour);
+  }
+
+  private async observedOrFail(colour: Colour): Promise<ObservedContainer> {
+    const observed = await this.inspect(colour);
+    if (!observed) throw new DockerError(`service ${this.name(colour)} vanished right after it was changed`, { fix: 'check that nothing else removes linkswitch services' });
+    return observed;
+  }
+
+  private async scale(colour: Colour, replicas: number): Promise<void> {
+    const info = await this.service(colour);
+    if (!info) return;
+    if ((info.Spec.Mode?.Replicated?.Replicas ?? 0) === replicas) return;
+    const template = { ...info.Spec.TaskTemplate, ForceUpdate: (info.Spec.TaskTemplate.ForceUpdate ?? 0) + (replicas > 0 ? 1 : 0) };
+    // Scaling up starts a new generation (ForceUpdate + 1): earlier failed tasks no longer count.
+    const spec = { ...info.Spec, TaskTemplate: template, Mode: { Replicated: { Replicas: replicas } } } as Docker.ServiceSpec;
+    await this.update(info, spec);
+  }
+
+  async start(colour: Colour): Promise<ObservedContainer> {
+    await this.scale(colour, this.engine.replicas);
+    return this.observedOrFail(colour);
+  }
+
+  async stop(colour: Colour): Promise<void> {
+    await this.scale(colour, 0);
+  }
+
+  async remove(colour: Colour): Promise<void> {
+    const name = this.name(colour);
+    await this.call(`remove service ${name}`, async () => {
+      try {
+        await this.docker.getService(name).remove();
+      } catch (error) {
+        if (statusCode(error) === 404) return;
+        throw error;
+      }
+    });
+  }
+
+  async logs(colour: Colour, lines: number): Promise<string> {
+    const name = this.name(colour);
+    return this.call(`read logs of service ${name}`, async () => {
+      try {
+        const buffer = (await this.docker.getService(name).logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
+        return demuxLogs(Buffer.isBuffer(buffer) ? buffer : Buffer.from(String(buffer)));
+      } catch (error) {
+        if (statusCode(error) === 404) return '';
+        throw error;
+      }
+    });
+  }
+}
+
+function parseMemory(value: string): number {
+  const match = /^(\d+)([kmg]?)$/i.exec(value)!;
+  const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[match[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
+  return Number(match[1]) * unit;
+}

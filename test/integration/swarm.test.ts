@@ -1,0 +1,212 @@
+import { access, mkdir, readFile } from 'node:fs/promises';
+import http from 'node:http';
+import path from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildLocalHaproxyImage } from '../../scripts/local-images.js';
+import { failures, startLoad, type Sample } from '../support/load.js';
+import { createStack, TEMPLATES, type CliResult, type Stack } from '../support/stack.js';
+
+// The Swarm engine on a single-node Swarm on this machine: each colour is a Swarm service with
+// 2 replicas (endpoint_mode dnsrr) on an attachable overlay network, and HAProxy runs in a
+// container on that network (it must reach Docker's DNS at 127.0.0.11), publishing its frontend
+// on 127.0.0.1 and sharing its socket directory with the CLI on the host. The swarm, the
+// network, the services and the HAProxy container are ours: all removed afterwards.
+
+const REPLICAS = 2;
+const ROUNDS = 2;
+const APP = 'linkswitch-test-app';
+const HEALTHCHECK = 'HEALTHCHECK --interval=200ms --timeout=1s --start-period=2s --retries=3 CMD ["/node", "/app/health.js"]';
+
+async function docker(args: string[], input?: string): Promise<string> {
+  const { stdout } = await execa('docker', args, { input, env: { DOCKER_BUILDKIT: '0' } });
+  return stdout;
+}
+
+/** The test app's versions with a Docker HEALTHCHECK: Swarm gates a task on it. */
+async function buildSwarmImages(): Promise<void> {
+  for (const [tag, base] of [['swarm-v1', 'v1'], ['swarm-v2', 'v2'], ['swarm-unhealthy', 'unhealthy']] as const) {
+    await docker(['build', '-q', '-t', `${APP}:${tag}`, '-'], `FROM ${APP}:${base}\n${HEALTHCHECK}\n`);
+  }
+}
+
+async function until<T>(what: string, fn: () => Promise<T | null>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn().catch(() => null);
+    if (value !== null) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function get(port: number): Promise<{ status: number; version: string | null }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/', timeout: 2000, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, version: (res.headers['x-version'] as string) ?? null }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+}
+
+describe('Swarm engine (single-node swarm, 2 replicas per colour)', () => {
+  let stack: Stack;
+  let swarmInitialised = false;
+  let network = '';
+  let haproxyContainer = '';
+
+  beforeAll(async () => {
+    // No skipping: a machine where Swarm cannot start fails this test.
+    const nodeState = (await docker(['info', '--format', '{{.Swarm.LocalNodeState}}'])).trim();
+    if (nodeState !== 'inactive') throw new Error(`this Docker engine is already in a swarm (${nodeState}); leave it first (docker swarm leave --force)`);
+    await docker(['swarm', 'init', '--advertise-addr', '127.0.0.1']);
+    swarmInitialised = true;
+    await Promise.all([buildLocalHaproxyImage(), buildSwarmImages()]);
+
+    stack = await createStack('swarm', { image: `${APP}:swarm-v1` });
+    network = `${stack.name}-net`;
+    haproxyContainer = `${stack.name}-haproxy`;
+    await docker(['network', 'create', '--driver', 'overlay', '--attachable', '--label', `linkswitch.test=${stack.name}`, network]);
+    await stack.writeConfig({
+      engine: { kind: 'swarm', replicas: REPLICAS, network, update: { parallelism: 1, delay: '0s', order: 'start-first' } },
+      health: { interval: '100ms', timeout: '30s' },
+      haproxy: {
+        // Inside HAProxy's container; published on 127.0.0.1 only.
+        bind: `0.0.0.0:${stack.port}`,
+        configFile: 'run/haproxy.cfg',
+        templateDir: TEMPLATES,
+        masterSocket: 'run/master.sock',
+        adminSocket: 'run/admin.sock',
+        pidFile: 'run/haproxy.pid',
+        check: { inter: '200ms' },
+      },
+    });
+    const run = path.join(stack.dir, 'run');
+    await mkdir(run, { recursive: true, mode: 0o700 });
+
+    // `up` creates blue, writes haproxy.cfg, then waits for HAProxy's master socket: start
+    // HAProxy's container once the file exists, on the overlay network, sharing the directory.
+    const up = stack.cli(['up']);
+    await until('haproxy.cfg', async () => (await access(stack.haproxyCfg).then(() => true, () => null)), 60_000);
+    await docker([
+      'run', '-d', '--name', haproxyContainer, '--label', `linkswitch.test=${stack.name}`,
+      '--network', network, '-p', `127.0.0.1:${stack.port}:${stack.port}`, '-v', `${run}:${run}`,
+      'linkswitch-haproxy:local', '-W', '-db', '-S', `${run}/master.sock,mode,600`, '-f', stack.haproxyCfg,
+    ]);
+    const result = await up;
+    expect(result.exitCode, result.all).toBe(0);
+    await until('v1 answering through HAProxy', async () => ((await get(stack.port)).version === 'v1' ? true : null), 30_000);
+  }, 180_000);
+
+  afterAll(async () => {
+    // Everything we created, even after a failure; each step on its own.
+    const steps: Array<() => Promise<unknown>> = [
+      async () => haproxyContainer && execa('docker', ['rm', '-f', haproxyContainer], { reject: false }),
+      async () => stack?.destroy(),
+      async () => stack && execa('docker', ['service', 'rm', `${stack.name}-blue`, `${stack.name}-green`], { reject: false }),
+      async () => network && until('network removal', async () => ((await execa('docker', ['network', 'rm', network], { reject: false })).exitCode === 0 || !(await networkExists(network)) ? true : null), 20_000),
+      async () => swarmInitialised && execa('docker', ['swarm', 'leave', '--force'], { reject: false }),
+    ];
+    for (const step of steps) await step().catch((error) => console.warn('cleanup:', error));
+  }, 120_000);
+
+  async function networkExists(name: string): Promise<boolean> {
+    return (await execa('docker', ['network', 'inspect', name], { reject: false })).exitCode === 0;
+  }
+
+  const cli = async (args: string[]): Promise<CliResult> => stack.cli(args);
+
+  it('deploys and rolls back under keep-alive load with zero failed requests', { timeout: 150_000 }, async () => {
+    const load = startLoad({ port: stack.port, connections: 8, maxDurationMs: 120_000 });
+    const switches: Array<{ command: string; startedAt: number; returnedAt: number; version: string; durationMs: number }> = [];
+    const run = async (args: string[], version: string) => {
+      const startedAt = performance.now();
+      const result = await cli([...args, '--json']);
+      const returnedAt = performance.now();
+      expect(result.exitCode, result.all).toBe(0);
+      const state = await stack.readState();
+      expect(state.colours[state.linked]?.image).toBe(`${APP}:swarm-${version}`);
+      expect(state.pending).toBeNull();
+      switches.push({ command: args[0]!, startedAt, returnedAt, version, durationMs: JSON.parse(result.stdout).durationMs });
+      await new Promise((r) => setTimeout(r, 500));
+    };
+    await new Promise((r) => setTimeout(r, 500));
+    for (let round = 0; round < ROUNDS; round++) {
+      await run(['deploy', '--image', `${APP}:swarm-v2`], 'v2');
+      await run(['rollback'], 'v1');
+    }
+    await run(['deploy', '--image', `${APP}:swarm-v2`], 'v2');
+
+    // status: each colour's tasks, per node.
+    const status = await cli(['status', '--json']);
+    expect(status.exitCode, status.all).toBe(0);
+    const report = JSON.parse(status.stdout);
+    const hostname = (await docker(['info', '--format', '{{.Name}}'])).trim();
+    for (const colour of report.colours) {
+      expect(colour.tasks.filter((t: { state: string }) => t.state === 'running')).toHaveLength(REPLICAS);
+      expect(colour.tasks.every((t: { node: string }) => t.node === hostname)).toBe(true);
+      expect(colour.haproxy.members).toBe(REPLICAS);
+    }
+    const text = await cli(['status']);
+    expect(text.stdout).toMatch(new RegExp(`task \\w+ on ${hostname}: running`));
+
+    const samples = await load.stop();
+    const failed = failures(samples);
+    const deploys = switches.filter((s) => s.command === 'deploy');
+    const rollbacks = switches.filter((s) => s.command === 'rollback');
+    console.log(JSON.stringify({
+      swarm: true,
+      requests: samples.length,
+      failed: failed.length,
+      deploys: deploys.map((s) => Math.round(s.durationMs)),
+      rollbacks: rollbacks.map((s) => Math.round(s.durationMs)),
+    }));
+    expect(samples.length).toBeGreaterThan(1000);
+    expect(failed.slice(0, 5)).toEqual([]);
+    for (const [i, sw] of switches.entries()) {
+      const until = switches[i + 1]?.startedAt ?? Number.POSITIVE_INFINITY;
+      const window = samples.filter((s: Sample) => s.startedAt > sw.returnedAt && s.startedAt < until);
+      const wrong = window.filter((s) => s.version !== sw.version);
+      expect(window.length, `no traffic after ${sw.command} #${i}`).toBeGreaterThan(0);
+      expect(wrong.length, `${sw.command} #${i}: ${wrong.length} requests answered by ${wrong[0]?.version}`).toBe(0);
+    }
+    expect(new Set(samples.map((s) => s.version))).toEqual(new Set(['v1', 'v2']));
+    // Every reload handed the task addresses to the new worker through the server-state file.
+    await access(path.join(stack.dir, 'run', 'servers.state'));
+    const { all: haproxyLog = '' } = await execa('docker', ['logs', haproxyContainer], { all: true, reject: false });
+    expect(haproxyLog.split('\n').filter((l) => /ALERT/.test(l))).toEqual([]);
+    expect(haproxyLog).toMatch(/from server-state after a reload/);
+  });
+
+  it('a task that never becomes healthy aborts the deploy; the live colour keeps serving', { timeout: 90_000 }, async () => {
+    const before = await stack.readState();
+    const cfgBefore = await readFile(stack.haproxyCfg, 'utf8');
+    const load = startLoad({ port: stack.port, connections: 4, maxDurationMs: 60_000 });
+    const started = performance.now();
+    const result = await cli(['deploy', '--image', `${APP}:swarm-unhealthy`]);
+    const abortedAfterMs = Math.round(performance.now() - started);
+    const samples = await load.stop();
+    console.log(JSON.stringify({ swarm: true, unhealthyDeploy: { exitCode: result.exitCode, abortedAfterMs, requests: samples.length, failed: failures(samples).length } }));
+
+    expect(result.exitCode, result.all).toBe(5);
+    expect(result.stderr).toMatch(/did not become healthy/);
+    // Swarm's failed task is the signal, not the 30 s health timeout.
+    expect(abortedAfterMs).toBeLessThan(25_000);
+    const after = await stack.readState();
+    expect(after.linked).toBe(before.linked);
+    expect(after.generation).toBe(before.generation);
+    expect(after.colours).toEqual(before.colours);
+    expect(after.pending).toBeNull();
+    expect(await readFile(stack.haproxyCfg, 'utf8')).toBe(cfgBefore);
+    expect(failures(samples).slice(0, 5)).toEqual([]);
+    expect(samples.length).toBeGreaterThan(100);
+    expect(new Set(samples.map((s) => s.version))).toEqual(new Set(['v2']));
+    // The failed colour is scaled to 0 (kept for `docker service logs`); the live one still has its replicas.
+    const idle = before.linked === 'blue' ? 'green' : 'blue';
+    expect((await docker(['service', 'inspect', '--format', '{{.Spec.Mode.Replicated.Replicas}}', `${stack.name}-${idle}`])).trim()).toBe('0');
+    expect((await docker(['service', 'inspect', '--format', '{{.Spec.Mode.Replicated.Replicas}}', `${stack.name}-${before.linked}`])).trim()).toBe(String(REPLICAS));
+    expect((await get(stack.port)).version).toBe('v2');
+  });
+});
