@@ -26,6 +26,14 @@ describe('failures leave the live service untouched', () => {
     expect(after.cfg).toBe(before.cfg);
   };
   const firstLine = (stderr: string) => stderr.split('\n').find((l) => l.startsWith('linkswitch: ')) ?? '';
+  // A deploy holds the lock once its pending mark is in the state file.
+  const untilDeployHoldsLock = async () => {
+    const deadline = Date.now() + 10_000;
+    while (!(await readFile(stack.stateFile, 'utf8')).includes('"pending": {')) {
+      if (Date.now() > deadline) throw new Error('the first deploy never took the lock');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
   const containerState = async (colour: string) => {
     const { stdout, exitCode } = await execa('docker', ['inspect', '-f', '{{.State.Status}}', `${stack.name}-${colour}`], { reject: false });
     return exitCode === 0 ? stdout.trim() : 'absent';
@@ -127,9 +135,7 @@ describe('failures leave the live service untouched', () => {
 
   it('refuses a second deploy while one holds the lock', () => checker.during(async () => {
     const first = stack.cli(['deploy', '--image', 'linkswitch-test-app:slow']);
-    // Wait until the first deploy has the lock (its pending mark is in the state file).
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline && !(await readFile(stack.stateFile, 'utf8')).includes('"pending": {')) await new Promise((r) => setTimeout(r, 20));
+    await untilDeployHoldsLock();
     const second = await stack.cli(['deploy', '--image', 'linkswitch-test-app:v2']);
     expect(second.exitCode).toBe(4);
     expect(firstLine(second.stderr)).toMatch(/another linkswitch \(deploy, pid \d+ on .*\) holds the lock .*; wait for it to finish, or pass --lock-wait/);
@@ -139,8 +145,9 @@ describe('failures leave the live service untouched', () => {
   }));
 
   it('waits for the lock with --lock-wait instead of failing', () => checker.during(async () => {
-    const first = stack.cli(['deploy', '--image', 'linkswitch-test-app:v2']);
-    await new Promise((r) => setTimeout(r, 150));
+    const first = stack.cli(['deploy', '--image', 'linkswitch-test-app:slow']);
+    // A fixed sleep raced Node's start-up on a loaded CI machine: the rollback got the lock first.
+    await untilDeployHoldsLock();
     const second = await stack.cli(['--lock-wait', '60s', 'rollback']);
     const done = await first;
     expect(done.exitCode, done.all).toBe(0);
