@@ -37,6 +37,8 @@ interface TaskInfo {
   DesiredState: string;
   Status: { State: string; Err?: string; Message?: string };
   Spec: { ContainerSpec?: { Image?: string }; ForceUpdate?: number };
+  /** The task's addresses per network, as CIDR (`10.0.1.5/24`). */
+  NetworksAttachments?: Array<{ Network?: { ID?: string; Spec?: { Name?: string } }; Addresses?: string[] }>;
 }
 
 function statusCode(error: unknown): number | undefined {
@@ -125,8 +127,11 @@ export class SwarmEngine implements DockerPort {
     // only; one of them that ended while the service still wants replicas failed (exited, killed
     // as unhealthy, rejected): Swarm replaces it, which the health gate counts as a restart.
     const failed = replicas > 0 ? own.filter((t) => ENDED_STATES.has(t.Status.State) && current(t)) : [];
+    // A task of an earlier spec still running (Swarm is stopping it, or it drains on SIGTERM)
+    // still answers through DNS: the colour is not ready until it is gone.
+    const oldStillRunning = own.some((t) => t.Status.State === 'running' && !current(t));
     let health: ContainerHealth;
-    if (replicas > 0 && runningCurrent.length >= replicas && desired.every(current)) health = 'healthy';
+    if (replicas > 0 && runningCurrent.length >= replicas && desired.every(current) && !oldStillRunning) health = 'healthy';
     else if (failed.length > 0) health = 'unhealthy';
     else health = 'starting';
     const running = replicas > 0;
@@ -136,6 +141,7 @@ export class SwarmEngine implements DockerPort {
       state: t.Status.State,
       image: withoutDigest(t.Spec.ContainerSpec?.Image ?? ''),
       error: t.Status.Err ?? null,
+      address: this.overlayAddress(t),
     });
     const address = running ? { host: `tasks.${name}`, port: this.config.service.port } : null;
     return {
@@ -152,6 +158,12 @@ export class SwarmEngine implements DockerPort {
       probeAddress: null,
       tasks: [...desired, ...failed].map(view).sort((a, b) => a.node.localeCompare(b.node) || a.id.localeCompare(b.id)),
     };
+  }
+
+  /** The task's IP on engine.network: what Docker's DNS gives HAProxy for it. */
+  private overlayAddress(task: TaskInfo): string | null {
+    const attachment = task.NetworksAttachments?.find((a) => a.Network?.Spec?.Name === this.engine.network || a.Network?.ID === this.engine.network);
+    return attachment?.Addresses?.[0]?.split('/')[0] ?? null;
   }
 
   private spec(colour: Colour, image: string, replicas: number, forceUpdate: number): Docker.ServiceSpec {

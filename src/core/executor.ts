@@ -3,6 +3,7 @@ import { COLOURS } from './colour.js';
 import { HaproxyRuntimeError } from './errors.js';
 import { buildHaproxyContext, IDLE_WEIGHT, LINKED_WEIGHT, type HaproxyContext } from './haproxy-context.js';
 import { waitUntilHaproxySeesUp, waitUntilHealthy } from './health-check.js';
+import { expectedMembers } from './members.js';
 import type { Observed, Step } from './plan.js';
 import { describeStep } from './plan.js';
 import type { Clock, ConfigFilePort, DockerPort, HaproxyPort, HttpProbe, Progress, StateStore } from './ports.js';
@@ -139,7 +140,7 @@ export class Executor {
         if (!(await haproxy.running())) await haproxy.start();
         return;
       case 'wait-haproxy-up':
-        await waitUntilHaproxySeesUp(haproxy, clock, step.colour, config.health.timeout);
+        await waitUntilHaproxySeesUp(haproxy, clock, step.colour, config.health.timeout, expectedMembers(await docker.inspect(step.colour)));
         return;
       case 'switch': {
         const started = performance.now();

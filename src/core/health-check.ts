@@ -1,6 +1,7 @@
 import type { Config } from '../config/load.js';
 import type { Colour } from './colour.js';
 import { UnhealthyError } from './errors.js';
+import { membersMismatch } from './members.js';
 import type { Clock, DockerPort, HaproxyPort, HttpProbe, ObservedContainer } from './ports.js';
 
 // Two gates before a colour gets traffic: the app answers its own health check (Docker's
@@ -55,15 +56,20 @@ export async function waitUntilHealthy(deps: HealthDeps, colour: Colour): Promis
   }
 }
 
-/** Polls HAProxy until its own health check has passed for the colour. */
-export async function waitUntilHaproxySeesUp(haproxy: HaproxyPort, clock: Clock, colour: Colour, timeoutMs: number): Promise<void> {
+/**
+ * Polls HAProxy until its own health check has passed for the colour. With `members` (Swarm),
+ * HAProxy must also resolve exactly those task IPs: its DNS answers lag Swarm's, and a task of
+ * the previous image still resolved would get traffic after the switch.
+ */
+export async function waitUntilHaproxySeesUp(haproxy: HaproxyPort, clock: Clock, colour: Colour, timeoutMs: number, members?: string[]): Promise<void> {
   const started = clock.now().getTime();
   let last = 'no server yet';
   for (;;) {
     const server = (await haproxy.servers()).find((s) => s.colour === colour);
+    const mismatch = server ? membersMismatch(server, members) : null;
     // A fresh worker starts servers as UP before checking them; require a completed check.
-    if (server && server.status.startsWith('UP') && /^L\dOK/.test(server.checkStatus)) return;
-    if (server) last = `${server.status} (${server.checkStatus || 'no check yet'})`;
+    if (server && !mismatch && server.status.startsWith('UP') && /^L\dOK/.test(server.checkStatus)) return;
+    if (server) last = `${server.status} (${server.checkStatus || 'no check yet'})${mismatch ? `; ${mismatch}` : ''}`;
     if (clock.now().getTime() - started >= timeoutMs) {
       throw new UnhealthyError(`HAProxy's health check never saw ${colour} UP within ${timeoutMs} ms (last: ${last})`, {
         fix: 'check that HAProxy can reach the container (network settings) and that the health path answers 200',

@@ -15,6 +15,8 @@ function server(colour: Colour, over: Partial<ServerView> = {}): ServerView {
   return { colour, status: 'UP', weight: colour === 'blue' ? 100 : 0, address: '127.0.0.1:1', sessions: 0, checkStatus: 'L7OK', ...over };
 }
 
+const task = (address: string) => ({ id: address, node: 'node-1', state: 'running', image: 'app:1', error: null, address });
+
 const record = (image: string, colour: Colour) => ({ image, container: `web-${colour}`, deployedAt: '2025-01-01T00:00:00.000Z' });
 
 function state(linked: Colour = 'blue', over: Partial<State> = {}): State {
@@ -141,6 +143,13 @@ describe('planRollback', () => {
     ['HAProxy sees it DOWN', {}, { blue: container('blue'), green: container('green') }, [server('blue'), server('green', { status: 'DOWN', checkStatus: 'L4CON' })], /HAProxy sees green as DOWN/],
     ['HAProxy has it in MAINT', {}, { blue: container('blue'), green: container('green') }, [server('blue'), server('green', { status: 'MAINT' })], /MAINT/],
     ['HAProxy has no server for it', {}, { blue: container('blue'), green: container('green') }, [server('blue')], /HAProxy has no server for green/],
+    [
+      'HAProxy still resolves a Swarm task that is gone',
+      {},
+      { blue: container('blue'), green: container('green', { tasks: [task('10.0.1.7')] }) },
+      [server('blue'), server('green', { address: '10.0.1.5:8080 10.0.1.7:8080', members: 2 })],
+      /HAProxy resolves 10\.0\.1\.5 10\.0\.1\.7 while the tasks are 10\.0\.1\.7 for green/,
+    ],
   ];
 
   it.each(refusals)('refuses with NotWarmError when %s', (_label, over, observed, servers, reason) => {

@@ -1,5 +1,6 @@
 import { otherColour, type Colour } from './colour.js';
 import { NotWarmError } from './errors.js';
+import { expectedMembers, membersMismatch } from './members.js';
 import type { ObservedContainer, ServerView } from './ports.js';
 import type { State } from './state.js';
 
@@ -73,6 +74,8 @@ export function warmProblem(colour: Colour, state: State, observed: Observed, se
   const server = servers.find((s) => s.colour === colour);
   if (!server) return `HAProxy has no server for ${colour}`;
   if (!server.status.startsWith('UP')) return `HAProxy sees ${colour} as ${server.status}`;
+  const mismatch = membersMismatch(server, expectedMembers(container));
+  if (mismatch) return `${mismatch} for ${colour}`;
   return null;
 }
 

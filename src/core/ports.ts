@@ -34,6 +34,8 @@ export interface TaskView {
   state: string;
   image: string;
   error: string | null;
+  /** The task's IP on the overlay network (what HAProxy resolves), once it has one. */
+  address?: string | null;
 }
 
 export interface DockerPort {

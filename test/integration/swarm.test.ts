@@ -1,11 +1,11 @@
 import { access, mkdir, readFile } from 'node:fs/promises';
-import http from 'node:http';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLocalHaproxyImage } from '../../scripts/local-images.js';
-import { failures, startLoad, type Sample } from '../support/load.js';
+import { failures, startLoad } from '../support/load.js';
 import { createStack, TEMPLATES, type CliResult, type Stack } from '../support/stack.js';
+import { APP, buildSwarmImages, docker, expectEachSwitchServedOnlyItsVersion, get, initSwarm, leaveSwarm, removeNetwork, until, type Switch } from '../support/swarm.js';
 
 // The Swarm engine on a single-node Swarm on this machine: each colour is a Swarm service with
 // 2 replicas (endpoint_mode dnsrr) on an attachable overlay network, and HAProxy runs in a
@@ -14,42 +14,6 @@ import { createStack, TEMPLATES, type CliResult, type Stack } from '../support/s
 // network, the services and the HAProxy container are ours: all removed afterwards.
 
 const REPLICAS = 2;
-const ROUNDS = 2;
-const APP = 'linkswitch-test-app';
-const HEALTHCHECK = 'HEALTHCHECK --interval=200ms --timeout=1s --start-period=2s --retries=3 CMD ["/node", "/app/health.js"]';
-
-async function docker(args: string[], input?: string): Promise<string> {
-  const { stdout } = await execa('docker', args, { input, env: { DOCKER_BUILDKIT: '0' } });
-  return stdout;
-}
-
-/** The test app's versions with a Docker HEALTHCHECK: Swarm gates a task on it. */
-async function buildSwarmImages(): Promise<void> {
-  for (const [tag, base] of [['swarm-v1', 'v1'], ['swarm-v2', 'v2'], ['swarm-unhealthy', 'unhealthy']] as const) {
-    await docker(['build', '-q', '-t', `${APP}:${tag}`, '-'], `FROM ${APP}:${base}\n${HEALTHCHECK}\n`);
-  }
-}
-
-async function until<T>(what: string, fn: () => Promise<T | null>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn().catch(() => null);
-    if (value !== null) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-function get(port: number): Promise<{ status: number; version: string | null }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/', timeout: 2000, agent: false }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, version: (res.headers['x-version'] as string) ?? null }));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-  });
-}
 
 describe('Swarm engine (single-node swarm, 2 replicas per colour)', () => {
   let stack: Stack;
@@ -58,10 +22,7 @@ describe('Swarm engine (single-node swarm, 2 replicas per colour)', () => {
   let haproxyContainer = '';
 
   beforeAll(async () => {
-    // No skipping: a machine where Swarm cannot start fails this test.
-    const nodeState = (await docker(['info', '--format', '{{.Swarm.LocalNodeState}}'])).trim();
-    if (nodeState !== 'inactive') throw new Error(`this Docker engine is already in a swarm (${nodeState}); leave it first (docker swarm leave --force)`);
-    await docker(['swarm', 'init', '--advertise-addr', '127.0.0.1']);
+    await initSwarm();
     swarmInitialised = true;
     await Promise.all([buildLocalHaproxyImage(), buildSwarmImages()]);
 
@@ -106,21 +67,17 @@ describe('Swarm engine (single-node swarm, 2 replicas per colour)', () => {
       async () => haproxyContainer && execa('docker', ['rm', '-f', haproxyContainer], { reject: false }),
       async () => stack?.destroy(),
       async () => stack && execa('docker', ['service', 'rm', `${stack.name}-blue`, `${stack.name}-green`], { reject: false }),
-      async () => network && until('network removal', async () => ((await execa('docker', ['network', 'rm', network], { reject: false })).exitCode === 0 || !(await networkExists(network)) ? true : null), 20_000),
-      async () => swarmInitialised && execa('docker', ['swarm', 'leave', '--force'], { reject: false }),
+      async () => network && removeNetwork(network),
+      async () => swarmInitialised && leaveSwarm(),
     ];
     for (const step of steps) await step().catch((error) => console.warn('cleanup:', error));
   }, 120_000);
-
-  async function networkExists(name: string): Promise<boolean> {
-    return (await execa('docker', ['network', 'inspect', name], { reject: false })).exitCode === 0;
-  }
 
   const cli = async (args: string[]): Promise<CliResult> => stack.cli(args);
 
   it('deploys and rolls back under keep-alive load with zero failed requests', { timeout: 150_000 }, async () => {
     const load = startLoad({ port: stack.port, connections: 8, maxDurationMs: 120_000 });
-    const switches: Array<{ command: string; startedAt: number; returnedAt: number; version: string; durationMs: number }> = [];
+    const switches: Array<Switch & { durationMs: number }> = [];
     const run = async (args: string[], version: string) => {
       const startedAt = performance.now();
       const result = await cli([...args, '--json']);
@@ -133,10 +90,12 @@ describe('Swarm engine (single-node swarm, 2 replicas per colour)', () => {
       await new Promise((r) => setTimeout(r, 500));
     };
     await new Promise((r) => setTimeout(r, 500));
-    for (let round = 0; round < ROUNDS; round++) {
-      await run(['deploy', '--image', `${APP}:swarm-v2`], 'v2');
-      await run(['rollback'], 'v1');
-    }
+    // Three distinct versions: the second and third deploys update green in place (v2 → v3 →
+    // v2), so a task of the previous image still resolved after a switch would be caught.
+    await run(['deploy', '--image', `${APP}:swarm-v2`], 'v2');
+    await run(['rollback'], 'v1');
+    await run(['deploy', '--image', `${APP}:swarm-v3`], 'v3');
+    await run(['rollback'], 'v1');
     await run(['deploy', '--image', `${APP}:swarm-v2`], 'v2');
 
     // status: each colour's tasks, per node.
@@ -165,14 +124,8 @@ describe('Swarm engine (single-node swarm, 2 replicas per colour)', () => {
     }));
     expect(samples.length).toBeGreaterThan(1000);
     expect(failed.slice(0, 5)).toEqual([]);
-    for (const [i, sw] of switches.entries()) {
-      const until = switches[i + 1]?.startedAt ?? Number.POSITIVE_INFINITY;
-      const window = samples.filter((s: Sample) => s.startedAt > sw.returnedAt && s.startedAt < until);
-      const wrong = window.filter((s) => s.version !== sw.version);
-      expect(window.length, `no traffic after ${sw.command} #${i}`).toBeGreaterThan(0);
-      expect(wrong.length, `${sw.command} #${i}: ${wrong.length} requests answered by ${wrong[0]?.version}`).toBe(0);
-    }
-    expect(new Set(samples.map((s) => s.version))).toEqual(new Set(['v1', 'v2']));
+    expectEachSwitchServedOnlyItsVersion(switches, samples);
+    expect(new Set(samples.map((s) => s.version))).toEqual(new Set(['v1', 'v2', 'v3']));
     // Every reload handed the task addresses to the new worker through the server-state file.
     await access(path.join(stack.dir, 'run', 'servers.state'));
     const { all: haproxyLog = '' } = await execa('docker', ['logs', haproxyContainer], { all: true, reject: false });

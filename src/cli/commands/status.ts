@@ -15,7 +15,7 @@ function formatStatus(report: StatusReport): string {
     const hap = c.haproxy ? `haproxy ${c.haproxy.status} weight ${c.haproxy.weight} sessions ${c.haproxy.sessions}` : 'not in haproxy';
     lines.push(`${c.linked ? '*' : ' '} ${c.colour.padEnd(5)} ${(c.image ?? '-').padEnd(30)} ${c.health.padEnd(12)} ${hap}`);
     // Swarm engine: one line per task, grouped by node.
-    for (const t of c.tasks ?? []) lines.push(`    task ${t.id} on ${t.node}: ${t.state}${t.error ? ` (${t.error})` : ''}`);
+    for (const t of c.tasks ?? []) lines.push(`    task ${t.id} on ${t.node}: ${t.state}${t.address ? ` at ${t.address}` : ''}${t.error ? ` (${t.error})` : ''}`);
   }
   return lines.join('\n');
 }

@@ -1,0 +1,94 @@
+import http from 'node:http';
+import { execa } from 'execa';
+import { expect } from 'vitest';
+import type { Sample } from './load.js';
+
+// A single-node Swarm on this machine for the Swarm engine's tests, and what they share: the
+// app images with a Docker HEALTHCHECK (Swarm gates a task on it), polling, one-off requests
+// and the per-switch version check. Each test file creates its own swarm and leaves it after.
+
+export const APP = 'linkswitch-test-app';
+const HEALTHCHECK = 'HEALTHCHECK --interval=200ms --timeout=1s --start-period=2s --retries=3 CMD ["/node", "/app/health.js"]';
+
+export async function docker(args: string[], input?: string): Promise<string> {
+  const { stdout } = await execa('docker', args, { input, env: { DOCKER_BUILDKIT: '0' } });
+  return stdout;
+}
+
+/** `docker swarm init` on 127.0.0.1; refuses an engine that is already in a swarm (not ours to leave). */
+export async function initSwarm(): Promise<void> {
+  // No skipping: a machine where Swarm cannot start fails the test.
+  const nodeState = (await docker(['info', '--format', '{{.Swarm.LocalNodeState}}'])).trim();
+  if (nodeState !== 'inactive') throw new Error(`this Docker engine is already in a swarm (${nodeState}); leave it first (docker swarm leave --force)`);
+  await docker(['swarm', 'init', '--advertise-addr', '127.0.0.1']);
+}
+
+export async function leaveSwarm(): Promise<void> {
+  await execa('docker', ['swarm', 'leave', '--force'], { reject: false });
+}
+
+/**
+ * The test app's versions with a Docker HEALTHCHECK: swarm-v1, swarm-v2, swarm-v3 (v2's code
+ * answering as v3: a third distinct version, so a stale task after a switch is caught) and
+ * swarm-unhealthy.
+ */
+export async function buildSwarmImages(): Promise<void> {
+  const variants: Array<[string, string, string]> = [
+    ['swarm-v1', 'v1', ''],
+    ['swarm-v2', 'v2', ''],
+    ['swarm-v3', 'v2', 'ENV APP_VERSION=v3\n'],
+    ['swarm-unhealthy', 'unhealthy', ''],
+  ];
+  for (const [tag, base, extra] of variants) {
+    await docker(['build', '-q', '-t', `${APP}:${tag}`, '-'], `FROM ${APP}:${base}\n${extra}${HEALTHCHECK}\n`);
+  }
+}
+
+export async function until<T>(what: string, fn: () => Promise<T | null>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn().catch(() => null);
+    if (value !== null) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** One GET / on a fresh connection to 127.0.0.1. */
+export function get(port: number): Promise<{ status: number; version: string | null }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/', timeout: 2000, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, version: (res.headers['x-version'] as string) ?? null }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+}
+
+export async function networkExists(name: string): Promise<boolean> {
+  return (await execa('docker', ['network', 'inspect', name], { reject: false })).exitCode === 0;
+}
+
+/** Removes a network once no task is attached any more (Swarm detaches them asynchronously). */
+export async function removeNetwork(name: string): Promise<void> {
+  await until(`removal of network ${name}`, async () => ((await execa('docker', ['network', 'rm', name], { reject: false })).exitCode === 0 || !(await networkExists(name)) ? true : null), 30_000);
+}
+
+export interface Switch {
+  command: string;
+  startedAt: number;
+  returnedAt: number;
+  version: string;
+}
+
+/** After each switch returned, every new request until the next one was answered by its version. */
+export function expectEachSwitchServedOnlyItsVersion(switches: Switch[], samples: Sample[]): void {
+  for (const [i, sw] of switches.entries()) {
+    const next = switches[i + 1]?.startedAt ?? Number.POSITIVE_INFINITY;
+    const window = samples.filter((s) => s.startedAt > sw.returnedAt && s.startedAt < next);
+    const wrong = window.filter((s) => s.version !== sw.version);
+    expect(window.length, `no traffic after ${sw.command} #${i}`).toBeGreaterThan(0);
+    expect(wrong.length, `${sw.command} #${i}: ${wrong.length} requests answered by ${wrong[0]?.version}`).toBe(0);
+  }
+}
