@@ -106,3 +106,10 @@ export async function buildLocalBaseImages(): Promise<{ nodeImage: string; hapro
   const [nodeImage, haproxyImage] = await Promise.all([buildLocalNodeImage(), buildLocalHaproxyImage()]);
   return { nodeImage, haproxyImage };
 }
+
+/** The sidecar image (the repo's Dockerfile) on the local base images; needs `npm run build` first. */
+export async function buildSidecarImage(): Promise<string> {
+  const { nodeImage, haproxyImage } = await buildLocalBaseImages();
+  await docker(['build', '-q', '-t', SIDECAR_IMAGE, '--build-arg', `NODE_IMAGE=${nodeImage}`, '--build-arg', `HAPROXY_IMAGE=${haproxyImage}`, '.'], ROOT);
+  return SIDECAR_IMAGE;
+}

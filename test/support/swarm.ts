@@ -15,16 +15,22 @@ export async function docker(args: string[], input?: string): Promise<string> {
   return stdout;
 }
 
+const GATEWAY_BRIDGE = 'docker_gwbridge';
+let createdGatewayBridge = false;
+
 /** `docker swarm init` on 127.0.0.1; refuses an engine that is already in a swarm (not ours to leave). */
 export async function initSwarm(): Promise<void> {
   // No skipping: a machine where Swarm cannot start fails the test.
   const nodeState = (await docker(['info', '--format', '{{.Swarm.LocalNodeState}}'])).trim();
   if (nodeState !== 'inactive') throw new Error(`this Docker engine is already in a swarm (${nodeState}); leave it first (docker swarm leave --force)`);
+  createdGatewayBridge = !(await networkExists(GATEWAY_BRIDGE));
   await docker(['swarm', 'init', '--advertise-addr', '127.0.0.1']);
 }
 
+/** Leaves the swarm, and removes the gateway bridge that `swarm init` created (leaving keeps it). */
 export async function leaveSwarm(): Promise<void> {
   await execa('docker', ['swarm', 'leave', '--force'], { reject: false });
+  if (createdGatewayBridge) await execa('docker', ['network', 'rm', GATEWAY_BRIDGE], { reject: false });
 }
 
 /**
