@@ -123,7 +123,9 @@ export class Haproxy implements HaproxyPort {
         cause: error,
       });
     }
-    await this.waitFor('HAProxy to answer on its master socket after start', async () => (await this.running()) || null);
+    // Right after -D returns, the master CLI can still reset a connection (ECONNRESET, seen on a
+    // loaded CI machine): until it answers `show proc`, any socket error means "not yet".
+    await this.waitFor('HAProxy to answer on its master socket after start', async () => this.procInfo().then(() => true, () => null));
   }
 
   /** Reload through the master socket, then prove it: a new worker, and no new failed reload. */

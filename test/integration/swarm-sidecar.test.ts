@@ -7,7 +7,7 @@ import { parse, stringify } from 'yaml';
 import { buildSidecarImage, LOCAL_HAPROXY_IMAGE, ROOT, SIDECAR_IMAGE } from '../../scripts/local-images.js';
 import { failures, startLoad } from '../support/load.js';
 import { freePort, TEMPLATES, type CliResult } from '../support/stack.js';
-import { APP, buildSwarmImages, docker, expectEachSwitchServedOnlyItsVersion, get, initSwarm, leaveSwarm, removeNetwork, until, type Switch } from '../support/swarm.js';
+import { APP, buildSwarmImages, docker, expectEachSwitchServedOnlyItsVersion, get, initSwarm, leaveSwarm, removeNetwork, until, switchRunner } from '../support/swarm.js';
 
 // The shipped compose/swarm-stack.yml, deployed with `docker stack deploy` on a single-node swarm
 // on this machine: HAProxy and the linkswitch sidecar run as Swarm services pinned to the node
@@ -103,18 +103,7 @@ describe('the sidecar as a Swarm service (compose/swarm-stack.yml)', () => {
 
   it('deploys and rolls back through the sidecar task under keep-alive load with zero failed requests', { timeout: 150_000 }, async () => {
     const load = startLoad({ port: httpPort, connections: 8, maxDurationMs: 120_000 });
-    const switches: Switch[] = [];
-    const run = async (args: string[], version: string) => {
-      const startedAt = performance.now();
-      const done = await exec(args);
-      const returnedAt = performance.now();
-      expect(done.exitCode, done.all).toBe(0);
-      const state = await readState();
-      expect(state.colours[state.linked]?.image).toBe(`${APP}:swarm-${version}`);
-      expect(state.pending).toBeNull();
-      switches.push({ command: args[0]!, startedAt, returnedAt, version });
-      await new Promise((r) => setTimeout(r, 500));
-    };
+    const { run, switches } = switchRunner(exec, readState);
     await new Promise((r) => setTimeout(r, 500));
     await run(['deploy', '--image', `${APP}:swarm-v2`], 'v2');
     await run(['rollback'], 'v1');

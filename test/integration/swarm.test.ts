@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLocalHaproxyImage } from '../../scripts/local-images.js';
 import { failures, startLoad } from '../support/load.js';
 import { createStack, TEMPLATES, type CliResult, type Stack } from '../support/stack.js';
-import { APP, buildSwarmImages, docker, expectEachSwitchServedOnlyItsVersion, get, initSwarm, leaveSwarm, removeNetwork, until, type Switch } from '../support/swarm.js';
+import { APP, buildSwarmImages, docker, expectEachSwitchServedOnlyItsVersion, get, initSwarm, leaveSwarm, removeNetwork, until, switchRunner } from '../support/swarm.js';
 
 // The Swarm engine on a single-node Swarm on this machine: each colour is a Swarm service with
 // 2 replicas (endpoint_mode dnsrr) on an attachable overlay network, and HAProxy runs in a
@@ -77,18 +77,7 @@ describe('Swarm engine (single-node swarm, 2 replicas per colour)', () => {
 
   it('deploys and rolls back under keep-alive load with zero failed requests', { timeout: 150_000 }, async () => {
     const load = startLoad({ port: stack.port, connections: 8, maxDurationMs: 120_000 });
-    const switches: Array<Switch & { durationMs: number }> = [];
-    const run = async (args: string[], version: string) => {
-      const startedAt = performance.now();
-      const result = await cli([...args, '--json']);
-      const returnedAt = performance.now();
-      expect(result.exitCode, result.all).toBe(0);
-      const state = await stack.readState();
-      expect(state.colours[state.linked]?.image).toBe(`${APP}:swarm-${version}`);
-      expect(state.pending).toBeNull();
-      switches.push({ command: args[0]!, startedAt, returnedAt, version, durationMs: JSON.parse(result.stdout).durationMs });
-      await new Promise((r) => setTimeout(r, 500));
-    };
+    const { run, switches } = switchRunner(cli, () => stack.readState());
     await new Promise((r) => setTimeout(r, 500));
     // Three distinct versions: the second and third deploys update green in place (v2 → v3 →
     // v2), so a task of the previous image still resolved after a switch would be caught.

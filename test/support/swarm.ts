@@ -2,6 +2,7 @@ import http from 'node:http';
 import { execa } from 'execa';
 import { expect } from 'vitest';
 import type { Sample } from './load.js';
+import type { CliResult } from './stack.js';
 
 // A single-node Swarm on this machine for the Swarm engine's tests, and what they share: the
 // app images with a Docker HEALTHCHECK (Swarm gates a task on it), polling, one-off requests
@@ -97,4 +98,31 @@ export function expectEachSwitchServedOnlyItsVersion(switches: Switch[], samples
     expect(window.length, `no traffic after ${sw.command} #${i}`).toBeGreaterThan(0);
     expect(wrong.length, `${sw.command} #${i}: ${wrong.length} requests answered by ${wrong[0]?.version}`).toBe(0);
   }
+}
+
+export interface SwitchRun {
+  /** Runs a deploy or rollback with --json, checks it and the state file, then waits 500 ms. */
+  run(args: string[], version: string): Promise<void>;
+  switches: Array<Switch & { durationMs: number }>;
+}
+
+export function switchRunner(
+  cli: (args: string[]) => Promise<CliResult>,
+  readState: () => Promise<{ linked: string; colours: Record<string, { image: string } | null>; pending: unknown }>,
+): SwitchRun {
+  const switches: SwitchRun['switches'] = [];
+  return {
+    switches,
+    async run(args, version) {
+      const startedAt = performance.now();
+      const result = await cli([...args, '--json']);
+      const returnedAt = performance.now();
+      expect(result.exitCode, result.all).toBe(0);
+      const state = await readState();
+      expect(state.colours[state.linked]?.image).toBe(`${APP}:swarm-${version}`);
+      expect(state.pending).toBeNull();
+      switches.push({ command: args[0]!, startedAt, returnedAt, version, durationMs: JSON.parse(result.stdout).durationMs });
+      await new Promise((r) => setTimeout(r, 500));
+    },
+  };
 }
