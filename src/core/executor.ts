@@ -140,7 +140,8 @@ export class Executor {
         if (!(await haproxy.running())) await haproxy.start();
         return;
       case 'wait-haproxy-up':
-        await waitUntilHaproxySeesUp(haproxy, clock, step.colour, config.health.timeout, expectedMembers(await docker.inspect(step.colour)));
+        // The tasks seen healthy by wait-healthy, just before: no second Docker round trip.
+        await waitUntilHaproxySeesUp(haproxy, clock, step.colour, config.health.timeout, expectedMembers(this.observed[step.colour]));
         return;
       case 'switch': {
         const started = performance.now();

@@ -5,8 +5,9 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { buildSidecarImage, LOCAL_HAPROXY_IMAGE, ROOT, SIDECAR_IMAGE } from '../../scripts/local-images.js';
+import { readStateFrom } from '../support/compose-stack.js';
 import { failures, startLoad } from '../support/load.js';
-import { freePort, TEMPLATES, type CliResult } from '../support/stack.js';
+import { freePort, TEMPLATES, toCliResult, type CliResult, type TestState } from '../support/stack.js';
 import { APP, buildSwarmImages, docker, expectEachSwitchServedOnlyItsVersion, get, initSwarm, leaveSwarm, removeNetwork, until, switchRunner } from '../support/swarm.js';
 
 // The shipped compose/swarm-stack.yml, deployed with `docker stack deploy` on a single-node swarm
@@ -18,10 +19,6 @@ import { APP, buildSwarmImages, docker, expectEachSwitchServedOnlyItsVersion, ge
 
 const STACK_FILE = path.join(ROOT, 'compose', 'swarm-stack.yml');
 const SHIPPED_CONFIG = path.join(ROOT, 'compose', 'swarm', 'linkswitch.yml');
-
-function result(r: { exitCode?: number; stdout?: unknown; stderr?: unknown; all?: unknown }): CliResult {
-  return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), all: String(r.all ?? '') };
-}
 
 describe('the sidecar as a Swarm service (compose/swarm-stack.yml)', () => {
   let swarmInitialised = false;
@@ -38,12 +35,8 @@ describe('the sidecar as a Swarm service (compose/swarm-stack.yml)', () => {
     return ids[0]!;
   };
   const exec = async (args: string[]): Promise<CliResult> =>
-    result(await execa('docker', ['exec', await sidecar(), 'linkswitch', ...args], { reject: false, all: true, timeout: 120_000 }));
-  const readState = async (): Promise<{ linked: string; generation: number; colours: Record<string, { image: string } | null>; pending: unknown }> => {
-    const target = path.join(dir, `state-${Date.now()}.json`);
-    await docker(['cp', `${await sidecar()}:/var/lib/linkswitch/state.json`, target]);
-    return JSON.parse(await readFile(target, 'utf8'));
-  };
+    toCliResult(await execa('docker', ['exec', await sidecar(), 'linkswitch', ...args], { reject: false, all: true, timeout: 120_000 }));
+  const readState = async (): Promise<TestState> => readStateFrom(await sidecar(), dir);
 
   beforeAll(async () => {
     await initSwarm();

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { stringify } from 'yaml';
 import { buildLocalBaseImages, ROOT, SIDECAR_IMAGE } from '../../scripts/local-images.js';
-import { CLI, freePort, TEMPLATES, type CliResult } from './stack.js';
+import { CLI, freePort, TEMPLATES, toCliResult, type CliResult, type TestState } from './stack.js';
 
 // The repo's docker-compose.yml brought up as its own compose project: unique project, network,
 // service name and ports, a temp copy of the templates (tests edit them) and a temp sidecar
@@ -34,7 +34,7 @@ export interface ComposeStack {
   /** The sidecar's JSON log lines, parsed. */
   logs(): Promise<Array<Record<string, unknown>>>;
   /** The state file, read from the sidecar container (also when it is stopped). */
-  readState(): Promise<{ linked: string; generation: number; colours: Record<string, { image: string } | null>; pending: unknown }>;
+  readState(): Promise<TestState>;
   destroy(): Promise<void>;
 }
 
@@ -68,8 +68,11 @@ export async function residentKb(pid: number): Promise<{ rss: number; anon: numb
   return { rss: field('VmRSS'), anon: field('RssAnon'), file: field('RssFile') };
 }
 
-function result(r: { exitCode?: number; stdout?: unknown; stderr?: unknown; all?: unknown }): CliResult {
-  return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), all: String(r.all ?? '') };
+/** The state file of a sidecar container (running or stopped), copied out into `dir`. */
+export async function readStateFrom(container: string, dir: string): Promise<TestState> {
+  const target = path.join(dir, `state-${Date.now()}.json`);
+  await execa('docker', ['cp', `${container}:/var/lib/linkswitch/state.json`, target]);
+  return JSON.parse(await readFile(target, 'utf8'));
 }
 
 export async function createComposeStack(prefix: string, config: { image: string }): Promise<ComposeStack> {
@@ -104,7 +107,7 @@ export async function createComposeStack(prefix: string, config: { image: string
     LINKSWITCH_TEMPLATES: templatesDir,
   };
   const compose = async (args: string[], extra: Record<string, string> = {}) =>
-    result(
+    toCliResult(
       await execa('docker-compose', ['--env-file', envFile, '-p', project, '-f', COMPOSE_FILE, ...args], {
         cwd: ROOT,
         env: { ...env, ...extra },
@@ -125,7 +128,7 @@ export async function createComposeStack(prefix: string, config: { image: string
     compose,
     exec: (args) => compose(['exec', '-T', 'linkswitch', 'linkswitch', ...args]),
     async hostCli(args, extra = {}) {
-      return result(
+      return toCliResult(
         await execa(process.execPath, [CLI, ...args], {
           reject: false,
           all: true,
@@ -165,10 +168,7 @@ export async function createComposeStack(prefix: string, config: { image: string
         .map((line) => JSON.parse(line) as Record<string, unknown>);
     },
     async readState() {
-      const id = await stack.sidecarContainer();
-      const target = path.join(dir, `state-${Date.now()}.json`);
-      await execa('docker', ['cp', `${id}:/var/lib/linkswitch/state.json`, target]);
-      return JSON.parse(await readFile(target, 'utf8'));
+      return readStateFrom(await stack.sidecarContainer(), dir);
     },
     async destroy() {
       // The sidecar first, so that removing the colours does not look like a failure to it.

@@ -32,6 +32,14 @@ export interface CliResult {
   all: string;
 }
 
+/** execa's result as a CliResult (stdout/stderr/all as text, a missing exit code as -1). */
+export function toCliResult(r: { exitCode?: number; stdout?: unknown; stderr?: unknown; all?: unknown }): CliResult {
+  return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), all: String(r.all ?? '') };
+}
+
+/** The fields of the state file the tests read. */
+export type TestState = { linked: string; generation: number; colours: Record<string, { image: string } | null>; pending: unknown };
+
 export interface PausedCli {
   pid: number;
   kill(): Promise<void>;
@@ -50,7 +58,7 @@ export interface Stack {
   /** Starts the CLI and resolves once it logs that it paused at `point` (LINKSWITCH_PAUSE_AT). */
   startPaused(args: string[], point: string): Promise<PausedCli>;
   writeConfig(overrides?: Record<string, unknown>): Promise<void>;
-  readState(): Promise<{ linked: string; generation: number; colours: Record<string, { image: string } | null>; pending: unknown }>;
+  readState(): Promise<TestState>;
   destroy(): Promise<void>;
 }
 

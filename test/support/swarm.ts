@@ -2,7 +2,7 @@ import http from 'node:http';
 import { execa } from 'execa';
 import { expect } from 'vitest';
 import type { Sample } from './load.js';
-import type { CliResult } from './stack.js';
+import type { CliResult, TestState } from './stack.js';
 
 // A single-node Swarm on this machine for the Swarm engine's tests, and what they share: the
 // app images with a Docker HEALTHCHECK (Swarm gates a task on it), polling, one-off requests
@@ -108,7 +108,7 @@ export interface SwitchRun {
 
 export function switchRunner(
   cli: (args: string[]) => Promise<CliResult>,
-  readState: () => Promise<{ linked: string; colours: Record<string, { image: string } | null>; pending: unknown }>,
+  readState: () => Promise<TestState>,
 ): SwitchRun {
   const switches: SwitchRun['switches'] = [];
   return {
