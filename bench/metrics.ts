@@ -53,7 +53,12 @@ export function quantile(values: number[], q: number): number {
   return sorted[index]!;
 }
 
-export function analyse(samples: Sample[], times: RunTimes, oldVersion: string | null, newVersion: string | null): RunMetrics {
+export function analyse(
+  samples: Sample[],
+  times: RunTimes,
+  oldVersion: string | null,
+  newVersion: string | null,
+): RunMetrics {
   const bySent = [...samples].sort((a, b) => a[0] - b[0]);
   const failedSamples = bySent.filter(isFailure);
   const errorKinds: Record<string, number> = {};
@@ -82,7 +87,10 @@ export function analyse(samples: Sample[], times: RunTimes, oldVersion: string |
   const during = bySent.filter((s) => s[0] >= times.start && s[0] <= doneAt).map((s) => s[1] - s[0]);
   const after = bySent.filter((s) => s[0] >= times.start).map((s) => s[1] - s[0]);
   // Successful arrivals from just before the start to the end of the recording.
-  const okArrivals = samples.filter((s) => !isFailure(s) && s[1] >= times.start - 100).map((s) => s[1]).sort((a, b) => a - b);
+  const okArrivals = samples
+    .filter((s) => !isFailure(s) && s[1] >= times.start - 100)
+    .map((s) => s[1])
+    .sort((a, b) => a - b);
   let maxGapMs = 0;
   let maxGapAtMs: number | null = null;
   for (let i = 1; i < okArrivals.length; i++) {
@@ -94,7 +102,12 @@ export function analyse(samples: Sample[], times: RunTimes, oldVersion: string |
   }
   if (okArrivals.length === 0) maxGapMs = Number.NaN;
   const bothMs = firstNewAt !== null && lastOldAt !== null ? Math.max(0, lastOldAt - firstNewAt) : 0;
-  const switchLatencyMs = times.decision === null || oldVersion === null ? null : lastOldAt === null ? 0 : Math.max(0, lastOldAt - times.decision);
+  const switchLatencyMs =
+    times.decision === null || oldVersion === null
+      ? null
+      : lastOldAt === null
+        ? 0
+        : Math.max(0, lastOldAt - times.decision);
   return {
     requests: samples.length,
     failed: failedSamples.length,
@@ -127,7 +140,15 @@ export interface Bin {
 }
 
 /** Responses per `binMs` by the time they arrived (endedAt), relative to `origin`. */
-export function timeline(samples: Sample[], origin: number, fromMs: number, toMs: number, oldVersion: string | null, newVersion: string | null, binMs = 100): Bin[] {
+export function timeline(
+  samples: Sample[],
+  origin: number,
+  fromMs: number,
+  toMs: number,
+  oldVersion: string | null,
+  newVersion: string | null,
+  binMs = 100,
+): Bin[] {
   const count = Math.max(1, Math.ceil((toMs - fromMs) / binMs));
   const bins: Bin[] = Array.from({ length: count }, () => ({ old: 0, new: 0, other: 0, failed: 0 }));
   for (const s of samples) {

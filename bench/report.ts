@@ -22,7 +22,19 @@ export interface Scenario {
 }
 
 export interface BenchData {
-  machine: { date: string; nproc: number; memoryGiB: number; cpu: string; kernel: string; haproxy: string; dockerServer: string; dockerClient: string; compose: string | null; node: string; git: string };
+  machine: {
+    date: string;
+    nproc: number;
+    memoryGiB: number;
+    cpu: string;
+    kernel: string;
+    haproxy: string;
+    dockerServer: string;
+    dockerClient: string;
+    compose: string | null;
+    node: string;
+    git: string;
+  };
   reps: number;
   reloads: number;
   load: { connections: number; ratePerConn: number; maxMs: number; maxRequests: number };
@@ -77,7 +89,9 @@ function ratio(ls: number, base: number): string {
 
 function phaseMedians(s: Scenario): Map<string, number> {
   const acc = new Map<string, number[]>();
-  for (const r of s.runs) for (const [label, ms] of (r.extra.phases as Array<[string, number]>) ?? []) acc.set(label, [...(acc.get(label) ?? []), ms]);
+  for (const r of s.runs)
+    for (const [label, ms] of (r.extra.phases as Array<[string, number]>) ?? [])
+      acc.set(label, [...(acc.get(label) ?? []), ms]);
   return new Map([...acc].map(([k, v]) => [k, median(v)]));
 }
 
@@ -100,20 +114,36 @@ export function renderMarkdown(d: BenchData): string {
   L.push(`- **Date:** ${m.date}`);
   L.push(`- **Machine:** ${m.nproc} CPUs (\`nproc\`; ${m.cpu}), ${m.memoryGiB} GiB memory, Linux ${m.kernel}`);
   L.push(`- **HAProxy:** ${m.haproxy}`);
-  L.push(`- **Docker:** engine ${m.dockerServer} (CLI ${m.dockerClient}); docker-compose ${m.compose ?? 'not available'}; Node ${m.node}`);
+  L.push(
+    `- **Docker:** engine ${m.dockerServer} (CLI ${m.dockerClient}); docker-compose ${m.compose ?? 'not available'}; Node ${m.node}`,
+  );
   const busyNote = (v: number | null) => `${v ?? 'n/a'} %${(v ?? 0) > 15 ? ' (**not idle**)' : ''}`;
   const notIdle = (d.backgroundBusyPct ?? 0) > 15 || (d.backgroundBusyAfterPct ?? 0) > 15;
   L.push(`- **linkswitch under test:** git ${m.git}, built with \`npm run build\` (\`dist/cli/bin.js\`).`);
-  L.push(`- **Machine CPU busy without the bench** (2 s samples of \`/proc/stat\`, before it started and after it stopped everything): ${busyNote(d.backgroundBusyPct)} / ${busyNote(d.backgroundBusyAfterPct)}${notIdle ? ' — **other processes were using the machine: timings are distorted; rerun on an idle machine**' : ' — the machine was otherwise idle'}.`);
-  L.push(`- **Bench runtime:** ${d.runtimeS.toFixed(0)} s in total (image builds included); ${d.reps} runs of each deploy scenario, ${d.reloads} reloads once.`);
-  L.push(`- **Load (every scenario):** ${d.load.connections} keep-alive connections × ${d.load.ratePerConn} req/s = ${rate} req/s offered, \`GET /\` to HAProxy on 127.0.0.1, from a separate Node process (\`bench/load-client.mjs\`); from ${d.preMs / 1000} s before each deploy until ${d.postMs / 1000} s after it is done.`);
-  L.push(`- **App:** \`linkswitch-test-app:bench-v1\` and \`:bench-v2\` (the test app, \`START_DELAY_MS=1500\`). The new container's own start-to-healthy time (\`docker run\` → first 200 on \`/health\`, polled every 10 ms): **${cell(loadedMs, ' ms')}** under the bench load, ${cell(healthyMs, ' ms')} on the idle machine (\`docker run\` itself returns after ${fmt(median(d.startToHealthyUnderLoad.map((h) => h.dockerRunMs)))} ms under load).`);
-  L.push(`- **CLI start-up floor:** \`node dist/cli/bin.js --version\` takes ${cell(d.cliFloorMs, ' ms')} on the idle machine (Node loading linkswitch's modules, no work).`);
-  L.push(`- **HAProxy settings (all scenarios):** \`templates/partials/global.hbs\` and \`defaults.hbs\` (redispatch, retries ${d.retries}, retry-on conn-failure empty-response response-timeout, idle-close-on-response), \`check inter ${d.check.inter} rise ${d.check.rise} fall ${d.check.fall}\`, \`option httpchk GET /health\`.`);
+  L.push(
+    `- **Machine CPU busy without the bench** (2 s samples of \`/proc/stat\`, before it started and after it stopped everything): ${busyNote(d.backgroundBusyPct)} / ${busyNote(d.backgroundBusyAfterPct)}${notIdle ? ' — **other processes were using the machine: timings are distorted; rerun on an idle machine**' : ' — the machine was otherwise idle'}.`,
+  );
+  L.push(
+    `- **Bench runtime:** ${d.runtimeS.toFixed(0)} s in total (image builds included); ${d.reps} runs of each deploy scenario, ${d.reloads} reloads once.`,
+  );
+  L.push(
+    `- **Load (every scenario):** ${d.load.connections} keep-alive connections × ${d.load.ratePerConn} req/s = ${rate} req/s offered, \`GET /\` to HAProxy on 127.0.0.1, from a separate Node process (\`bench/load-client.mjs\`); from ${d.preMs / 1000} s before each deploy until ${d.postMs / 1000} s after it is done.`,
+  );
+  L.push(
+    `- **App:** \`linkswitch-test-app:bench-v1\` and \`:bench-v2\` (the test app, \`START_DELAY_MS=1500\`). The new container's own start-to-healthy time (\`docker run\` → first 200 on \`/health\`, polled every 10 ms): **${cell(loadedMs, ' ms')}** under the bench load, ${cell(healthyMs, ' ms')} on the idle machine (\`docker run\` itself returns after ${fmt(median(d.startToHealthyUnderLoad.map((h) => h.dockerRunMs)))} ms under load).`,
+  );
+  L.push(
+    `- **CLI start-up floor:** \`node dist/cli/bin.js --version\` takes ${cell(d.cliFloorMs, ' ms')} on the idle machine (Node loading linkswitch's modules, no work).`,
+  );
+  L.push(
+    `- **HAProxy settings (all scenarios):** \`templates/partials/global.hbs\` and \`defaults.hbs\` (redispatch, retries ${d.retries}, retry-on conn-failure empty-response response-timeout, idle-close-on-response), \`check inter ${d.check.inter} rise ${d.check.rise} fall ${d.check.fall}\`, \`option httpchk GET /health\`.`,
+  );
   L.push('');
 
   L.push(`## Results: median (min–max) over ${d.reps} runs`, '');
-  L.push(`| Scenario | Failed requests (socket errors + 5xx) | Deploy wall time | Both versions answering new requests | Switch latency | p99 latency during deploy | Longest gap without a successful response | Controller peak RSS |`);
+  L.push(
+    `| Scenario | Failed requests (socket errors + 5xx) | Deploy wall time | Both versions answering new requests | Switch latency | p99 latency during deploy | Longest gap without a successful response | Controller peak RSS |`,
+  );
   L.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const s of [recreate, blog, deploy, rollback]) {
     L.push(`| ${s.title} | ${FIGURES.map((f) => cell(s.runs.map(f.get), f.unit)).join(' | ')} |`);
@@ -123,26 +153,48 @@ export function renderMarkdown(d: BenchData): string {
     `| ${reloads.title} (1 run) | ${rl.metrics.failed} | ${fmt(rl.metrics.wallMs)} ms for ${d.reloads} (median ${fmt(rl.extra.reloadMedianMs as number)} ms, max ${fmt(rl.extra.reloadMaxMs as number)} ms per reload) | n/a (one version) | n/a | ${fmt(rl.metrics.p99Ms)} ms | ${fmt(rl.metrics.maxGapMs)} ms | ${fmt(rl.rssKb === null ? null : rl.rssKb / 1024)} MB |`,
   );
   L.push('');
-  L.push('Latency detail (ms, median (min–max) over the runs): "during" is the deploy wall time; "until the end" adds the 1.5 s recorded after it, where the aftermath of a deploy shows (e.g. requests HAProxy still sends to a server that was just stopped, retried after its 1 s turn-around).', '');
+  L.push(
+    'Latency detail (ms, median (min–max) over the runs): "during" is the deploy wall time; "until the end" adds the 1.5 s recorded after it, where the aftermath of a deploy shows (e.g. requests HAProxy still sends to a server that was just stopped, retried after its 1 s turn-around).',
+    '',
+  );
   L.push('| Scenario | p50 during | p99 during | max during | p99 until the end | max until the end |');
   L.push('| --- | ---: | ---: | ---: | ---: | ---: |');
   for (const s of d.scenarios) {
     const c = (f: (r: RunRecord) => number) => cell(s.runs.map(f));
-    L.push(`| ${s.short} | ${c((r) => r.metrics.p50Ms)} | ${c((r) => r.metrics.p99Ms)} | ${c((r) => r.metrics.maxMs)} | ${c((r) => r.metrics.p99AfterMs)} | ${c((r) => r.metrics.maxAfterMs)} |`);
+    L.push(
+      `| ${s.short} | ${c((r) => r.metrics.p50Ms)} | ${c((r) => r.metrics.p99Ms)} | ${c((r) => r.metrics.maxMs)} | ${c((r) => r.metrics.p99AfterMs)} | ${c((r) => r.metrics.maxAfterMs)} |`,
+    );
   }
   L.push('');
-  L.push(`Requests per run: ${d.scenarios.map((s) => `${s.short} ${cell(s.runs.map((r) => r.metrics.requests))}`).join('; ')}.`);
+  L.push(
+    `Requests per run: ${d.scenarios.map((s) => `${s.short} ${cell(s.runs.map((r) => r.metrics.requests))}`).join('; ')}.`,
+  );
   L.push('');
-  L.push(`Machine CPU busy (all ${m.nproc} cores, \`/proc/stat\`) while the controller ran: ${d.scenarios.map((s) => `${s.short} ${cell(s.runs.map((r) => (r.extra.cpuBusyPct as number | null) ?? null), ' %')}`).join('; ')}.`);
+  L.push(
+    `Machine CPU busy (all ${m.nproc} cores, \`/proc/stat\`) while the controller ran: ${d.scenarios
+      .map(
+        (s) =>
+          `${s.short} ${cell(
+            s.runs.map((r) => (r.extra.cpuBusyPct as number | null) ?? null),
+            ' %',
+          )}`,
+      )
+      .join('; ')}.`,
+  );
   L.push('');
 
   L.push('## linkswitch relative to the baselines (ratio of medians, same run)', '');
-  L.push('A baseline "rollback" is the same procedure as its deploy (the runs alternate v1 → v2 and v2 → v1), so rollback is compared with the baseline deploys.', '');
+  L.push(
+    'A baseline "rollback" is the same procedure as its deploy (the runs alternate v1 → v2 and v2 → v1), so rollback is compared with the baseline deploys.',
+    '',
+  );
   L.push('| Figure | deploy ÷ recreate | deploy ÷ blog recipe | rollback ÷ recreate | rollback ÷ blog recipe |');
   L.push('| --- | --- | --- | --- | --- |');
   for (const f of FIGURES) {
     const med = (s: Scenario) => median(s.runs.map(f.get).filter((v): v is number => v !== null));
-    L.push(`| ${f.label}${f.unit ? ` (${f.unit.trim()})` : ''} | ${ratio(med(deploy), med(recreate))} | ${ratio(med(deploy), med(blog))} | ${ratio(med(rollback), med(recreate))} | ${ratio(med(rollback), med(blog))} |`);
+    L.push(
+      `| ${f.label}${f.unit ? ` (${f.unit.trim()})` : ''} | ${ratio(med(deploy), med(recreate))} | ${ratio(med(deploy), med(blog))} | ${ratio(med(rollback), med(recreate))} | ${ratio(med(rollback), med(blog))} |`,
+    );
   }
   L.push('');
 
@@ -158,16 +210,44 @@ export function renderMarkdown(d: BenchData): string {
   L.push('## Targets for linkswitch (goals, not assertions)', '');
   L.push('| Target | Measured | Met? |');
   L.push('| --- | --- | --- |');
-  L.push(`| 0 failed requests in every deploy and rollback run | ${lsRuns.map((r) => r.metrics.failed).join(', ')} (deploys, then rollbacks) | ${yes(lsRuns.every((r) => r.metrics.failed === 0))} |`);
-  L.push(`| Both versions answer new requests for < 100 ms | max ${fmt(maxOf(lsRuns.map((r) => r.metrics.bothMs)))} ms (deploy ${cell(deploy.runs.map((r) => r.metrics.bothMs), ' ms')}, rollback ${cell(rollback.runs.map((r) => r.metrics.bothMs), ' ms')}) | ${yes(lsRuns.every((r) => r.metrics.bothMs < 100))} |`);
-  L.push(`| Deploy time ≤ new container's start-to-healthy + 300 ms | deploy ${cell(deployWalls, ' ms')} vs start-to-healthy under the same load ${fmt(healthyMedian)} ms: +${fmt(overhead)} ms (median), +${fmt(maxOf(deployWalls) - healthyMedian)} ms (worst); against the idle start-to-healthy (${fmt(median(healthyMs))} ms): +${fmt(median(deployWalls) - median(healthyMs))} ms | ${yes(deployWalls.every((w) => w - healthyMedian <= 300))} |`);
-  L.push(`| Rollback < 100 ms | CLI wall time ${cell(rollbackWalls, ' ms')}; inside the process (\`durationMs\`) ${cell(rollbackInProcess, ' ms')}; CLI spawn → weights flipped ${cell(rollbackToSwitch, ' ms')} | wall: ${yes(rollbackWalls.every((w) => w < 100))}; to the switch: ${yes(rollbackToSwitch.every((w) => w < 100))} |`);
-  L.push(`| 0 failed requests over ${d.reloads} reloads | ${rl.metrics.failed} failed of ${rl.metrics.requests}; ${String(rl.extra.reloadErrors)} reload errors${rl.extra.firstReloadError ? ` (first: ${String(rl.extra.firstReloadError)})` : ''} | ${yes(rl.metrics.failed === 0 && rl.extra.reloadErrors === 0)} |`);
+  L.push(
+    `| 0 failed requests in every deploy and rollback run | ${lsRuns.map((r) => r.metrics.failed).join(', ')} (deploys, then rollbacks) | ${yes(lsRuns.every((r) => r.metrics.failed === 0))} |`,
+  );
+  L.push(
+    `| Both versions answer new requests for < 100 ms | max ${fmt(maxOf(lsRuns.map((r) => r.metrics.bothMs)))} ms (deploy ${cell(
+      deploy.runs.map((r) => r.metrics.bothMs),
+      ' ms',
+    )}, rollback ${cell(
+      rollback.runs.map((r) => r.metrics.bothMs),
+      ' ms',
+    )}) | ${yes(lsRuns.every((r) => r.metrics.bothMs < 100))} |`,
+  );
+  L.push(
+    `| Deploy time ≤ new container's start-to-healthy + 300 ms | deploy ${cell(deployWalls, ' ms')} vs start-to-healthy under the same load ${fmt(healthyMedian)} ms: +${fmt(overhead)} ms (median), +${fmt(maxOf(deployWalls) - healthyMedian)} ms (worst); against the idle start-to-healthy (${fmt(median(healthyMs))} ms): +${fmt(median(deployWalls) - median(healthyMs))} ms | ${yes(deployWalls.every((w) => w - healthyMedian <= 300))} |`,
+  );
+  L.push(
+    `| Rollback < 100 ms | CLI wall time ${cell(rollbackWalls, ' ms')}; inside the process (\`durationMs\`) ${cell(rollbackInProcess, ' ms')}; CLI spawn → weights flipped ${cell(rollbackToSwitch, ' ms')} | wall: ${yes(rollbackWalls.every((w) => w < 100))}; to the switch: ${yes(rollbackToSwitch.every((w) => w < 100))} |`,
+  );
+  L.push(
+    `| 0 failed requests over ${d.reloads} reloads | ${rl.metrics.failed} failed of ${rl.metrics.requests}; ${String(rl.extra.reloadErrors)} reload errors${rl.extra.firstReloadError ? ` (first: ${String(rl.extra.firstReloadError)})` : ''} | ${yes(rl.metrics.failed === 0 && rl.extra.reloadErrors === 0)} |`,
+  );
   L.push('');
   const dpEarly = phaseMedians(deploy);
   const rpEarly = phaseMedians(rollback);
   const startup = dpEarly.get('startup (node, config, lock, observe)');
-  const deployExtra = ['check-config', 'apply-config', 'wait-haproxy-up', 'check-config #2', 'switch', 'switched', 'record-state', 'apply-config #2', 'drain', 'mark-pending', 'remove-container']
+  const deployExtra = [
+    'check-config',
+    'apply-config',
+    'wait-haproxy-up',
+    'check-config #2',
+    'switch',
+    'switched',
+    'record-state',
+    'apply-config #2',
+    'drain',
+    'mark-pending',
+    'remove-container',
+  ]
     .map((k) => [k, dpEarly.get(k) ?? 0] as const)
     .filter(([, v]) => v >= 20)
     .sort((a, b) => b[1] - a[1]);
@@ -181,21 +261,40 @@ export function renderMarkdown(d: BenchData): string {
   // Where linkswitch spends its time.
   const phaseTable = (s: Scenario) => {
     const acc = new Map<string, number[]>();
-    for (const r of s.runs) for (const [label, ms] of (r.extra.phases as Array<[string, number]>) ?? []) acc.set(label, [...(acc.get(label) ?? []), ms]);
+    for (const r of s.runs)
+      for (const [label, ms] of (r.extra.phases as Array<[string, number]>) ?? [])
+        acc.set(label, [...(acc.get(label) ?? []), ms]);
     return acc;
   };
   const dp = phaseTable(deploy);
   const rp = phaseTable(rollback);
   L.push('## Where linkswitch spends its time (median per step, from its JSON log)', '');
-  L.push('Each step runs from its log line to the next one; "startup" is process spawn → first step line; the last step runs until the process exited. `remove-container` appears only when a warm idle colour existed (every run but the first deploy).', '');
+  L.push(
+    'Each step runs from its log line to the next one; "startup" is process spawn → first step line; the last step runs until the process exited. `remove-container` appears only when a warm idle colour existed (every run but the first deploy).',
+    '',
+  );
   L.push('| Step | deploy (ms) | rollback (ms) |');
   L.push('| --- | ---: | ---: |');
   // Rows in execution order: take the longest step list of any run first.
-  const orderOf = (sc: Scenario) => [...sc.runs.map((r) => ((r.extra.phases as Array<[string, number]>) ?? []).map(([k]) => k))].sort((a, b) => b.length - a.length).flat();
-  for (const label of [...new Set([...orderOf(deploy), ...orderOf(rollback)])]) L.push(`| ${label} | ${dp.has(label) ? cell(dp.get(label)!) : ''} | ${rp.has(label) ? cell(rp.get(label)!) : ''} |`);
+  const orderOf = (sc: Scenario) =>
+    [...sc.runs.map((r) => ((r.extra.phases as Array<[string, number]>) ?? []).map(([k]) => k))]
+      .sort((a, b) => b.length - a.length)
+      .flat();
+  for (const label of [...new Set([...orderOf(deploy), ...orderOf(rollback)])])
+    L.push(
+      `| ${label} | ${dp.has(label) ? cell(dp.get(label)!) : ''} | ${rp.has(label) ? cell(rp.get(label)!) : ''} |`,
+    );
   L.push(`| **total (CLI wall time)** | ${cell(deployWalls)} | ${cell(rollbackWalls)} |`);
   L.push('');
-  L.push(`CPU time of the CLI process (user + system, \`/usr/bin/time\`): deploy ${cell(deploy.runs.map((r) => r.extra.cpuMs as number | null), ' ms')}, rollback ${cell(rollback.runs.map((r) => r.extra.cpuMs as number | null), ' ms')}; major page faults: deploy ${cell(deploy.runs.map((r) => r.extra.majorFaults as number | null))}, rollback ${cell(rollback.runs.map((r) => r.extra.majorFaults as number | null))}. Wall time well above CPU time is time spent waiting: for Docker, for HAProxy, for \`haproxy -c\`, or for a CPU shared with the load, HAProxy and the containers.`);
+  L.push(
+    `CPU time of the CLI process (user + system, \`/usr/bin/time\`): deploy ${cell(
+      deploy.runs.map((r) => r.extra.cpuMs as number | null),
+      ' ms',
+    )}, rollback ${cell(
+      rollback.runs.map((r) => r.extra.cpuMs as number | null),
+      ' ms',
+    )}; major page faults: deploy ${cell(deploy.runs.map((r) => r.extra.majorFaults as number | null))}, rollback ${cell(rollback.runs.map((r) => r.extra.majorFaults as number | null))}. Wall time well above CPU time is time spent waiting: for Docker, for HAProxy, for \`haproxy -c\`, or for a CPU shared with the load, HAProxy and the containers.`,
+  );
   L.push('');
   const gapPhase = (r: RunRecord): string => {
     const at = r.metrics.maxGapAtMs;
@@ -211,20 +310,38 @@ export function renderMarkdown(d: BenchData): string {
   const gapList = (s: Scenario) => {
     const counts = new Map<string, number>();
     for (const r of s.runs) counts.set(gapPhase(r), (counts.get(gapPhase(r)) ?? 0) + 1);
-    return [...counts].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} × ${n}`).join(', ');
+    return [...counts]
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, n]) => `${k} × ${n}`)
+      .join(', ');
   };
-  L.push(`The step during which each run's longest gap without a successful response began: deploy — ${gapList(deploy)}; rollback — ${gapList(rollback)}.`);
+  L.push(
+    `The step during which each run's longest gap without a successful response began: deploy — ${gapList(deploy)}; rollback — ${gapList(rollback)}.`,
+  );
   L.push('');
-  L.push(`\`switchMs\` reported by the CLI (the runtime-API weight flip alone): deploy ${cell(deploy.runs.map((r) => Number(r.extra.switchMs)), ' ms')}, rollback ${cell(rollback.runs.map((r) => Number(r.extra.switchMs)), ' ms')}.`);
+  L.push(
+    `\`switchMs\` reported by the CLI (the runtime-API weight flip alone): deploy ${cell(
+      deploy.runs.map((r) => Number(r.extra.switchMs)),
+      ' ms',
+    )}, rollback ${cell(
+      rollback.runs.map((r) => Number(r.extra.switchMs)),
+      ' ms',
+    )}.`,
+  );
   L.push('');
 
   L.push('## Failures by kind (all runs)', '');
-  L.push('The load is closed-loop per connection: a request HAProxy holds (e.g. its 1 s turn-around before retrying a server that refused the connection) holds its connection too, so failure counts understate an outage; the "longest gap without a successful response" column measures the outage itself.', '');
+  L.push(
+    'The load is closed-loop per connection: a request HAProxy holds (e.g. its 1 s turn-around before retrying a server that refused the connection) holds its connection too, so failure counts understate an outage; the "longest gap without a successful response" column measures the outage itself.',
+    '',
+  );
   for (const s of d.scenarios) {
     const kinds: Record<string, number> = {};
     for (const r of s.runs) for (const [k, n] of Object.entries(r.metrics.errorKinds)) kinds[k] = (kinds[k] ?? 0) + n;
     const list = Object.entries(kinds).sort((a, b) => b[1] - a[1]);
-    L.push(`- ${s.short}: ${list.length ? list.map(([k, n]) => `${k} × ${n}`).join(', ') : 'none'}${s.note ? ` — ${s.note}` : ''}`);
+    L.push(
+      `- ${s.short}: ${list.length ? list.map(([k, n]) => `${k} × ${n}`).join(', ') : 'none'}${s.note ? ` — ${s.note}` : ''}`,
+    );
   }
   L.push('');
 
@@ -234,7 +351,7 @@ export function renderMarkdown(d: BenchData): string {
       '- **Load.** `bench/load-client.mjs` runs in its own Node process: each of the connections is a keep-alive `http.Agent` with one socket that sends `GET /` and then waits for its next slot (no catch-up bursts), so every scenario gets the same offered load whether requests succeed, fail fast or hang. Each request records when it was sent and answered (epoch ms, sub-ms), the status, the `x-version` header and any socket error. A run is bounded (90 s, 200 000 requests); a request times out after 10 s.',
       '- **Deploy start (t = 0)** is when the bench spawns the controller: `docker-compose up -d` (after the tag was changed in the file), the recipe script, or `node dist/cli/bin.js deploy|rollback --json` (each under `/usr/bin/time -f %M`).',
       '- **Failed requests**: requests that ended in a socket error (reset, hang-up, timeout) or a 5xx status, counted over the whole recorded run (1 s before the deploy until 1.5 s after it is done).',
-      '- **Deploy wall time**: from t = 0 until the later of (a) the controller exited and (b) the first request of the all-new tail, i.e. from which every request sent succeeded and was answered by the new version. For `docker-compose up -d`, (b) decides (compose returns as soon as the container started, 1.5 s before the app listens); for linkswitch and the recipe, (a) does. For the reload row: from the worker\'s spawn until it exited.',
+      "- **Deploy wall time**: from t = 0 until the later of (a) the controller exited and (b) the first request of the all-new tail, i.e. from which every request sent succeeded and was answered by the new version. For `docker-compose up -d`, (b) decides (compose returns as soon as the container started, 1.5 s before the app listens); for linkswitch and the recipe, (a) does. For the reload row: from the worker's spawn until it exited.",
       '- **Both versions answering new requests**: from the send time of the first request the new version answered to the send time of the last request the old version answered; 0 when they do not overlap (recreate: the old one is gone before the new one answers).',
       '- **Switch decision**: linkswitch — the `time` of its `"phase":"switch"` log line (pino, epoch ms; logged right before the runtime-API weight flip); blog recipe — the `date +%s%3N` the script prints right before `docker stop <old>` (the moment it takes the old colour out); recreate — t = 0 (the old container is stopped by the command itself).',
       `- **Switch latency**: from the switch decision to the send time of the last request the old version answered (0 if none was sent after the decision). Resolution: one request interval, ≈ ${fmt(1000 / rate)} ms at ${rate} req/s.`,
@@ -255,7 +372,7 @@ export function renderMarkdown(d: BenchData): string {
         : `- **Recreate**: one service in a compose file (\`container_name: bench-compose-app\`, \`network_mode: bridge\`, \`ports: 127.0.0.1:<fixed port>:8080\`); HAProxy (own process, \`haproxy -D\`) has one server on that port. Each run rewrites the image tag in the file and runs \`docker-compose -p benchcompose up -d\`, which stops the old container (SIGTERM; the app closes its listener), removes it and starts the new one. ${recreate.note}`,
       '- **Blog recipe**: HAProxy (own process) has two servers, blue and green, on fixed published ports, equal weights, both checked. The script: `docker run -d` the idle colour with the new image; `sleep 5`; `docker stop` the old colour; `docker rm` it. Between runs the colours alternate.',
       `- **linkswitch**: service \`bench-ls\` in its own temp dir (config as in \`test/support/stack.ts\`: \`health.interval 100ms\`, \`haproxy.check.inter ${d.check.inter}\`, published ports), brought up once with \`linkswitch up\` (v1 on blue). Each run is \`linkswitch deploy --image …:bench-v2 --json\` (v1 → v2, rebuilding the idle colour) followed, in a separate measured run, by \`linkswitch rollback --json\` (v2 → v1, to the warm colour).`,
-      '- Everything is stopped at the end, on success or failure: the `bench-*` containers, the baseline HAProxy processes (by their pid files), `linkswitch down` for the linkswitch stack, the load clients, the temp dirs. The `linkswitch-test-app:*` images stay (Docker\'s cache makes the next run fast).',
+      "- Everything is stopped at the end, on success or failure: the `bench-*` containers, the baseline HAProxy processes (by their pid files), `linkswitch down` for the linkswitch stack, the load clients, the temp dirs. The `linkswitch-test-app:*` images stay (Docker's cache makes the next run fast).",
     ].join('\n'),
   );
   L.push('');

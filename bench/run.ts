@@ -8,7 +8,7 @@
 //   4. 100 HAProxy reloads under load through linkswitch's reload path (Haproxy.reload())
 // Writes bench/results.md, bench/results.json and bench/timeline.svg.
 // Run: npm run build && npx tsx bench/run.ts   (BENCH_REPS=7, BENCH_RELOADS=100, BENCH_CONNECTIONS=8, BENCH_RATE=50 by default)
-import { fork, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -20,9 +20,9 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { stringify } from 'yaml';
 import { buildTestImages, imageRef } from '../test/support/images.js';
-import { analyse, median, timeline, type RunMetrics, type RunTimes, type Sample } from './metrics.js';
-import { renderMarkdown, type BenchData, type RunRecord, type Scenario } from './report.js';
-import { timelineSvg, type TimelineRow } from './svg.js';
+import { analyse, median, type RunMetrics, type RunTimes, type Sample, timeline } from './metrics.js';
+import { type BenchData, type RunRecord, renderMarkdown, type Scenario } from './report.js';
+import { type TimelineRow, timelineSvg } from './svg.js';
 
 const BENCH = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(BENCH, '..');
@@ -40,7 +40,12 @@ const RELOADS = intEnv('BENCH_RELOADS', 100, 1, 500);
  * that keeps the machine about a third busy (client, HAProxy, docker-proxy, app), so the deploys
  * are not starved by the load; 1000 req/s keeps it ~80 % busy (BENCH_RATE=125 to try it).
  */
-const LOAD = { connections: intEnv('BENCH_CONNECTIONS', 8, 1, 64), ratePerConn: intEnv('BENCH_RATE', 50, 1, 500), maxMs: 90_000, maxRequests: 200_000 };
+const LOAD = {
+  connections: intEnv('BENCH_CONNECTIONS', 8, 1, 64),
+  ratePerConn: intEnv('BENCH_RATE', 50, 1, 500),
+  maxMs: 90_000,
+  maxRequests: 200_000,
+};
 const PRE_MS = 1000; // load before the deploy starts
 const POST_MS = 1500; // load after the new version serves alone and the controller exited
 const CHECK = { inter: '200ms', rise: 1, fall: 2 }; // HAProxy health check, same for all scenarios
@@ -58,11 +63,19 @@ const COMPOSE_CONTAINER = 'bench-compose-app';
 const BLOG = { blue: 'bench-blog-blue', green: 'bench-blog-green' } as const;
 const PROBE_PREFIX = 'bench-probe-';
 /** Every container this bench may create; removed at the start (leftovers) and at the end. */
-const CONTAINERS = [COMPOSE_CONTAINER, BLOG.blue, BLOG.green, `${LS_SERVICE}-blue`, `${LS_SERVICE}-green`, ...Array.from({ length: 30 }, (_, i) => `${PROBE_PREFIX}${i + 1}`)];
+const CONTAINERS = [
+  COMPOSE_CONTAINER,
+  BLOG.blue,
+  BLOG.green,
+  `${LS_SERVICE}-blue`,
+  `${LS_SERVICE}-green`,
+  ...Array.from({ length: 30 }, (_, i) => `${PROBE_PREFIX}${i + 1}`),
+];
 
 const now = () => performance.timeOrigin + performance.now();
 const benchStart = now();
-const say = (message: string) => process.stderr.write(`[bench ${((now() - benchStart) / 1000).toFixed(1).padStart(6)} s] ${message}\n`);
+const say = (message: string) =>
+  process.stderr.write(`[bench ${((now() - benchStart) / 1000).toFixed(1).padStart(6)} s] ${message}\n`);
 
 // ---------------------------------------------------------------------------------------------
 // Cleanup: everything this run starts registers its own undo; run once, on success or failure.
@@ -107,10 +120,22 @@ async function aptInstall(pkg: string): Promise<boolean> {
   if (process.getuid?.() !== 0 || !(await has('apt-get'))) return false;
   const env = { DEBIAN_FRONTEND: 'noninteractive' };
   say(`installing ${pkg} (apt-get)`);
-  const first = await execa('apt-get', ['install', '-y', '-qq', '--no-install-recommends', pkg], { reject: false, env, timeout: 300_000 });
+  const first = await execa('apt-get', ['install', '-y', '-qq', '--no-install-recommends', pkg], {
+    reject: false,
+    env,
+    timeout: 300_000,
+  });
   if (first.exitCode === 0) return true;
   await execa('apt-get', ['update', '-qq'], { reject: false, env, timeout: 300_000 });
-  return (await execa('apt-get', ['install', '-y', '-qq', '--no-install-recommends', pkg], { reject: false, env, timeout: 300_000 })).exitCode === 0;
+  return (
+    (
+      await execa('apt-get', ['install', '-y', '-qq', '--no-install-recommends', pkg], {
+        reject: false,
+        env,
+        timeout: 300_000,
+      })
+    ).exitCode === 0
+  );
 }
 
 interface Tools {
@@ -129,9 +154,15 @@ async function ensureTools(): Promise<Tools> {
   if (process.env.BENCH_NO_COMPOSE === '1') {
     return { compose: { usable: false, version: null, note: 'BENCH_NO_COMPOSE=1' }, time: existsSync('/usr/bin/time') };
   }
-  if (!(await has('docker-compose'))) note = (await aptInstall('docker-compose')) ? 'installed by the bench (apt-get install docker-compose)' : 'docker-compose could not be installed';
+  if (!(await has('docker-compose')))
+    note = (await aptInstall('docker-compose'))
+      ? 'installed by the bench (apt-get install docker-compose)'
+      : 'docker-compose could not be installed';
   const v = await execa('docker-compose', ['version', '--short'], { reject: false });
-  const compose = v.exitCode === 0 ? { usable: true, version: v.stdout.trim(), note } : { usable: false, version: null, note: note || 'docker-compose not usable' };
+  const compose =
+    v.exitCode === 0
+      ? { usable: true, version: v.stdout.trim(), note }
+      : { usable: false, version: null, note: note || 'docker-compose not usable' };
   let time = existsSync('/usr/bin/time');
   if (!time) time = (await aptInstall('time')) && existsSync('/usr/bin/time');
   return { compose, time };
@@ -154,13 +185,22 @@ interface Measured {
 }
 
 let tools: Tools;
-async function measured(file: string, args: string[], options: { env?: Record<string, string>; timeoutMs?: number; cwd?: string } = {}): Promise<Measured> {
+async function measured(
+  file: string,
+  args: string[],
+  options: { env?: Record<string, string>; timeoutMs?: number; cwd?: string } = {},
+): Promise<Measured> {
   const timeout = options.timeoutMs ?? 120_000;
   if (tools.time) {
     const rssFile = path.join(tempRoot, `rss-${++measuredCount}.txt`);
     const start = now();
     // %M max RSS (KB), %F major page faults, %U/%S user/system CPU seconds (process + waited children).
-    const result = await execa('/usr/bin/time', ['-f', '%M %F %U %S', '-o', rssFile, file, ...args], { reject: false, env: options.env, cwd: options.cwd, timeout });
+    const result = await execa('/usr/bin/time', ['-f', '%M %F %U %S', '-o', rssFile, file, ...args], {
+      reject: false,
+      env: options.env,
+      cwd: options.cwd,
+      timeout,
+    });
     const end = now();
     const lines = (await readFile(rssFile, 'utf8').catch(() => '')).trim().split('\n');
     const [rss, majorFaults, user, sys] = (lines[lines.length - 1] ?? '').split(' ').map(Number);
@@ -189,7 +229,14 @@ async function measured(file: string, args: string[], options: { env?: Record<st
   }, 10);
   const result = await child;
   clearInterval(poll);
-  return { start, end: now(), rssKb: hwm, exitCode: result.exitCode, stdout: String(result.stdout), stderr: String(result.stderr) };
+  return {
+    start,
+    end: now(),
+    rssKb: hwm,
+    exitCode: result.exitCode,
+    stdout: String(result.stdout),
+    stderr: String(result.stderr),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -223,7 +270,10 @@ class Load {
 
   static async start(port: number): Promise<Load> {
     // execArgv []: a plain node process, without the tsx loader of this one.
-    const child = fork(path.join(BENCH, 'load-client.mjs'), [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(path.join(BENCH, 'load-client.mjs'), [], {
+      execArgv: [],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     loads.add(child);
     child.on('exit', () => loads.delete(child));
     const load = new Load(child);
@@ -267,14 +317,22 @@ function freePort(): Promise<number> {
   });
 }
 
-
-function getOnce(port: number, urlPath: string, timeoutMs = 500): Promise<{ status: number; version: string | null } | null> {
+function getOnce(
+  port: number,
+  urlPath: string,
+  timeoutMs = 500,
+): Promise<{ status: number; version: string | null } | null> {
   return new Promise((resolve) => {
-    const request = http.get({ host: '127.0.0.1', port, path: urlPath, agent: false, timeout: timeoutMs }, (response) => {
-      response.resume();
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, version: (response.headers['x-version'] as string) ?? null }));
-      response.on('error', () => resolve(null));
-    });
+    const request = http.get(
+      { host: '127.0.0.1', port, path: urlPath, agent: false, timeout: timeoutMs },
+      (response) => {
+        response.resume();
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, version: (response.headers['x-version'] as string) ?? null }),
+        );
+        response.on('error', () => resolve(null));
+      },
+    );
     request.on('timeout', () => request.destroy());
     request.on('error', () => resolve(null));
   });
@@ -297,13 +355,19 @@ async function buildImages(): Promise<void> {
   await buildTestImages();
   for (const version of VERSIONS) {
     const dir = await mkdtemp(path.join(tempRoot, 'img-'));
-    await writeFile(path.join(dir, 'Dockerfile'), [`FROM ${imageRef('base')}`, `ENV APP_VERSION=${version}`, 'ENV START_DELAY_MS=1500', ''].join('\n'));
+    await writeFile(
+      path.join(dir, 'Dockerfile'),
+      [`FROM ${imageRef('base')}`, `ENV APP_VERSION=${version}`, 'ENV START_DELAY_MS=1500', ''].join('\n'),
+    );
     await execa('docker', ['build', '-q', '-t', IMAGE[version], '.'], { cwd: dir, env: { DOCKER_BUILDKIT: '0' } });
   }
 }
 
 /** `docker run` of the new version until its /health answers 200 (polled every 10 ms). */
-async function startToHealthy(label: string, firstIndex: number): Promise<Array<{ totalMs: number; dockerRunMs: number }>> {
+async function startToHealthy(
+  label: string,
+  firstIndex: number,
+): Promise<Array<{ totalMs: number; dockerRunMs: number }>> {
   const results: Array<{ totalMs: number; dockerRunMs: number }> = [];
   for (let i = 1; i <= REPS; i++) {
     const name = `${PROBE_PREFIX}${firstIndex + i}`;
@@ -324,7 +388,9 @@ async function startToHealthy(label: string, firstIndex: number): Promise<Array<
     await removeContainers([name]);
     if (healthyAt === null) throw new Error(`${name} never answered /health`);
     results.push({ totalMs: healthyAt - t0, dockerRunMs: tRun - t0 });
-    say(`start-to-healthy (${label}) #${i}: ${(healthyAt - t0).toFixed(0)} ms (docker run returned after ${(tRun - t0).toFixed(0)} ms)`);
+    say(
+      `start-to-healthy (${label}) #${i}: ${(healthyAt - t0).toFixed(0)} ms (docker run returned after ${(tRun - t0).toFixed(0)} ms)`,
+    );
   }
   return results;
 }
@@ -333,13 +399,20 @@ async function startToHealthy(label: string, firstIndex: number): Promise<Array<
 // HAProxy for the baselines: same binary, same global and defaults partials as linkswitch's
 // template (rendered with the same values), one frontend and one backend.
 
-async function startBaselineHaproxy(name: string, bindPort: number, servers: Array<{ name: string; port: number }>): Promise<{ stop(): Promise<void> }> {
+async function startBaselineHaproxy(
+  name: string,
+  bindPort: number,
+  servers: Array<{ name: string; port: number }>,
+): Promise<{ stop(): Promise<void> }> {
   const dir = path.join(tempRoot, `haproxy-${name}`);
   await mkdir(dir, { recursive: true });
   const partial = async (file: string) => readFile(path.join(TEMPLATES, 'partials', file), 'utf8');
-  const global = (await partial('global.hbs')).replace('{{fspath adminSocket}}', path.join(dir, 'admin.sock')).replace('{{hardStopAfter}}', '30s');
+  const global = (await partial('global.hbs'))
+    .replace('{{fspath adminSocket}}', path.join(dir, 'admin.sock'))
+    .replace('{{hardStopAfter}}', '30s');
   const defaults = (await partial('defaults.hbs')).replace('{{retries}}', String(RETRIES));
-  if (/\{\{/.test(global + defaults)) throw new Error('templates/partials changed: the bench cannot fill every placeholder');
+  if (/\{\{/.test(global + defaults))
+    throw new Error('templates/partials changed: the bench cannot fill every placeholder');
   const cfg = [
     `# linkswitch bench baseline: ${name}`,
     global.trimEnd(),
@@ -414,7 +487,8 @@ async function cpuTicks(): Promise<[number, number]> {
   const idle = (v[3] ?? 0) + (v[4] ?? 0);
   return [total - idle, total];
 }
-const cpuBusy = (a: [number, number], b: [number, number]) => (b[1] > a[1] ? Math.round((100 * (b[0] - a[0])) / (b[1] - a[1])) : null);
+const cpuBusy = (a: [number, number], b: [number, number]) =>
+  b[1] > a[1] ? Math.round((100 * (b[0] - a[0])) / (b[1] - a[1])) : null;
 
 interface Collected {
   scenario: Scenario;
@@ -437,17 +511,30 @@ async function scenarioRecreate(): Promise<Collected> {
       composeFile,
       stringify({
         version: '2.4',
-        services: { app: { image: IMAGE[version], container_name: COMPOSE_CONTAINER, network_mode: 'bridge', ports: [`127.0.0.1:${appPort}:8080`] } },
+        services: {
+          app: {
+            image: IMAGE[version],
+            container_name: COMPOSE_CONTAINER,
+            network_mode: 'bridge',
+            ports: [`127.0.0.1:${appPort}:8080`],
+          },
+        },
       }),
     );
   const fallbackScript = path.join(dir, 'recreate.sh');
   const writeFallback = (version: Version) =>
-    writeFile(fallbackScript, `#!/bin/bash\nset -eu\ndocker rm -f ${COMPOSE_CONTAINER} >/dev/null 2>&1 || true\ndocker run -d --name ${COMPOSE_CONTAINER} -p 127.0.0.1:${appPort}:8080 ${IMAGE[version]} >/dev/null\n`);
+    writeFile(
+      fallbackScript,
+      `#!/bin/bash\nset -eu\ndocker rm -f ${COMPOSE_CONTAINER} >/dev/null 2>&1 || true\ndocker run -d --name ${COMPOSE_CONTAINER} -p 127.0.0.1:${appPort}:8080 ${IMAGE[version]} >/dev/null\n`,
+    );
   let useCompose = tools.compose.usable;
-  let note = useCompose ? `docker-compose ${tools.compose.version}${tools.compose.note ? ` (${tools.compose.note})` : ''}` : `FALLBACK: ${tools.compose.note}; used \`docker rm -f\` + \`docker run\` with the same published port instead`;
+  let note = useCompose
+    ? `docker-compose ${tools.compose.version}${tools.compose.note ? ` (${tools.compose.note})` : ''}`
+    : `FALLBACK: ${tools.compose.note}; used \`docker rm -f\` + \`docker run\` with the same published port instead`;
   const composeArgs = ['-p', COMPOSE_PROJECT, '-f', composeFile];
   onCleanup('docker-compose down', async () => {
-    if (existsSync(composeFile) && tools.compose.usable) await execa('docker-compose', [...composeArgs, 'down', '-t', '2'], { reject: false, timeout: 60_000 });
+    if (existsSync(composeFile) && tools.compose.usable)
+      await execa('docker-compose', [...composeArgs, 'down', '-t', '2'], { reject: false, timeout: 60_000 });
     await removeContainers([COMPOSE_CONTAINER]);
   });
   const haproxy = await startBaselineHaproxy('recreate', haproxyPort, [{ name: 'app', port: appPort }]);
@@ -455,7 +542,11 @@ async function scenarioRecreate(): Promise<Collected> {
   let current: Version = 'bench-v1';
   if (useCompose) {
     await writeCompose(current);
-    const up = await execa('docker-compose', [...composeArgs, 'up', '-d'], { reject: false, all: true, timeout: 120_000 });
+    const up = await execa('docker-compose', [...composeArgs, 'up', '-d'], {
+      reject: false,
+      all: true,
+      timeout: 120_000,
+    });
     if (up.exitCode !== 0) {
       useCompose = false;
       note = `FALLBACK: docker-compose ${tools.compose.version} failed (${String(up.all).trim().split('\n').pop()}); used \`docker rm -f\` + \`docker run\` with the same published port instead`;
@@ -477,7 +568,9 @@ async function scenarioRecreate(): Promise<Collected> {
       // "Change the tag" in the file, then the command people run.
       if (useCompose) await writeCompose(next);
       else await writeFallback(next);
-      const r = useCompose ? await measured('docker-compose', [...composeArgs, 'up', '-d']) : await measured('bash', [fallbackScript]);
+      const r = useCompose
+        ? await measured('docker-compose', [...composeArgs, 'up', '-d'])
+        : await measured('bash', [fallbackScript]);
       if (r.exitCode !== 0) throw new Error(`recreate failed: ${r.stderr.trim()}`);
       return { times: { start: r.start, decision: r.start, commandEnd: r.end }, rssKb: r.rssKb };
     });
@@ -487,12 +580,15 @@ async function scenarioRecreate(): Promise<Collected> {
     current = next;
   }
   await haproxy.stop();
-  if (useCompose) await execa('docker-compose', [...composeArgs, 'down', '-t', '2'], { reject: false, timeout: 60_000 });
+  if (useCompose)
+    await execa('docker-compose', [...composeArgs, 'down', '-t', '2'], { reject: false, timeout: 60_000 });
   await removeContainers([COMPOSE_CONTAINER]);
   return {
     scenario: {
       key: 'recreate',
-      title: useCompose ? '1. In-place recreate (`docker-compose up -d`)' : '1. In-place recreate (fallback: `docker rm -f` + `docker run`)',
+      title: useCompose
+        ? '1. In-place recreate (`docker-compose up -d`)'
+        : '1. In-place recreate (fallback: `docker rm -f` + `docker run`)',
       short: useCompose ? 'recreate (compose)' : 'recreate (rm+run)',
       note,
       runs,
@@ -539,10 +635,19 @@ async function scenarioBlog(): Promise<Collected> {
     const nextColour: 'blue' | 'green' = colour === 'blue' ? 'green' : 'blue';
     const next = other(current);
     const { record, samples: s } = await measuredRun(haproxyPort, current, next, async () => {
-      const r = await measured('bash', [script, BLOG[nextColour], String(ports[nextColour]), IMAGE[next], BLOG[colour]]);
+      const r = await measured('bash', [
+        script,
+        BLOG[nextColour],
+        String(ports[nextColour]),
+        IMAGE[next],
+        BLOG[colour],
+      ]);
       if (r.exitCode !== 0) throw new Error(`blog recipe failed: ${r.stderr.trim()}`);
       const stopAt = Number(/stop (\d+)/.exec(r.stdout)?.[1]);
-      return { times: { start: r.start, decision: Number.isFinite(stopAt) ? stopAt : null, commandEnd: r.end }, rssKb: r.rssKb };
+      return {
+        times: { start: r.start, decision: Number.isFinite(stopAt) ? stopAt : null, commandEnd: r.end },
+        rssKb: r.rssKb,
+      };
     });
     runs.push({ rep, ...record });
     samples.push(s);
@@ -553,7 +658,13 @@ async function scenarioBlog(): Promise<Collected> {
   await haproxy.stop();
   await removeContainers([BLOG.blue, BLOG.green]);
   return {
-    scenario: { key: 'blog', title: '2. Blog recipe (both colours, check + redispatch + retries; start new, sleep 5, stop old)', short: 'blog recipe', note: '', runs },
+    scenario: {
+      key: 'blog',
+      title: '2. Blog recipe (both colours, check + redispatch + retries; start new, sleep 5, stop old)',
+      short: 'blog recipe',
+      note: '',
+      runs,
+    },
     samples,
   };
 }
@@ -596,7 +707,12 @@ function phaseDurations(start: number, end: number, logs: LogLine[]): Array<[str
   return out;
 }
 
-async function scenarioLinkswitch(): Promise<{ deploy: Collected; rollback: Collected; reloads: Collected; healthyUnderLoad: Array<{ totalMs: number; dockerRunMs: number }> }> {
+async function scenarioLinkswitch(): Promise<{
+  deploy: Collected;
+  rollback: Collected;
+  reloads: Collected;
+  healthyUnderLoad: Array<{ totalMs: number; dockerRunMs: number }>;
+}> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'linkswitch-bench-'));
   onCleanup(`remove ${dir}`, () => rm(dir, { recursive: true, force: true }));
   const port = await freePort();
@@ -625,7 +741,12 @@ async function scenarioLinkswitch(): Promise<{ deploy: Collected; rollback: Coll
     // Belt and braces: its HAProxy by pid file (only if it is still that haproxy), its containers.
     const pidFile = path.join(dir, 'run', 'haproxy.pid');
     const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
-    if (Number.isInteger(pid) && pid > 1 && (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).includes(dir)) process.kill(pid, 'SIGTERM');
+    if (
+      Number.isInteger(pid) &&
+      pid > 1 &&
+      (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).includes(dir)
+    )
+      process.kill(pid, 'SIGTERM');
     await removeContainers([`${LS_SERVICE}-blue`, `${LS_SERVICE}-green`]);
   });
   const up = await execa('node', [CLI, 'up'], { reject: false, all: true, env, timeout: 120_000 });
@@ -645,7 +766,8 @@ async function scenarioLinkswitch(): Promise<{ deploy: Collected; rollback: Coll
 
   const cli = async (args: string[]) => {
     const r = await measured('node', [CLI, ...args, '--json'], { env });
-    if (r.exitCode !== 0) throw new Error(`linkswitch ${args.join(' ')} failed (exit ${r.exitCode}):\n${r.stdout}\n${r.stderr}`);
+    if (r.exitCode !== 0)
+      throw new Error(`linkswitch ${args.join(' ')} failed (exit ${r.exitCode}):\n${r.stdout}\n${r.stderr}`);
     const summary = JSON.parse(r.stdout) as { switchMs: number | null; durationMs: number; linked: string };
     const logs = parseLogs(r.stderr);
     const switchLine = logs.find((l) => l.phase === 'switch');
@@ -674,16 +796,22 @@ async function scenarioLinkswitch(): Promise<{ deploy: Collected; rollback: Coll
     const d = await measuredRun(port, 'bench-v1', 'bench-v2', () => cli(['deploy', '--image', IMAGE['bench-v2']]));
     deployRuns.push({ rep, ...d.record });
     deploySamples.push(d.samples);
-    say(`linkswitch deploy #${rep}: ${summaryLine(d.record.metrics)}, CLI durationMs ${String(d.record.extra.durationMs)}, CPU ${String(d.record.extra.cpuMs)} ms, switchMs ${String(d.record.extra.switchMs)}`);
+    say(
+      `linkswitch deploy #${rep}: ${summaryLine(d.record.metrics)}, CLI durationMs ${String(d.record.extra.durationMs)}, CPU ${String(d.record.extra.cpuMs)} ms, switchMs ${String(d.record.extra.switchMs)}`,
+    );
     const r = await measuredRun(port, 'bench-v2', 'bench-v1', () => cli(['rollback']));
     rollbackRuns.push({ rep, ...r.record });
     rollbackSamples.push(r.samples);
-    say(`linkswitch rollback #${rep}: ${summaryLine(r.record.metrics)}, CLI durationMs ${String(r.record.extra.durationMs)}, CPU ${String(r.record.extra.cpuMs)} ms, switchMs ${String(r.record.extra.switchMs)}`);
+    say(
+      `linkswitch rollback #${rep}: ${summaryLine(r.record.metrics)}, CLI durationMs ${String(r.record.extra.durationMs)}, CPU ${String(r.record.extra.cpuMs)} ms, switchMs ${String(r.record.extra.switchMs)}`,
+    );
   }
 
   // 100 reloads, back to back, through Haproxy.reload() (compiled adapter) under the same load.
   const reload = await measuredRun(port, null, null, async () => {
-    const r = await measured('node', [path.join(BENCH, 'reload-worker.mjs'), configFile, String(RELOADS)], { timeoutMs: 240_000 });
+    const r = await measured('node', [path.join(BENCH, 'reload-worker.mjs'), configFile, String(RELOADS)], {
+      timeoutMs: 240_000,
+    });
     if (r.exitCode !== 0) throw new Error(`reload worker failed (exit ${r.exitCode}):\n${r.stderr}`);
     const results = JSON.parse(r.stdout) as Array<{ startedAt: number; endedAt: number; error: string | null }>;
     const durations = results.map((x) => x.endedAt - x.startedAt);
@@ -700,14 +828,40 @@ async function scenarioLinkswitch(): Promise<{ deploy: Collected; rollback: Coll
       },
     };
   });
-  say(`${RELOADS} reloads: ${summaryLine(reload.record.metrics)}, reload median ${Number(reload.record.extra.reloadMedianMs).toFixed(0)} ms, errors ${String(reload.record.extra.reloadErrors)}`);
+  say(
+    `${RELOADS} reloads: ${summaryLine(reload.record.metrics)}, reload median ${Number(reload.record.extra.reloadMedianMs).toFixed(0)} ms, errors ${String(reload.record.extra.reloadErrors)}`,
+  );
 
   return {
     healthyUnderLoad,
-    deploy: { scenario: { key: 'ls-deploy', title: '3a. `linkswitch deploy`', short: 'linkswitch deploy', note: '', runs: deployRuns }, samples: deploySamples },
-    rollback: { scenario: { key: 'ls-rollback', title: '3b. `linkswitch rollback`', short: 'linkswitch rollback', note: '', runs: rollbackRuns }, samples: rollbackSamples },
+    deploy: {
+      scenario: {
+        key: 'ls-deploy',
+        title: '3a. `linkswitch deploy`',
+        short: 'linkswitch deploy',
+        note: '',
+        runs: deployRuns,
+      },
+      samples: deploySamples,
+    },
+    rollback: {
+      scenario: {
+        key: 'ls-rollback',
+        title: '3b. `linkswitch rollback`',
+        short: 'linkswitch rollback',
+        note: '',
+        runs: rollbackRuns,
+      },
+      samples: rollbackSamples,
+    },
     reloads: {
-      scenario: { key: 'reloads', title: `4. ${RELOADS} HAProxy reloads via linkswitch's \`Haproxy.reload()\``, short: `${RELOADS} reloads`, note: '', runs: [{ rep: 1, ...reload.record }] },
+      scenario: {
+        key: 'reloads',
+        title: `4. ${RELOADS} HAProxy reloads via linkswitch's \`Haproxy.reload()\``,
+        short: `${RELOADS} reloads`,
+        note: '',
+        runs: [{ rep: 1, ...reload.record }],
+      },
       samples: [reload.samples],
     },
   };
@@ -757,7 +911,8 @@ function timelineRow(c: Collected, subtitleExtra = ''): TimelineRow {
   if (run.times.decision !== null) markers.push({ atMs: run.times.decision - origin, kind: 'switch' });
   markers.push({ atMs: run.times.commandEnd - origin, kind: 'exit' });
   markers.push({ atMs: run.metrics.doneAt - origin, kind: 'done' });
-  for (const t of (run.extra.reloadStarts as number[] | undefined) ?? []) markers.push({ atMs: t - origin, kind: 'tick' });
+  for (const t of (run.extra.reloadStarts as number[] | undefined) ?? [])
+    markers.push({ atMs: t - origin, kind: 'tick' });
   const m = run.metrics;
   const versions = run.oldVersion ? `${run.oldVersion} → ${run.newVersion}` : 'one version';
   return {
@@ -782,7 +937,9 @@ async function main(): Promise<void> {
   onCleanup('remove bench containers', () => removeContainers(CONTAINERS));
 
   tools = await ensureTools();
-  say(`tools: docker-compose ${tools.compose.usable ? tools.compose.version : 'unavailable'}, /usr/bin/time ${tools.time ? 'yes' : 'no (VmHWM polling)'}`);
+  say(
+    `tools: docker-compose ${tools.compose.usable ? tools.compose.version : 'unavailable'}, /usr/bin/time ${tools.time ? 'yes' : 'no (VmHWM polling)'}`,
+  );
   await removeContainers(CONTAINERS); // leftovers of an interrupted earlier run
   const setupStart = now();
   await buildImages();
@@ -797,7 +954,8 @@ async function main(): Promise<void> {
     await sleep(2000);
     backgroundBusyPct = cpuBusy(idleBefore, await cpuTicks());
     if ((backgroundBusyPct ?? 0) <= 15 || waited >= 60) break;
-    if (waited === 0) say(`machine CPU ${backgroundBusyPct} % busy before the bench: waiting up to 60 s for it to be idle`);
+    if (waited === 0)
+      say(`machine CPU ${backgroundBusyPct} % busy before the bench: waiting up to 60 s for it to be idle`);
   }
   say(`machine CPU busy before the bench: ${backgroundBusyPct} %`);
   if ((backgroundBusyPct ?? 0) > 15) say('warning: the machine is not idle; other processes will distort the timings');
@@ -827,7 +985,10 @@ async function main(): Promise<void> {
     await mkdir(samplesDir, { recursive: true });
     for (const c of collected) {
       for (const [i, run] of c.scenario.runs.entries()) {
-        await writeFile(path.join(samplesDir, `${c.scenario.key}-${run.rep}.json`), JSON.stringify({ times: run.times, extra: run.extra, samples: c.samples[i] }));
+        await writeFile(
+          path.join(samplesDir, `${c.scenario.key}-${run.rep}.json`),
+          JSON.stringify({ times: run.times, extra: run.extra, samples: c.samples[i] }),
+        );
       }
     }
   }
@@ -848,7 +1009,10 @@ async function main(): Promise<void> {
     scenarios: collected.map((c) => c.scenario),
     runtimeS: (now() - benchStart) / 1000,
   };
-  const svg = timelineSvg('linkswitch bench: responses per 100 ms during one deploy of each kind', collected.map((c) => timelineRow(c)));
+  const svg = timelineSvg(
+    'linkswitch bench: responses per 100 ms during one deploy of each kind',
+    collected.map((c) => timelineRow(c)),
+  );
   await writeFile(path.join(BENCH, 'timeline.svg'), svg);
   const markdown = renderMarkdown(data);
   await writeFile(path.join(BENCH, 'results.md'), markdown);

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { parse } from 'yaml';
-import { failures, startLoad, type Sample } from '../test/support/load.js';
+import { failures, type Sample, startLoad } from '../test/support/load.js';
 import { freePort } from '../test/support/stack.js';
 import { buildAppImage, buildLocalBaseImages, ROOT } from './local-images.js';
 
@@ -30,7 +30,11 @@ async function composeCommand(): Promise<string[]> {
 let composeCmd: string[] = [];
 async function compose(args: string[], options: { inherit?: boolean } = {}): Promise<{ stdout: string }> {
   const [bin, ...pre] = composeCmd;
-  const result = await execa(bin!, [...pre, ...args], { cwd: ROOT, stdio: options.inherit ? 'inherit' : 'pipe', timeout: 600_000 });
+  const result = await execa(bin!, [...pre, ...args], {
+    cwd: ROOT,
+    stdio: options.inherit ? 'inherit' : 'pipe',
+    timeout: 600_000,
+  });
   return { stdout: String(result.stdout ?? '') };
 }
 
@@ -38,7 +42,9 @@ async function readEnvFile(): Promise<Record<string, string> | null> {
   if (!existsSync(ENV_FILE)) return null;
   const text = await readFile(ENV_FILE, 'utf8');
   if (!text.startsWith(MARKER)) {
-    throw new Error(`${ENV_FILE} exists and was not written by the demo; move it away (the demo keeps its settings there)`);
+    throw new Error(
+      `${ENV_FILE} exists and was not written by the demo; move it away (the demo keeps its settings there)`,
+    );
   }
   return Object.fromEntries(
     text
@@ -59,7 +65,9 @@ async function portOr(preferred: number): Promise<number> {
 }
 
 async function serviceName(): Promise<string> {
-  const config = parse(await readFile(path.join(ROOT, 'compose', 'linkswitch.yml'), 'utf8')) as { service: { name: string } };
+  const config = parse(await readFile(path.join(ROOT, 'compose', 'linkswitch.yml'), 'utf8')) as {
+    service: { name: string };
+  };
   return config.service.name;
 }
 
@@ -67,7 +75,12 @@ async function down(): Promise<void> {
   if (!(await readEnvFile())) say('no .env from a previous demo; tearing down with the defaults');
   await compose(['stop', 'linkswitch']).catch(() => undefined);
   // The colours are the sidecar's containers, not compose services: remove them by label.
-  const { stdout } = await execa('docker', ['ps', '-aq', '--filter', `label=linkswitch.service=${await serviceName()}`]);
+  const { stdout } = await execa('docker', [
+    'ps',
+    '-aq',
+    '--filter',
+    `label=linkswitch.service=${await serviceName()}`,
+  ]);
   const ids = stdout.split('\n').filter(Boolean);
   if (ids.length) await execa('docker', ['rm', '-f', ...ids]);
   await compose(['down', '-v', '--remove-orphans'], { inherit: true });
@@ -100,7 +113,9 @@ interface Step {
 }
 
 function table(samples: Sample[], loadStart: number, loadEnd: number, steps: Step[]): string {
-  const rows: Array<[string, string, string, string, string, string]> = [['', 'requests', 'failed', 'versions seen', 'took', 'switch']];
+  const rows: Array<[string, string, string, string, string, string]> = [
+    ['', 'requests', 'failed', 'versions seen', 'took', 'switch'],
+  ];
   const segment = (label: string, from: number, to: number, step?: Step) => {
     const inside = samples.filter((s) => s.startedAt >= from && s.startedAt < to);
     const versions = [...new Set(inside.map((s) => s.version ?? 'none'))].join(', ');
@@ -120,7 +135,11 @@ function table(samples: Sample[], loadStart: number, loadEnd: number, steps: Ste
   });
   rows.push(['total', String(samples.length), String(failures(samples).length), '', '', '']);
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  return rows.map((r) => r.map((cell, c) => (c === 0 || c === 3 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')).join('\n');
+  return rows
+    .map((r) =>
+      r.map((cell, c) => (c === 0 || c === 3 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '),
+    )
+    .join('\n');
 }
 
 async function residentMb(): Promise<string> {
@@ -159,7 +178,13 @@ async function main(): Promise<void> {
     LINKSWITCH_HTTP: previous?.LINKSWITCH_HTTP ?? `127.0.0.1:${await portOr(8080)}`,
     LINKSWITCH_CONTROL: previous?.LINKSWITCH_CONTROL ?? `127.0.0.1:${await portOr(9180)}`,
   };
-  await writeFile(ENV_FILE, `${MARKER}\n${Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n')}\n`, { mode: 0o600 });
+  await writeFile(
+    ENV_FILE,
+    `${MARKER}\n${Object.entries(env)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n')}\n`,
+    { mode: 0o600 },
+  );
   const httpPort = Number(env.LINKSWITCH_HTTP.split(':')[1]);
   const controlUrl = `http://${env.LINKSWITCH_CONTROL}`;
 
@@ -168,12 +193,22 @@ async function main(): Promise<void> {
   await compose(['up', '-d'], { inherit: true });
   const deadline = Date.now() + 90_000;
   let serving: string | null = null;
-  while (!(serving = await versionOf(httpPort)) && Date.now() < deadline) await sleep(250);
-  if (!serving) throw new Error(`nothing answers on 127.0.0.1:${httpPort} after 90 s; see \`${composeCmd.join(' ')} logs\``);
+  for (;;) {
+    serving = await versionOf(httpPort);
+    if (serving || Date.now() >= deadline) break;
+    await sleep(250);
+  }
+  if (!serving)
+    throw new Error(`nothing answers on 127.0.0.1:${httpPort} after 90 s; see \`${composeCmd.join(' ')} logs\``);
   const target = serving === 'v2' ? 'v1' : 'v2';
   say(`http://127.0.0.1:${httpPort}/ answers ${serving}; deploying ${target} and rolling back under keep-alive load`);
 
-  const hostEnv = { ...process.env, LINKSWITCH_SIDECAR: controlUrl, LINKSWITCH_TOKEN: env.LINKSWITCH_TOKEN, LINKSWITCH_LOG_LEVEL: 'warn' };
+  const hostEnv = {
+    ...process.env,
+    LINKSWITCH_SIDECAR: controlUrl,
+    LINKSWITCH_TOKEN: env.LINKSWITCH_TOKEN,
+    LINKSWITCH_LOG_LEVEL: 'warn',
+  };
   const load = startLoad({ port: httpPort, connections: 4, maxDurationMs: 120_000, maxRequests: 500_000 });
   const loadStart = performance.now();
   const steps: Step[] = [];
@@ -181,12 +216,23 @@ async function main(): Promise<void> {
     const startedAt = performance.now();
     const { stdout } = await run();
     const summary = JSON.parse(stdout) as { switchMs: number | null; durationMs: number };
-    steps.push({ label, via, startedAt, endedAt: performance.now(), switchMs: summary.switchMs, durationMs: summary.durationMs });
+    steps.push({
+      label,
+      via,
+      startedAt,
+      endedAt: performance.now(),
+      switchMs: summary.switchMs,
+      durationMs: summary.durationMs,
+    });
     await sleep(1000);
   };
   await sleep(1000);
-  await step(`deploy ${target}`, 'host CLI → control API', () => execa(process.execPath, [CLI, 'deploy', '--image', `${APP}:${target}`, '--json'], { env: hostEnv }));
-  await step('rollback', 'docker compose exec', () => compose(['exec', '-T', 'linkswitch', 'linkswitch', 'rollback', '--json']));
+  await step(`deploy ${target}`, 'host CLI → control API', () =>
+    execa(process.execPath, [CLI, 'deploy', '--image', `${APP}:${target}`, '--json'], { env: hostEnv }),
+  );
+  await step('rollback', 'docker compose exec', () =>
+    compose(['exec', '-T', 'linkswitch', 'linkswitch', 'rollback', '--json']),
+  );
   const samples = await load.stop();
   const loadEnd = performance.now();
 

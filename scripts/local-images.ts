@@ -57,7 +57,10 @@ async function buildHostBinaryImage({ tag, binaries, dirs = [], lines = [] }: Ho
     }
     for (const d of ['tmp', ...dirs]) await mkdir(path.join(rootfs, d), { recursive: true });
     await chmod(path.join(rootfs, 'tmp'), 0o1777);
-    await writeFile(path.join(dir, 'Dockerfile'), ['FROM scratch', 'COPY rootfs/ /', `ENV PATH=${DEFAULT_PATH}`, ...lines, ''].join('\n'));
+    await writeFile(
+      path.join(dir, 'Dockerfile'),
+      ['FROM scratch', 'COPY rootfs/ /', `ENV PATH=${DEFAULT_PATH}`, ...lines, ''].join('\n'),
+    );
     await docker(['build', '-q', '-t', tag, '.'], dir);
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -66,7 +69,11 @@ async function buildHostBinaryImage({ tag, binaries, dirs = [], lines = [] }: Ho
 
 /** node (this host's, Node 20 here) at /usr/local/bin/node, as in the official node images. */
 export async function buildLocalNodeImage(): Promise<string> {
-  await buildHostBinaryImage({ tag: LOCAL_NODE_IMAGE, binaries: { [process.execPath]: '/usr/local/bin/node' }, lines: ['CMD ["node"]'] });
+  await buildHostBinaryImage({
+    tag: LOCAL_NODE_IMAGE,
+    binaries: { [process.execPath]: '/usr/local/bin/node' },
+    lines: ['CMD ["node"]'],
+  });
   return LOCAL_NODE_IMAGE;
 }
 
@@ -77,23 +84,42 @@ export async function buildLocalHaproxyImage(hostHaproxy = '/usr/sbin/haproxy'):
     binaries: { [hostHaproxy]: '/usr/local/sbin/haproxy' },
     dirs: ['usr/local/etc/haproxy', 'run/haproxy', 'var/lib/haproxy'],
     // Same stop signal and default command as the official image (soft stop, master-worker).
-    lines: ['STOPSIGNAL SIGUSR1', 'ENTRYPOINT ["haproxy"]', 'CMD ["-W", "-db", "-f", "/usr/local/etc/haproxy/haproxy.cfg"]'],
+    lines: [
+      'STOPSIGNAL SIGUSR1',
+      'ENTRYPOINT ["haproxy"]',
+      'CMD ["-W", "-db", "-f", "/usr/local/etc/haproxy/haproxy.cfg"]',
+    ],
   });
   return LOCAL_HAPROXY_IMAGE;
 }
 
 /** The example app (test/fixtures/app) answering with its version, on top of `nodeImage`. */
-export async function buildAppImage(tag: string, version: string, nodeImage: string, env: Record<string, string> = {}): Promise<void> {
+export async function buildAppImage(
+  tag: string,
+  version: string,
+  nodeImage: string,
+  env: Record<string, string> = {},
+): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'linkswitch-app-img-'));
   try {
     await mkdir(path.join(dir, 'app'));
     for (const file of ['server.js', 'health.js']) {
       await writeFile(path.join(dir, 'app', file), await readFile(path.join(ROOT, 'test', 'fixtures', 'app', file)));
     }
-    const envLines = Object.entries({ APP_VERSION: version, START_DELAY_MS: '300', ...env }).map(([k, v]) => `ENV ${k}=${v}`);
+    const envLines = Object.entries({ APP_VERSION: version, START_DELAY_MS: '300', ...env }).map(
+      ([k, v]) => `ENV ${k}=${v}`,
+    );
     await writeFile(
       path.join(dir, 'Dockerfile'),
-      [`FROM ${nodeImage}`, 'COPY app/ /app/', 'ENV PORT=8080', ...envLines, 'EXPOSE 8080', 'ENTRYPOINT ["node", "/app/server.js"]', ''].join('\n'),
+      [
+        `FROM ${nodeImage}`,
+        'COPY app/ /app/',
+        'ENV PORT=8080',
+        ...envLines,
+        'EXPOSE 8080',
+        'ENTRYPOINT ["node", "/app/server.js"]',
+        '',
+      ].join('\n'),
     );
     await docker(['build', '-q', '-t', tag, '.'], dir);
   } finally {
@@ -110,6 +136,19 @@ export async function buildLocalBaseImages(): Promise<{ nodeImage: string; hapro
 /** The sidecar image (the repo's Dockerfile) on the local base images; needs `npm run build` first. */
 export async function buildSidecarImage(): Promise<string> {
   const { nodeImage, haproxyImage } = await buildLocalBaseImages();
-  await docker(['build', '-q', '-t', SIDECAR_IMAGE, '--build-arg', `NODE_IMAGE=${nodeImage}`, '--build-arg', `HAPROXY_IMAGE=${haproxyImage}`, '.'], ROOT);
+  await docker(
+    [
+      'build',
+      '-q',
+      '-t',
+      SIDECAR_IMAGE,
+      '--build-arg',
+      `NODE_IMAGE=${nodeImage}`,
+      '--build-arg',
+      `HAPROXY_IMAGE=${haproxyImage}`,
+      '.',
+    ],
+    ROOT,
+  );
   return SIDECAR_IMAGE;
 }

@@ -34,7 +34,10 @@ export async function checkNewBinds(configText: string, liveText: string | null)
     const error = await tryBind(host, port);
     if (error) {
       throw new HaproxyConfigError(`HAProxy could not bind ${host}:${port} (${error.code ?? error.message})`, {
-        fix: error.code === 'EADDRINUSE' ? 'free that port or choose another haproxy.bind; HAProxy and haproxy.cfg were not changed' : 'check the address and your privileges; HAProxy and haproxy.cfg were not changed',
+        fix:
+          error.code === 'EADDRINUSE'
+            ? 'free that port or choose another haproxy.bind; HAProxy and haproxy.cfg were not changed'
+            : 'check the address and your privileges; HAProxy and haproxy.cfg were not changed',
       });
     }
   }

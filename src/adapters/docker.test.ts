@@ -2,13 +2,23 @@ import { describe, expect, it } from 'vitest';
 import { toColourEvent } from './docker.js';
 
 // Lines of Docker's /events stream, as the engine writes them (abridged).
-const event = (action: string, attributes: Record<string, string>) => JSON.stringify({ Type: 'container', Action: action, Actor: { ID: 'abc', Attributes: attributes } });
+const event = (action: string, attributes: Record<string, string>) =>
+  JSON.stringify({ Type: 'container', Action: action, Actor: { ID: 'abc', Attributes: attributes } });
 
 describe('toColourEvent', () => {
   it('reads die with the exit code, and the health changes', () => {
-    expect(toColourEvent(event('die', { name: 'web-blue', 'linkswitch.colour': 'blue', exitCode: '137' }))).toEqual({ colour: 'blue', container: 'web-blue', action: 'die', exitCode: 137 });
-    expect(toColourEvent(event('health_status: unhealthy', { name: 'web-green', 'linkswitch.colour': 'green' }))).toMatchObject({ colour: 'green', action: 'unhealthy', exitCode: null });
-    expect(toColourEvent(event('health_status: healthy', { name: 'web-green', 'linkswitch.colour': 'green' }))?.action).toBe('healthy');
+    expect(toColourEvent(event('die', { name: 'web-blue', 'linkswitch.colour': 'blue', exitCode: '137' }))).toEqual({
+      colour: 'blue',
+      container: 'web-blue',
+      action: 'die',
+      exitCode: 137,
+    });
+    expect(
+      toColourEvent(event('health_status: unhealthy', { name: 'web-green', 'linkswitch.colour': 'green' })),
+    ).toMatchObject({ colour: 'green', action: 'unhealthy', exitCode: null });
+    expect(
+      toColourEvent(event('health_status: healthy', { name: 'web-green', 'linkswitch.colour': 'green' }))?.action,
+    ).toBe('healthy');
     expect(toColourEvent(event('start', { name: 'web-green', 'linkswitch.colour': 'green' }))?.action).toBe('start');
   });
 

@@ -2,8 +2,8 @@ import Docker from 'dockerode';
 import type { Config } from '../config/load.js';
 import type { Colour } from '../core/colour.js';
 import { DockerError, messageOf } from '../core/errors.js';
-import type { ContainerHealth, DockerPort, ObservedContainer } from '../core/ports.js';
 import { containerName } from '../core/naming.js';
+import type { ContainerHealth, DockerPort, ObservedContainer } from '../core/ports.js';
 import { safeImage } from '../core/safe-values.js';
 
 // The only module that imports dockerode. Containers are built from the config's allow-listed
@@ -137,12 +137,17 @@ export class DockerEngine implements DockerPort {
     });
     const policy = this.config.service.pull;
     if ((exists && policy !== 'always') || (!exists && policy === 'never')) {
-      if (!exists) throw new DockerError(`image ${image} does not exist locally and service.pull is "never"`, { fix: 'build or load the image first (docker build / docker load)' });
+      if (!exists)
+        throw new DockerError(`image ${image} does not exist locally and service.pull is "never"`, {
+          fix: 'build or load the image first (docker build / docker load)',
+        });
       return;
     }
     try {
       const stream = await this.docker.pull(image);
-      await new Promise<void>((resolve, reject) => this.docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        this.docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())),
+      );
     } catch (error) {
       if (exists) return; // "always" with an unreachable registry: the local copy still serves.
       throw new DockerError(`image ${image} does not exist locally and cannot be pulled: ${dockerMessage(error)}`, {
@@ -195,7 +200,10 @@ export class DockerEngine implements DockerPort {
       }
     });
     const observed = await this.inspect(colour);
-    if (!observed) throw new DockerError(`container ${name} vanished right after it was started`, { fix: 'check that nothing else removes linkswitch containers' });
+    if (!observed)
+      throw new DockerError(`container ${name} vanished right after it was started`, {
+        fix: 'check that nothing else removes linkswitch containers',
+      });
     return observed;
   }
 
@@ -232,7 +240,11 @@ export class DockerEngine implements DockerPort {
   async watchEvents(onEvent: (event: ColourEvent) => void, onEnd: (error?: unknown) => void): Promise<() => void> {
     const stream = (await this.call('follow Docker events', () =>
       this.docker.getEvents({
-        filters: { type: ['container'], label: [`${LABEL_SERVICE}=${this.config.service.name}`], event: ['die', 'health_status', 'start'] },
+        filters: {
+          type: ['container'],
+          label: [`${LABEL_SERVICE}=${this.config.service.name}`],
+          event: ['die', 'health_status', 'start'],
+        },
       }),
     )) as NodeJS.ReadableStream & { destroy(): void };
     let buffered = '';
@@ -264,7 +276,9 @@ export class DockerEngine implements DockerPort {
     const name = this.name(colour);
     return this.call(`read logs of ${name}`, async () => {
       try {
-        const buffer = (await this.docker.getContainer(name).logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
+        const buffer = (await this.docker
+          .getContainer(name)
+          .logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
         return demuxLogs(Buffer.isBuffer(buffer) ? buffer : Buffer.from(String(buffer)));
       } catch (error) {
         if (isNotFound(error)) return '';
@@ -285,7 +299,12 @@ export function toColourEvent(line: string): ColourEvent | null {
   const attributes = raw.Actor?.Attributes ?? {};
   const colour = attributes[LABEL_COLOUR];
   if (colour !== 'blue' && colour !== 'green') return null;
-  const action = raw.Action === 'health_status: unhealthy' ? 'unhealthy' : raw.Action === 'health_status: healthy' ? 'healthy' : raw.Action;
+  const action =
+    raw.Action === 'health_status: unhealthy'
+      ? 'unhealthy'
+      : raw.Action === 'health_status: healthy'
+        ? 'healthy'
+        : raw.Action;
   if (action !== 'die' && action !== 'unhealthy' && action !== 'healthy' && action !== 'start') return null;
   const exitCode = attributes.exitCode === undefined ? null : Number(attributes.exitCode);
   return { colour, container: attributes.name ?? '', action, exitCode: Number.isFinite(exitCode) ? exitCode : null };

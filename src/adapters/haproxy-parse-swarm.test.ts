@@ -4,7 +4,8 @@ import { parseShowStat } from './haproxy-parse.js';
 // `show stat` with server-template members (blue1…blueN): one folded view per colour.
 
 const HEADER = '# pxname,svname,scur,weight,status,addr,check_status';
-const row = (sv: string, status: string, addr: string, weight: number, scur = 0, check = 'L7OK') => `be_shop,${sv},${scur},${weight},${status},${addr},${check}`;
+const row = (sv: string, status: string, addr: string, weight: number, scur = 0, check = 'L7OK') =>
+  `be_shop,${sv},${scur},${weight},${status},${addr},${check}`;
 
 describe('parseShowStat with server-template members', () => {
   it('folds members into one view per colour; unresolved slots do not count', () => {
@@ -19,12 +20,25 @@ describe('parseShowStat with server-template members', () => {
       'be_shop,BACKEND,3,100,UP,,',
     ].join('\n');
     const [blue, green] = parseShowStat(text, 'be_shop', 2);
-    expect(blue).toEqual({ colour: 'blue', status: 'UP', weight: 100, address: '10.0.1.5:8080 10.0.1.6:8080', sessions: 3, checkStatus: 'L7OK', members: 2 });
+    expect(blue).toEqual({
+      colour: 'blue',
+      status: 'UP',
+      weight: 100,
+      address: '10.0.1.5:8080 10.0.1.6:8080',
+      sessions: 3,
+      checkStatus: 'L7OK',
+      members: 2,
+    });
     expect(green).toMatchObject({ colour: 'green', status: 'DOWN', weight: 0, members: 2, checkStatus: 'L4CON' });
   });
 
   it('a colour with fewer resolved tasks than replicas is not UP; none resolved is MAINT', () => {
-    const text = [HEADER, row('blue1', 'UP', '10.0.1.5:8080', 100), row('blue2', 'MAINT (resolution)', '', 100, 0, ''), row('green1', 'MAINT (resolution)', '', 0, 0, '')].join('\n');
+    const text = [
+      HEADER,
+      row('blue1', 'UP', '10.0.1.5:8080', 100),
+      row('blue2', 'MAINT (resolution)', '', 100, 0, ''),
+      row('green1', 'MAINT (resolution)', '', 0, 0, ''),
+    ].join('\n');
     const [blue, green] = parseShowStat(text, 'be_shop', 2);
     expect(blue!.status).toBe('DOWN (1/2 tasks resolved)');
     expect(green).toMatchObject({ status: 'MAINT (resolution)', members: 0 });
@@ -32,6 +46,9 @@ describe('parseShowStat with server-template members', () => {
 
   it('plain colour servers are unchanged', () => {
     const text = [HEADER, row('blue', 'UP', '127.0.0.1:3000', 100), row('green', 'UP', '127.0.0.1:3001', 0)].join('\n');
-    expect(parseShowStat(text, 'be_shop').map((s) => [s.colour, s.members])).toEqual([['blue', undefined], ['green', undefined]]);
+    expect(parseShowStat(text, 'be_shop').map((s) => [s.colour, s.members])).toEqual([
+      ['blue', undefined],
+      ['green', undefined],
+    ]);
   });
 });

@@ -71,7 +71,15 @@ export function parseShowStat(text: string, backend: string, expectedMembers?: n
   if (!header) return [];
   const columns = header.slice(2).split(',');
   const col = (name: string) => columns.indexOf(name);
-  const [px, sv, status, weight, addr, scur, check] = ['pxname', 'svname', 'status', 'weight', 'addr', 'scur', 'check_status'].map(col);
+  const [px, sv, status, weight, addr, scur, check] = [
+    'pxname',
+    'svname',
+    'status',
+    'weight',
+    'addr',
+    'scur',
+    'check_status',
+  ].map(col);
   const servers: ServerView[] = [];
   for (const line of lines) {
     if (line.startsWith('#')) continue;
@@ -108,12 +116,23 @@ function foldTemplates(servers: ServerView[], expected = 1): ServerView[] {
     const active = group.filter((s) => s.address !== '' && !/resolution/i.test(s.status));
     const first = group[0]!;
     if (active.length === 0) {
-      folded.push({ ...first, status: first.status || 'MAINT (resolution)', address: '', sessions: sum(group), members: 0, checkStatus: '' });
+      folded.push({
+        ...first,
+        status: first.status || 'MAINT (resolution)',
+        address: '',
+        sessions: sum(group),
+        members: 0,
+        checkStatus: '',
+      });
       continue;
     }
     const notUp = active.find((s) => !s.status.startsWith('UP'));
     const notChecked = active.find((s) => !/^L\dOK/.test(s.checkStatus));
-    const status = notUp ? notUp.status : active.length < expected ? `DOWN (${active.length}/${expected} tasks resolved)` : active[0]!.status;
+    const status = notUp
+      ? notUp.status
+      : active.length < expected
+        ? `DOWN (${active.length}/${expected} tasks resolved)`
+        : active[0]!.status;
     folded.push({
       colour: first.colour,
       status,

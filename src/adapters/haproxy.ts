@@ -9,7 +9,7 @@ import { backendName, serverStateFileFor, swarmSlots } from '../core/haproxy-con
 import type { Clock, HaproxyPort, ServerView } from '../core/ports.js';
 import { safeWeight } from '../core/safe-values.js';
 import { bindsAccepting, checkNewBinds } from './bind-check.js';
-import { parseShowProc, parseShowStat, type ProcInfo } from './haproxy-parse.js';
+import { type ProcInfo, parseShowProc, parseShowStat } from './haproxy-parse.js';
 import { SocketUnavailableError, sendCommand } from './haproxy-socket.js';
 
 // The only module that runs the haproxy binary or talks to its sockets. The binary runs through
@@ -75,7 +75,11 @@ export class Haproxy implements HaproxyPort {
       throw this.socketError(error, this.paths.masterSocket, 'master');
     }
     const info = parseShowProc(text);
-    if (!info) throw new HaproxyRuntimeError(`unexpected answer from the HAProxy master socket ${this.paths.masterSocket}`, { detail: text, fix: 'point haproxy.masterSocket at the master CLI (-S), not the stats socket' });
+    if (!info)
+      throw new HaproxyRuntimeError(`unexpected answer from the HAProxy master socket ${this.paths.masterSocket}`, {
+        detail: text,
+        fix: 'point haproxy.masterSocket at the master CLI (-S), not the stats socket',
+      });
     return info;
   }
 
@@ -97,8 +101,16 @@ export class Haproxy implements HaproxyPort {
         .trim();
       const missing = (error as { code?: string }).code === 'ENOENT';
       throw new HaproxyConfigError(
-        missing ? `HAProxy binary "${this.paths.binary}" not found` : 'HAProxy rejected the rendered config (haproxy -c)',
-        { detail: output, fix: missing ? 'install haproxy or set haproxy.binary' : 'fix the template or config; the live haproxy.cfg was not changed', cause: error },
+        missing
+          ? `HAProxy binary "${this.paths.binary}" not found`
+          : 'HAProxy rejected the rendered config (haproxy -c)',
+        {
+          detail: output,
+          fix: missing
+            ? 'install haproxy or set haproxy.binary'
+            : 'fix the template or config; the live haproxy.cfg was not changed',
+          cause: error,
+        },
       );
     } finally {
       await unlink(temp).catch(() => undefined);
@@ -111,11 +123,24 @@ export class Haproxy implements HaproxyPort {
     try {
       // -W master-worker, -D: the master daemonizes, so this returns once the first worker is
       // forked; -S: the master CLI (mode 600) used for reloads.
-      await execa(this.paths.binary, ['-W', '-D', '-S', `${this.paths.masterSocket},mode,600`, '-f', this.paths.configFile, '-p', this.paths.pidFile], {
-        all: true,
-        stdin: 'ignore',
-        timeout: 30_000,
-      });
+      await execa(
+        this.paths.binary,
+        [
+          '-W',
+          '-D',
+          '-S',
+          `${this.paths.masterSocket},mode,600`,
+          '-f',
+          this.paths.configFile,
+          '-p',
+          this.paths.pidFile,
+        ],
+        {
+          all: true,
+          stdin: 'ignore',
+          timeout: 30_000,
+        },
+      );
     } catch (error) {
       throw new HaproxyRuntimeError('HAProxy failed to start', {
         detail: (error as { all?: string }).all ?? messageOf(error),
@@ -125,7 +150,12 @@ export class Haproxy implements HaproxyPort {
     }
     // Right after -D returns, the master CLI can still reset a connection (ECONNRESET, seen on a
     // loaded CI machine): until it answers `show proc`, any socket error means "not yet".
-    await this.waitFor('HAProxy to answer on its master socket after start', async () => this.procInfo().then(() => true, () => null));
+    await this.waitFor('HAProxy to answer on its master socket after start', async () =>
+      this.procInfo().then(
+        () => true,
+        () => null,
+      ),
+    );
   }
 
   /** Reload through the master socket, then prove it: a new worker, and no new failed reload. */
@@ -134,7 +164,12 @@ export class Haproxy implements HaproxyPort {
     if (this.config.engine?.kind === 'swarm') await this.saveServerState();
     const oldWorkers = new Set(before.workers.map((w) => w.pid));
     try {
-      await sendCommand({ path: this.paths.masterSocket, command: 'reload', timeoutMs: this.paths.reloadTimeout, fireAndForget: true });
+      await sendCommand({
+        path: this.paths.masterSocket,
+        command: 'reload',
+        timeoutMs: this.paths.reloadTimeout,
+        fireAndForget: true,
+      });
     } catch (error) {
       throw this.socketError(error, this.paths.masterSocket, 'master');
     }
@@ -146,9 +181,12 @@ export class Haproxy implements HaproxyPort {
         return null; // the master re-executes itself during a reload: its socket blinks
       }
       if (info.failed > before.failed) {
-        throw new HaproxyRuntimeError('HAProxy reload failed: the new config did not load, the old workers keep serving', {
-          fix: 'run `linkswitch render --check` and read HAProxy\'s log',
-        });
+        throw new HaproxyRuntimeError(
+          'HAProxy reload failed: the new config did not load, the old workers keep serving',
+          {
+            fix: "run `linkswitch render --check` and read HAProxy's log",
+          },
+        );
       }
       if (info.reloads <= before.reloads) return null;
       return info.workers.some((w) => !oldWorkers.has(w.pid)) ? true : null;
@@ -162,7 +200,12 @@ export class Haproxy implements HaproxyPort {
    */
   async recoverReload(configText: string): Promise<void> {
     for (let attempt = 1; ; attempt++) {
-      await this.waitFor('the HAProxy master to answer after a failed reload', async () => this.procInfo().then(() => true, () => null));
+      await this.waitFor('the HAProxy master to answer after a failed reload', async () =>
+        this.procInfo().then(
+          () => true,
+          () => null,
+        ),
+      );
       try {
         await this.reload();
         if (await bindsAccepting(configText)) return;
@@ -186,14 +229,20 @@ export class Haproxy implements HaproxyPort {
     }
     if (!Number.isInteger(pid) || pid <= 1 || !(await isHaproxyProcess(pid))) return;
     process.kill(pid, 'SIGUSR1'); // soft stop: workers finish in-flight requests
-    const gone = await this.waitFor('HAProxy to stop', async () => (isAlive(pid) ? null : true), 15_000).catch(() => false);
+    const gone = await this.waitFor('HAProxy to stop', async () => (isAlive(pid) ? null : true), 15_000).catch(
+      () => false,
+    );
     if (!gone && isAlive(pid)) process.kill(pid, 'SIGTERM');
     await unlink(this.paths.pidFile).catch(() => undefined);
   }
 
   async servers(): Promise<ServerView[]> {
     const engine = this.config.engine;
-    return parseShowStat(await this.admin('show stat'), this.backend, engine?.kind === 'swarm' ? engine.replicas : undefined);
+    return parseShowStat(
+      await this.admin('show stat'),
+      this.backend,
+      engine?.kind === 'swarm' ? engine.replicas : undefined,
+    );
   }
 
   async setWeights(weights: Partial<Record<Colour, number>>): Promise<void> {
@@ -201,7 +250,11 @@ export class Haproxy implements HaproxyPort {
     // colours are eligible for a moment, and never neither.
     const entries = Object.entries(weights).sort(([, a], [, b]) => (b ?? 0) - (a ?? 0));
     const command = entries
-      .flatMap(([colour, weight]) => this.serverNames(colour as Colour).map((server) => `set weight ${this.backend}/${server} ${safeWeight(weight)}`))
+      .flatMap(([colour, weight]) =>
+        this.serverNames(colour as Colour).map(
+          (server) => `set weight ${this.backend}/${server} ${safeWeight(weight)}`,
+        ),
+      )
       .join('; ');
     const answer = (await this.admin(command)).trim();
     if (answer.length > 0) {
@@ -231,13 +284,19 @@ export class Haproxy implements HaproxyPort {
     return Array.from({ length: swarmSlots(engine) }, (_, i) => `${colour}${i + 1}`);
   }
 
-  private async waitFor<T>(what: string, check: () => Promise<T | null>, timeoutMs = this.paths.reloadTimeout): Promise<T> {
+  private async waitFor<T>(
+    what: string,
+    check: () => Promise<T | null>,
+    timeoutMs = this.paths.reloadTimeout,
+  ): Promise<T> {
     const deadline = this.clock.now().getTime() + timeoutMs;
     for (;;) {
       const result = await check();
       if (result !== null && result !== false) return result;
       if (this.clock.now().getTime() >= deadline) {
-        throw new HaproxyRuntimeError(`timed out after ${timeoutMs} ms waiting for ${what}`, { fix: 'check HAProxy\'s log and that it is running' });
+        throw new HaproxyRuntimeError(`timed out after ${timeoutMs} ms waiting for ${what}`, {
+          fix: "check HAProxy's log and that it is running",
+        });
       }
       await this.clock.sleep(POLL_MS);
     }

@@ -5,13 +5,18 @@ import type { HttpProbe } from '../core/ports.js';
 export const httpProbe: HttpProbe = {
   probe(host, port, path, timeoutMs) {
     return new Promise((resolve) => {
-      const request = http.get({ host, port, path, agent: false, timeout: timeoutMs, headers: { 'user-agent': 'linkswitch-health' } }, (response) => {
-        response.resume();
-        const status = response.statusCode ?? 0;
-        resolve({ ok: status >= 200 && status < 400, detail: `HTTP ${status}` });
-      });
+      const request = http.get(
+        { host, port, path, agent: false, timeout: timeoutMs, headers: { 'user-agent': 'linkswitch-health' } },
+        (response) => {
+          response.resume();
+          const status = response.statusCode ?? 0;
+          resolve({ ok: status >= 200 && status < 400, detail: `HTTP ${status}` });
+        },
+      );
       request.on('timeout', () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-      request.on('error', (error: NodeJS.ErrnoException) => resolve({ ok: false, detail: error.code ?? error.message }));
+      request.on('error', (error: NodeJS.ErrnoException) =>
+        resolve({ ok: false, detail: error.code ?? error.message }),
+      );
     });
   },
 };

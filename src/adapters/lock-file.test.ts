@@ -18,13 +18,25 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const acquire = (command = 'deploy', waitMs = 0) => Lock.acquire({ file, ttlMs: TTL, command, clock: systemClock, waitMs });
+const acquire = (command = 'deploy', waitMs = 0) =>
+  Lock.acquire({ file, ttlMs: TTL, command, clock: systemClock, waitMs });
 const readLock = async () => JSON.parse(await readFile(file, 'utf8')) as LockOwner;
-const exists = (f: string) => stat(f).then(() => true, () => false);
+const exists = (f: string) =>
+  stat(f).then(
+    () => true,
+    () => false,
+  );
 
 function owner(over: Partial<LockOwner>): LockOwner {
   const now = Date.now();
-  return { pid: process.pid, host: os.hostname(), command: 'deploy', startedAt: new Date(now - 1000).toISOString(), expiresAt: new Date(now + TTL).toISOString(), ...over };
+  return {
+    pid: process.pid,
+    host: os.hostname(),
+    command: 'deploy',
+    startedAt: new Date(now - 1000).toISOString(),
+    expiresAt: new Date(now + TTL).toISOString(),
+    ...over,
+  };
 }
 
 describe('Lock', () => {
@@ -72,7 +84,10 @@ describe('Lock', () => {
 
   it('takes over an expired lock even when its owner is alive', async () => {
     await acquire();
-    const expired = owner({ startedAt: new Date(Date.now() - 2 * TTL).toISOString(), expiresAt: new Date(Date.now() - 1).toISOString() });
+    const expired = owner({
+      startedAt: new Date(Date.now() - 2 * TTL).toISOString(),
+      expiresAt: new Date(Date.now() - 1).toISOString(),
+    });
     await writeFile(file, JSON.stringify(expired));
     const lock = await acquire('up');
     expect(await readLock()).toMatchObject({ pid: process.pid, command: 'up' });

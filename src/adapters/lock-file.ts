@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { LockHeldError, StateError } from '../core/errors.js';
@@ -43,7 +43,7 @@ export class Lock {
         startedAt: now.toISOString(),
         expiresAt: new Date(now.getTime() + ttlMs).toISOString(),
       };
-      let handle;
+      let handle: FileHandle | undefined;
       try {
         handle = await open(file, 'wx', 0o600);
       } catch (error) {
@@ -70,9 +70,11 @@ export class Lock {
         continue;
       }
       if (clock.now().getTime() >= deadline) {
-        const who = holder ? `${holder.command}, pid ${holder.pid} on ${holder.host}, since ${holder.startedAt}` : 'owner unknown';
+        const who = holder
+          ? `${holder.command}, pid ${holder.pid} on ${holder.host}, since ${holder.startedAt}`
+          : 'owner unknown';
         throw new LockHeldError(`another linkswitch (${who}) holds the lock ${file}`, {
-          fix: 'wait for it to finish, or pass --lock-wait <duration>; a crashed owner\'s lock is taken over automatically',
+          fix: "wait for it to finish, or pass --lock-wait <duration>; a crashed owner's lock is taken over automatically",
         });
       }
       await clock.sleep(200);
@@ -81,7 +83,12 @@ export class Lock {
 
   async release(): Promise<void> {
     const holder = await readOwner(this.file);
-    if (holder !== 'gone' && holder !== null && holder.pid === this.owner.pid && holder.startedAt === this.owner.startedAt) {
+    if (
+      holder !== 'gone' &&
+      holder !== null &&
+      holder.pid === this.owner.pid &&
+      holder.startedAt === this.owner.startedAt
+    ) {
       await unlink(this.file).catch(() => undefined);
     }
   }
@@ -90,7 +97,10 @@ export class Lock {
 function lockFileError(file: string, error: unknown): StateError {
   const code = (error as NodeJS.ErrnoException).code ?? String(error);
   return new StateError(`cannot create the lock file ${file} (${code}); nothing was changed`, {
-    fix: code === 'ENOSPC' ? 'free disk space on that filesystem, then retry' : 'check that the state directory exists and is writable',
+    fix:
+      code === 'ENOSPC'
+        ? 'free disk space on that filesystem, then retry'
+        : 'check that the state directory exists and is writable',
     cause: error,
   });
 }

@@ -12,7 +12,10 @@ export function createLogger(level = process.env.LINKSWITCH_LOG_LEVEL ?? 'info')
   const format = process.env.LINKSWITCH_LOG_FORMAT ?? (process.stderr.isTTY ? 'pretty' : 'json');
   const options = { level, base: undefined, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
   if (format === 'pretty') {
-    return pino(options, pretty({ destination: 2, sync: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss.l', singleLine: true }));
+    return pino(
+      options,
+      pretty({ destination: 2, sync: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss.l', singleLine: true }),
+    );
   }
   return pino(options, pino.destination({ dest: 2, sync: true }));
 }

@@ -1,9 +1,9 @@
-import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StateError } from '../core/errors.js';
-import { initialState, serializeState, withLinked, type State } from '../core/state.js';
+import { initialState, type State, serializeState, withLinked } from '../core/state.js';
 import { StateFile } from './state-file.js';
 
 let dir: string;
@@ -17,7 +17,10 @@ afterEach(async () => {
 });
 
 function sample(): State {
-  return { ...withLinked(initialState('web'), 'green', new Date('2025-01-02T00:00:00.000Z')), colours: { blue: null, green: { image: 'app:2', container: 'web-green', deployedAt: '2025-01-02T00:00:00.000Z' } } };
+  return {
+    ...withLinked(initialState('web'), 'green', new Date('2025-01-02T00:00:00.000Z')),
+    colours: { blue: null, green: { image: 'app:2', container: 'web-green', deployedAt: '2025-01-02T00:00:00.000Z' } },
+  };
 }
 
 describe('StateFile', () => {
@@ -69,7 +72,9 @@ describe('StateFile', () => {
 
   it('read turns an unreadable path into a StateError', async () => {
     await mkdir(file, { recursive: true });
-    await expect(new StateFile(file, 'web').read()).rejects.toSatisfy((e) => e instanceof StateError && /cannot read state file/.test(e.message));
+    await expect(new StateFile(file, 'web').read()).rejects.toSatisfy(
+      (e) => e instanceof StateError && /cannot read state file/.test(e.message),
+    );
   });
 
   it('a failed write is a StateError that keeps the previous file', async () => {

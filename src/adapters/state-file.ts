@@ -1,8 +1,8 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { StateError, messageOf } from '../core/errors.js';
+import { messageOf, StateError } from '../core/errors.js';
 import type { StateStore } from '../core/ports.js';
-import { parseState, serializeState, type State } from '../core/state.js';
+import { parseState, type State, serializeState } from '../core/state.js';
 import { writeFileAtomic } from './atomic-file.js';
 
 /** The state file on disk: mode 600 in a directory of mode 700 that we create if missing. */
@@ -18,7 +18,10 @@ export class StateFile implements StateStore {
       text = await readFile(this.file, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw new StateError(`cannot read state file ${this.file}: ${messageOf(error)}`, { fix: 'check its permissions', cause: error });
+      throw new StateError(`cannot read state file ${this.file}: ${messageOf(error)}`, {
+        fix: 'check its permissions',
+        cause: error,
+      });
     }
     return parseState(text, this.file, this.service);
   }

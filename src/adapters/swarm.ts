@@ -2,8 +2,8 @@ import Docker from 'dockerode';
 import type { Config } from '../config/load.js';
 import type { Colour } from '../core/colour.js';
 import { ConfigError, DockerError, messageOf } from '../core/errors.js';
-import type { ContainerHealth, DockerPort, ObservedContainer, TaskView } from '../core/ports.js';
 import { containerName } from '../core/naming.js';
+import type { ContainerHealth, DockerPort, ObservedContainer, TaskView } from '../core/ports.js';
 import { safeImage } from '../core/safe-values.js';
 import { demuxLogs, LABEL_COLOUR, LABEL_SERVICE } from './docker.js';
 
@@ -27,7 +27,10 @@ const ENDED_STATES = new Set(['complete', 'shutdown', 'failed', 'rejected', 'orp
 interface ServiceInfo {
   ID: string;
   Version: { Index: number };
-  Spec: Docker.ServiceSpec & { TaskTemplate: { ContainerSpec: { Image: string }; ForceUpdate?: number }; Mode?: { Replicated?: { Replicas?: number } } };
+  Spec: Docker.ServiceSpec & {
+    TaskTemplate: { ContainerSpec: { Image: string }; ForceUpdate?: number };
+    Mode?: { Replicated?: { Replicas?: number } };
+  };
 }
 
 interface TaskInfo {
@@ -64,7 +67,10 @@ export class SwarmEngine implements DockerPort {
     private readonly config: Config,
     docker?: Docker,
   ) {
-    if (config.engine?.kind !== 'swarm') throw new ConfigError('the Swarm engine needs engine.kind: swarm', { fix: 'set engine.kind: swarm in the config' });
+    if (config.engine?.kind !== 'swarm')
+      throw new ConfigError('the Swarm engine needs engine.kind: swarm', {
+        fix: 'set engine.kind: swarm in the config',
+      });
     this.engine = config.engine;
     this.docker = docker ?? new Docker();
   }
@@ -112,15 +118,23 @@ export class SwarmEngine implements DockerPort {
     if (!info) return null;
     const name = this.name(colour);
     const [tasks, nodes] = await Promise.all([
-      this.call(`list the tasks of ${name}`, async () => (await this.docker.listTasks({ filters: { service: [name] } })) as TaskInfo[]),
-      this.call('list the Swarm nodes', async () => (await this.docker.listNodes()) as Array<{ ID: string; Description?: { Hostname?: string } }>),
+      this.call(
+        `list the tasks of ${name}`,
+        async () => (await this.docker.listTasks({ filters: { service: [name] } })) as TaskInfo[],
+      ),
+      this.call(
+        'list the Swarm nodes',
+        async () => (await this.docker.listNodes()) as Array<{ ID: string; Description?: { Hostname?: string } }>,
+      ),
     ]);
     const hostnames = new Map(nodes.map((n) => [n.ID, n.Description?.Hostname ?? n.ID]));
     const template = info.Spec.TaskTemplate;
     const image = withoutDigest(template.ContainerSpec.Image);
     const replicas = info.Spec.Mode?.Replicated?.Replicas ?? 0;
     const own = tasks.filter((t) => t.ServiceID === info.ID);
-    const current = (t: TaskInfo) => withoutDigest(t.Spec.ContainerSpec?.Image ?? '') === image && (t.Spec.ForceUpdate ?? 0) === (template.ForceUpdate ?? 0);
+    const current = (t: TaskInfo) =>
+      withoutDigest(t.Spec.ContainerSpec?.Image ?? '') === image &&
+      (t.Spec.ForceUpdate ?? 0) === (template.ForceUpdate ?? 0);
     const desired = own.filter((t) => t.DesiredState === 'running');
     const runningCurrent = desired.filter((t) => t.Status.State === 'running' && current(t));
     // Every deploy and every start bumps ForceUpdate, so "current" tasks are this generation's
@@ -131,7 +145,8 @@ export class SwarmEngine implements DockerPort {
     // still answers through DNS: the colour is not ready until it is gone.
     const oldStillRunning = own.some((t) => t.Status.State === 'running' && !current(t));
     let health: ContainerHealth;
-    if (replicas > 0 && runningCurrent.length >= replicas && desired.every(current) && !oldStillRunning) health = 'healthy';
+    if (replicas > 0 && runningCurrent.length >= replicas && desired.every(current) && !oldStillRunning)
+      health = 'healthy';
     else if (failed.length > 0) health = 'unhealthy';
     else health = 'starting';
     const running = replicas > 0;
@@ -162,7 +177,9 @@ export class SwarmEngine implements DockerPort {
 
   /** The task's IP on engine.network: what Docker's DNS gives HAProxy for it. */
   private overlayAddress(task: TaskInfo): string | null {
-    const attachment = task.NetworksAttachments?.find((a) => a.Network?.Spec?.Name === this.engine.network || a.Network?.ID === this.engine.network);
+    const attachment = task.NetworksAttachments?.find(
+      (a) => a.Network?.Spec?.Name === this.engine.network || a.Network?.ID === this.engine.network,
+    );
     return attachment?.Addresses?.[0]?.split('/')[0] ?? null;
   }
 
@@ -203,7 +220,9 @@ export class SwarmEngine implements DockerPort {
   private async update(info: ServiceInfo, spec: Docker.ServiceSpec): Promise<void> {
     const name = spec.Name ?? info.ID;
     await this.call(`update service ${name}`, () =>
-      this.docker.getService(info.ID).update({ _query: { version: info.Version.Index }, _body: spec } as unknown as Record<string, unknown>),
+      this.docker
+        .getService(info.ID)
+        .update({ _query: { version: info.Version.Index }, _body: spec } as unknown as Record<string, unknown>),
     );
   }
 
@@ -216,14 +235,19 @@ export class SwarmEngine implements DockerPort {
       const force = (existing.Spec.TaskTemplate.ForceUpdate ?? 0) + 1;
       await this.update(existing, this.spec(colour, image, this.engine.replicas, force));
     } else {
-      await this.call(`create service ${name} from ${image}`, () => this.docker.createService(this.spec(colour, image, this.engine.replicas, 0) as Docker.CreateServiceOptions));
+      await this.call(`create service ${name} from ${image}`, () =>
+        this.docker.createService(this.spec(colour, image, this.engine.replicas, 0) as Docker.CreateServiceOptions),
+      );
     }
     return this.observedOrFail(colour);
   }
 
   private async observedOrFail(colour: Colour): Promise<ObservedContainer> {
     const observed = await this.inspect(colour);
-    if (!observed) throw new DockerError(`service ${this.name(colour)} vanished right after it was changed`, { fix: 'check that nothing else removes linkswitch services' });
+    if (!observed)
+      throw new DockerError(`service ${this.name(colour)} vanished right after it was changed`, {
+        fix: 'check that nothing else removes linkswitch services',
+      });
     return observed;
   }
 
@@ -231,9 +255,16 @@ export class SwarmEngine implements DockerPort {
     const info = await this.service(colour);
     if (!info) return;
     if ((info.Spec.Mode?.Replicated?.Replicas ?? 0) === replicas) return;
-    const template = { ...info.Spec.TaskTemplate, ForceUpdate: (info.Spec.TaskTemplate.ForceUpdate ?? 0) + (replicas > 0 ? 1 : 0) };
+    const template = {
+      ...info.Spec.TaskTemplate,
+      ForceUpdate: (info.Spec.TaskTemplate.ForceUpdate ?? 0) + (replicas > 0 ? 1 : 0),
+    };
     // Scaling up starts a new generation (ForceUpdate + 1): earlier failed tasks no longer count.
-    const spec = { ...info.Spec, TaskTemplate: template, Mode: { Replicated: { Replicas: replicas } } } as Docker.ServiceSpec;
+    const spec = {
+      ...info.Spec,
+      TaskTemplate: template,
+      Mode: { Replicated: { Replicas: replicas } },
+    } as Docker.ServiceSpec;
     await this.update(info, spec);
   }
 
@@ -262,7 +293,9 @@ export class SwarmEngine implements DockerPort {
     const name = this.name(colour);
     return this.call(`read logs of service ${name}`, async () => {
       try {
-        const buffer = (await this.docker.getService(name).logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
+        const buffer = (await this.docker
+          .getService(name)
+          .logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
         return demuxLogs(Buffer.isBuffer(buffer) ? buffer : Buffer.from(String(buffer)));
       } catch (error) {
         if (statusCode(error) === 404) return '';

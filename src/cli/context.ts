@@ -9,10 +9,10 @@ import { createLogger, progressFor } from '../adapters/logger.js';
 import { pauseFromEnv } from '../adapters/pause.js';
 import { StateFile } from '../adapters/state-file.js';
 import { SwarmEngine } from '../adapters/swarm.js';
-import { externalHaproxy } from '../sidecar/external-haproxy.js';
-import { configPath, loadConfig, type Config } from '../config/load.js';
+import { type Config, configPath, loadConfig } from '../config/load.js';
 import type { Service } from '../core/service.js';
 import { renderHaproxyConfig } from '../render/renderer.js';
+import { externalHaproxy } from '../sidecar/external-haproxy.js';
 
 // Wires the real adapters into the core. This is the one place that knows every adapter.
 
@@ -53,7 +53,14 @@ export async function createContext(options: GlobalOptions): Promise<CliContext>
     render: (context) => renderHaproxyConfig(config.haproxy.templateDir, context),
     pause: pauseFromEnv(process.env, log),
     locker: {
-      acquire: (command) => Lock.acquire({ file: lockFileFor(config), ttlMs: config.deploy.lockTtl, command, clock, waitMs: options.lockWait ?? 0 }),
+      acquire: (command) =>
+        Lock.acquire({
+          file: lockFileFor(config),
+          ttlMs: config.deploy.lockTtl,
+          command,
+          clock,
+          waitMs: options.lockWait ?? 0,
+        }),
     },
   };
   return { config, log, service };

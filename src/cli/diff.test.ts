@@ -15,11 +15,19 @@ describe('unifiedDiff', () => {
   });
 
   it('shows a changed line as one removal and one addition, and nothing for unchanged lines', () => {
-    const before = 'backend be_web\n    server blue 127.0.0.1:32001 weight 100\n    server green 127.0.0.1:32002 weight 0\n';
-    const after = 'backend be_web\n    server blue 127.0.0.1:32001 weight 0\n    server green 127.0.0.1:32002 weight 100\n';
+    const before =
+      'backend be_web\n    server blue 127.0.0.1:32001 weight 100\n    server green 127.0.0.1:32002 weight 0\n';
+    const after =
+      'backend be_web\n    server blue 127.0.0.1:32001 weight 0\n    server green 127.0.0.1:32002 weight 100\n';
     const lines = body(unifiedDiff(before, after, 'haproxy.cfg'));
-    expect(lines.filter((l) => l.startsWith('-')).sort()).toEqual(['-    server blue 127.0.0.1:32001 weight 100', '-    server green 127.0.0.1:32002 weight 0']);
-    expect(lines.filter((l) => l.startsWith('+')).sort()).toEqual(['+    server blue 127.0.0.1:32001 weight 0', '+    server green 127.0.0.1:32002 weight 100']);
+    expect(lines.filter((l) => l.startsWith('-')).sort()).toEqual([
+      '-    server blue 127.0.0.1:32001 weight 100',
+      '-    server green 127.0.0.1:32002 weight 0',
+    ]);
+    expect(lines.filter((l) => l.startsWith('+')).sort()).toEqual([
+      '+    server blue 127.0.0.1:32001 weight 0',
+      '+    server green 127.0.0.1:32002 weight 100',
+    ]);
     expect(lines).toHaveLength(4);
     expect(lines.join('\n')).not.toContain('backend be_web');
   });

@@ -18,7 +18,16 @@ const program = new Command()
   .showHelpAfterError()
   .exitOverride();
 
-for (const register of [registerUp, registerDeploy, registerRollback, registerStatus, registerRender, registerDown, registerServe]) register(program);
+for (const register of [
+  registerUp,
+  registerDeploy,
+  registerRollback,
+  registerStatus,
+  registerRender,
+  registerDown,
+  registerServe,
+])
+  register(program);
 
 try {
   await program.parseAsync(process.argv);

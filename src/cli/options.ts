@@ -9,7 +9,10 @@ export function globalOptions(cmd: Command): GlobalOptions {
   let lockWait: number | undefined;
   if (opts.lockWait !== undefined) {
     lockWait = parseDuration(opts.lockWait);
-    if (lockWait === undefined) throw new ConfigError(`invalid --lock-wait ${JSON.stringify(opts.lockWait)}`, { fix: 'write a duration such as "30s" or "2m"' });
+    if (lockWait === undefined)
+      throw new ConfigError(`invalid --lock-wait ${JSON.stringify(opts.lockWait)}`, {
+        fix: 'write a duration such as "30s" or "2m"',
+      });
   }
   return { config: opts.config, lockWait };
 }

@@ -22,9 +22,14 @@ export function summarize(verb: string, result: CommandResult): Record<string, u
 
 export function printResult(verb: string, result: CommandResult, json: boolean): void {
   const summary = summarize(verb, result);
-  if (json) return printJson(summary);
+  if (json) {
+    printJson(summary);
+    return;
+  }
   const switched = summary.switchMs === null ? '' : `, switch ${Number(summary.switchMs).toFixed(1)} ms`;
-  process.stdout.write(`${verb}: ${summary.linked} is linked (${summary.image ?? 'no image'}), generation ${summary.generation}, ${summary.durationMs} ms${switched}\n`);
+  process.stdout.write(
+    `${verb}: ${summary.linked} is linked (${summary.image ?? 'no image'}), generation ${summary.generation}, ${summary.durationMs} ms${switched}\n`,
+  );
 }
 
 /** Output of the verbs that change things: the plan with --dry-run, else the result. */

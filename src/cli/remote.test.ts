@@ -9,13 +9,24 @@ describe('sidecarFromEnv', () => {
   });
 
   it('reads a unix socket, as unix:/path or a bare absolute path', () => {
-    expect(sidecarFromEnv({ LINKSWITCH_SIDECAR: 'unix:/var/lib/linkswitch/control.sock' })).toEqual({ label: 'unix:/var/lib/linkswitch/control.sock', socketPath: '/var/lib/linkswitch/control.sock' });
+    expect(sidecarFromEnv({ LINKSWITCH_SIDECAR: 'unix:/var/lib/linkswitch/control.sock' })).toEqual({
+      label: 'unix:/var/lib/linkswitch/control.sock',
+      socketPath: '/var/lib/linkswitch/control.sock',
+    });
     expect(sidecarFromEnv({ LINKSWITCH_SIDECAR: '/run/ls.sock' })?.socketPath).toBe('/run/ls.sock');
   });
 
   it('reads an http URL with the token from LINKSWITCH_TOKEN, and never puts the token in the label', () => {
-    const target = sidecarFromEnv({ LINKSWITCH_SIDECAR: 'http://127.0.0.1:9180', LINKSWITCH_TOKEN: 'secret-secret-secret' });
-    expect(target).toEqual({ label: 'http://127.0.0.1:9180', host: '127.0.0.1', port: 9180, token: 'secret-secret-secret' });
+    const target = sidecarFromEnv({
+      LINKSWITCH_SIDECAR: 'http://127.0.0.1:9180',
+      LINKSWITCH_TOKEN: 'secret-secret-secret',
+    });
+    expect(target).toEqual({
+      label: 'http://127.0.0.1:9180',
+      host: '127.0.0.1',
+      port: 9180,
+      token: 'secret-secret-secret',
+    });
   });
 
   it.each(['https://example.com', 'ftp://x', 'not a url', 'http://'])('refuses %j', (value) => {

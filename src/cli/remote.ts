@@ -4,8 +4,16 @@ import { createLogger } from '../adapters/logger.js';
 import { configPath, loadConfig } from '../config/load.js';
 import { ConfigError } from '../core/errors.js';
 import type { CommandResult, StatusReport } from '../core/service.js';
-import { RemoteError, SidecarError, type ErrorBody } from '../sidecar/errors.js';
-import { ROUTES, SIDECAR_ENV, TOKEN_ENV, controlSocketPath, type DeployRequest, type HealthReport, type RollbackRequest } from '../sidecar/protocol.js';
+import { type ErrorBody, RemoteError, SidecarError } from '../sidecar/errors.js';
+import {
+  controlSocketPath,
+  type DeployRequest,
+  type HealthReport,
+  ROUTES,
+  type RollbackRequest,
+  SIDECAR_ENV,
+  TOKEN_ENV,
+} from '../sidecar/protocol.js';
 import type { GlobalOptions } from './context.js';
 
 // The CLI side of the sidecar's control API. When a sidecar runs (LINKSWITCH_SIDECAR points at
@@ -31,16 +39,18 @@ export function sidecarFromEnv(env: NodeJS.ProcessEnv): SidecarTarget | null {
   if (!value) return null;
   if (value.startsWith('unix:')) return { label: value, socketPath: value.slice('unix:'.length) };
   if (value.startsWith('/')) return { label: `unix:${value}`, socketPath: value };
-  let url: URL | null = null;
-  try {
-    url = new URL(value);
-  } catch {
-    // reported below
+  const url = URL.canParse(value) ? new URL(value) : null;
+  if (url?.protocol !== 'http:' || !url.hostname) {
+    throw new ConfigError(`invalid ${SIDECAR_ENV} ${JSON.stringify(value)}`, {
+      fix: 'use unix:/path/to/control.sock or http://127.0.0.1:9180 (put TLS in front of a non-loopback address)',
+    });
   }
-  if (!url || url.protocol !== 'http:' || !url.hostname) {
-    throw new ConfigError(`invalid ${SIDECAR_ENV} ${JSON.stringify(value)}`, { fix: 'use unix:/path/to/control.sock or http://127.0.0.1:9180 (put TLS in front of a non-loopback address)' });
-  }
-  return { label: `${url.protocol}//${url.host}`, host: url.hostname, port: Number(url.port || 80), token: env[TOKEN_ENV] };
+  return {
+    label: `${url.protocol}//${url.host}`,
+    host: url.hostname,
+    port: Number(url.port || 80),
+    token: env[TOKEN_ENV],
+  };
 }
 
 export class SidecarClient {
@@ -62,7 +72,13 @@ export class SidecarClient {
     return (await this.request<CommandResult>('POST', ROUTES.rollback, request, VERB_MS)).body;
   }
 
-  private request<T>(method: string, route: string, body: unknown, timeoutMs: number, anyStatus = false): Promise<{ status: number; body: T }> {
+  private request<T>(
+    method: string,
+    route: string,
+    body: unknown,
+    timeoutMs: number,
+    anyStatus = false,
+  ): Promise<{ status: number; body: T }> {
     const { socketPath, host, port, token, label } = this.target;
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const headers: Record<string, string> = { accept: 'application/json' };
@@ -70,35 +86,54 @@ export class SidecarClient {
     if (token) headers.authorization = `Bearer ${token}`;
     return new Promise((resolve, reject) => {
       let answered = false;
-      const request = http.request({ method, path: route, headers, agent: false, ...(socketPath ? { socketPath } : { host, port }) }, (response) => {
-        answered = true;
-        let text = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (text += chunk));
-        response.on('error', (error) => reject(this.lost(route, error)));
-        response.on('end', () => {
-          let parsed: unknown;
-          try {
-            parsed = JSON.parse(text);
-          } catch {
-            return reject(new SidecarError(`the sidecar at ${label} answered ${response.statusCode} with something that is not JSON`, { detail: text.slice(0, 500), fix: `check that ${SIDECAR_ENV} points at linkswitch serve` }));
-          }
-          const status = response.statusCode ?? 0;
-          if (status >= 400 && !anyStatus) {
-            const error = (parsed as Partial<ErrorBody>).error;
-            return reject(error ? new RemoteError(error) : new SidecarError(`the sidecar at ${label} answered HTTP ${status}`, { fix: 'read the sidecar\'s log (`docker compose logs linkswitch`)' }));
-          }
-          resolve({ status, body: parsed as T });
-        });
-      });
+      const request = http.request(
+        { method, path: route, headers, agent: false, ...(socketPath ? { socketPath } : { host, port }) },
+        (response) => {
+          answered = true;
+          let text = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => (text += chunk));
+          response.on('error', (error) => reject(this.lost(route, error)));
+          response.on('end', () => {
+            let parsed: unknown;
+            try {
+              parsed = JSON.parse(text);
+            } catch {
+              return reject(
+                new SidecarError(
+                  `the sidecar at ${label} answered ${response.statusCode} with something that is not JSON`,
+                  { detail: text.slice(0, 500), fix: `check that ${SIDECAR_ENV} points at linkswitch serve` },
+                ),
+              );
+            }
+            const status = response.statusCode ?? 0;
+            if (status >= 400 && !anyStatus) {
+              const error = (parsed as Partial<ErrorBody>).error;
+              return reject(
+                error
+                  ? new RemoteError(error)
+                  : new SidecarError(`the sidecar at ${label} answered HTTP ${status}`, {
+                      fix: "read the sidecar's log (`docker compose logs linkswitch`)",
+                    }),
+              );
+            }
+            resolve({ status, body: parsed as T });
+          });
+        },
+      );
       request.setTimeout(timeoutMs, () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));
       request.on('error', (error: NodeJS.ErrnoException) => {
         if (answered) return;
         const code = error.code ?? error.message;
-        const unreachable = ['ENOENT', 'ECONNREFUSED', 'EACCES', 'ENOTFOUND', 'EHOSTUNREACH'].includes(error.code ?? '');
+        const unreachable = ['ENOENT', 'ECONNREFUSED', 'EACCES', 'ENOTFOUND', 'EHOSTUNREACH'].includes(
+          error.code ?? '',
+        );
         reject(
           unreachable
-            ? new SidecarError(`cannot reach the sidecar at ${label} (${code})`, { fix: `start it (\`docker compose up -d\`), or unset ${SIDECAR_ENV} to run here`, cause: error })
+            ? new SidecarError(`cannot reach the sidecar at ${label} (${code})`, {
+                fix: `start it (\`docker compose up -d\`), or unset ${SIDECAR_ENV} to run here`,
+                cause: error,
+              })
             : this.lost(route, error),
         );
       });
@@ -108,10 +143,13 @@ export class SidecarClient {
 
   private lost(route: string, error: Error): SidecarError {
     const verb = route.split('/').pop();
-    return new SidecarError(`lost the connection to the sidecar at ${this.target.label} during ${verb} (${(error as NodeJS.ErrnoException).code ?? error.message})`, {
-      fix: 'it may have finished or abandoned the operation: run `linkswitch status`',
-      cause: error,
-    });
+    return new SidecarError(
+      `lost the connection to the sidecar at ${this.target.label} during ${verb} (${(error as NodeJS.ErrnoException).code ?? error.message})`,
+      {
+        fix: 'it may have finished or abandoned the operation: run `linkswitch status`',
+        cause: error,
+      },
+    );
   }
 }
 
@@ -121,7 +159,11 @@ export class SidecarClient {
  * state file means a `linkswitch serve` owns this stack. A socket nobody answers on was left by
  * a sidecar that is gone: run here, under the same lock.
  */
-export async function connectSidecar(options: GlobalOptions, verb: string, env: NodeJS.ProcessEnv = process.env): Promise<SidecarClient | null> {
+export async function connectSidecar(
+  options: GlobalOptions,
+  verb: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<SidecarClient | null> {
   let target = sidecarFromEnv(env);
   if (!target) {
     let socketPath: string;

@@ -78,7 +78,13 @@ describe('parseConfig: valid files', () => {
       stopTimeout: 30,
       memory: '256m',
     });
-    expect(config.health).toEqual({ path: '/healthz?full=1', interval: 500, timeout: 120_000, probeTimeout: 1500, use: 'http' });
+    expect(config.health).toEqual({
+      path: '/healthz?full=1',
+      interval: 500,
+      timeout: 120_000,
+      probeTimeout: 1500,
+      use: 'http',
+    });
     expect(config.network).toEqual({ mode: 'network', name: 'appnet' });
     expect(config.haproxy).toEqual({
       bind: '0.0.0.0:80',
@@ -101,9 +107,22 @@ describe('parseConfig: valid files', () => {
     const config = parseConfig(MINIMAL, FILE);
     expect(config.service).toMatchObject({ env: {}, secretEnv: [], labels: {}, pull: 'missing', stopTimeout: 10 });
     expect(config.service.command).toBeUndefined();
-    expect(config.health).toEqual({ path: '/health', interval: 250, timeout: 60_000, probeTimeout: 2_000, use: 'auto' });
+    expect(config.health).toEqual({
+      path: '/health',
+      interval: 250,
+      timeout: 60_000,
+      probeTimeout: 2_000,
+      use: 'auto',
+    });
     expect(config.network).toEqual({ mode: 'published', hostIp: '127.0.0.1' });
-    expect(config.haproxy).toMatchObject({ bind: '127.0.0.1:8080', binary: 'haproxy', check: { inter: 500, rise: 1, fall: 2 }, retries: 3, reloadTimeout: 10_000, hardStopAfter: 30_000 });
+    expect(config.haproxy).toMatchObject({
+      bind: '127.0.0.1:8080',
+      binary: 'haproxy',
+      check: { inter: 500, rise: 1, fall: 2 },
+      retries: 3,
+      reloadTimeout: 10_000,
+      hardStopAfter: 30_000,
+    });
     expect(config.deploy).toEqual({ drainTimeout: 10_000, lockTtl: 900_000 });
   });
 
@@ -176,7 +195,9 @@ top: 1
   });
 
   it.each(['10 minutes', '-5s', '1d', 'soon', '5 s s'])('refuses the duration %j with its key path', (value) => {
-    expect(configError(`${MINIMAL}health:\n  timeout: ${JSON.stringify(value)}\n`).message).toMatch(/health\.timeout: invalid duration/);
+    expect(configError(`${MINIMAL}health:\n  timeout: ${JSON.stringify(value)}\n`).message).toMatch(
+      /health\.timeout: invalid duration/,
+    );
   });
 
   it('refuses secretEnv naming a variable that is not in env', () => {
@@ -185,25 +206,52 @@ top: 1
     expect(error.message).not.toMatch(/names A,/);
   });
 
-  it.each(['toString', 'constructor', 'hasOwnProperty'])('refuses secretEnv %j, which only the object prototype defines', (name) => {
-    expect(configError(`${MINIMAL}  env: { A: 1 }\n  secretEnv: [${name}]\n`).message).toMatch(new RegExp(`secretEnv names ${name}`));
-  });
+  it.each(['toString', 'constructor', 'hasOwnProperty'])(
+    'refuses secretEnv %j, which only the object prototype defines',
+    (name) => {
+      expect(configError(`${MINIMAL}  env: { A: 1 }\n  secretEnv: [${name}]\n`).message).toMatch(
+        new RegExp(`secretEnv names ${name}`),
+      );
+    },
+  );
 
   it.each(['linkswitch.colour', 'linkswitch.managed', '-bad', 'sp ace'])('refuses the label %j', (label) => {
-    expect(configError(`${MINIMAL}  labels: { ${JSON.stringify(label)}: x }\n`).message).toContain(`service.labels.${label}: invalid label name`);
+    expect(configError(`${MINIMAL}  labels: { ${JSON.stringify(label)}: x }\n`).message).toContain(
+      `service.labels.${label}: invalid label name`,
+    );
   });
 
   it.each([
-    ['service.name', 'service:\n  name: "web\\nbackend evil"\n  image: myapp:1\n  port: 8080\n', /service\.name: invalid service name/],
-    ['service.name', 'service:\n  name: "web # x"\n  image: myapp:1\n  port: 8080\n', /service\.name: invalid service name/],
-    ['service.image', 'service:\n  name: web\n  image: "myapp:1 ; rm -rf /"\n  port: 8080\n', /service\.image: invalid image reference/],
-    ['service.image', 'service:\n  name: web\n  image: "myapp:1\\nRUN x"\n  port: 8080\n', /service\.image: invalid image reference/],
+    [
+      'service.name',
+      'service:\n  name: "web\\nbackend evil"\n  image: myapp:1\n  port: 8080\n',
+      /service\.name: invalid service name/,
+    ],
+    [
+      'service.name',
+      'service:\n  name: "web # x"\n  image: myapp:1\n  port: 8080\n',
+      /service\.name: invalid service name/,
+    ],
+    [
+      'service.image',
+      'service:\n  name: web\n  image: "myapp:1 ; rm -rf /"\n  port: 8080\n',
+      /service\.image: invalid image reference/,
+    ],
+    [
+      'service.image',
+      'service:\n  name: web\n  image: "myapp:1\\nRUN x"\n  port: 8080\n',
+      /service\.image: invalid image reference/,
+    ],
     ['health.path', `${MINIMAL}health:\n  path: "/h#x"\n`, /health\.path: invalid health path/],
     ['health.path', `${MINIMAL}health:\n  path: "/h\\n    http-request deny"\n`, /health\.path: invalid health path/],
     ['health.path', `${MINIMAL}health:\n  path: "/h x"\n`, /health\.path: invalid health path/],
     ['haproxy.bind', `${MINIMAL}haproxy:\n  bind: "0.0.0.0:80\\nlisten x"\n`, /haproxy\.bind: /],
     ['haproxy.bind', `${MINIMAL}haproxy:\n  bind: "999.0.0.1:80"\n`, /haproxy\.bind: invalid IP address/],
-    ['haproxy.adminSocket', `${MINIMAL}haproxy:\n  adminSocket: "run/admin sock"\n`, /haproxy\.adminSocket: invalid haproxy\.adminSocket/],
+    [
+      'haproxy.adminSocket',
+      `${MINIMAL}haproxy:\n  adminSocket: "run/admin sock"\n`,
+      /haproxy\.adminSocket: invalid haproxy\.adminSocket/,
+    ],
     ['haproxy.configFile', `${MINIMAL}haproxy:\n  configFile: "run/#cfg"\n`, /haproxy\.configFile/],
     ['network.name', `${MINIMAL}network:\n  mode: network\n  name: "net;x"\n`, /network\.name: invalid network name/],
   ])('refuses an injection attempt in %s', (_key, text, pattern) => {
@@ -217,8 +265,13 @@ describe('the shipped linkswitch.example.yml', () => {
   it('is valid, and every value it documents as a default is the default the code applies', async () => {
     const config = await loadConfig(example);
     const defaults = parseConfig(MINIMAL.replace('myapp:1.2', 'myapp:1.0'), example);
-    expect(config.service).toEqual({ ...defaults.service, env: { LOG_LEVEL: 'info', DATABASE_PASSWORD: 'change-me' }, secretEnv: ['DATABASE_PASSWORD'] });
-    for (const key of ['health', 'network', 'haproxy', 'state', 'deploy'] as const) expect(config[key], key).toEqual(defaults[key]);
+    expect(config.service).toEqual({
+      ...defaults.service,
+      env: { LOG_LEVEL: 'info', DATABASE_PASSWORD: 'change-me' },
+      secretEnv: ['DATABASE_PASSWORD'],
+    });
+    for (const key of ['health', 'network', 'haproxy', 'state', 'deploy'] as const)
+      expect(config[key], key).toEqual(defaults[key]);
     expect(config.haproxy.adminSocket).toBe(path.join(path.dirname(example), 'haproxy/run/admin.sock'));
   });
 });

@@ -19,22 +19,29 @@ export function configPath(flag: string | undefined, env: NodeJS.ProcessEnv = pr
 
 /** Every problem on its own line, prefixed with its key path, so one run shows all of them. */
 export function formatZodError(error: ZodError): string {
-  return error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : '(top level)'}: ${issue.message}`).join('\n');
+  return error.issues
+    .map((issue) => `${issue.path.length ? issue.path.join('.') : '(top level)'}: ${issue.message}`)
+    .join('\n');
 }
 
 export function parseConfig(text: string, file: string): Config {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const first = doc.errors[0]!;
-    throw new ConfigError(`${file}: malformed YAML: ${first.message.split('\n')[0]}`, { fix: 'fix the YAML syntax at that line' });
+    throw new ConfigError(`${file}: malformed YAML: ${first.message.split('\n')[0]}`, {
+      fix: 'fix the YAML syntax at that line',
+    });
   }
   const result = configSchema.safeParse(doc.toJS() ?? {});
   if (!result.success) {
     const problems = formatZodError(result.error);
     const count = result.error.issues.length;
-    throw new ConfigError(`${file}: ${count} invalid setting${count > 1 ? 's' : ''}: ${problems.split('\n').join('; ')}`, {
-      fix: 'correct the keys named above (see the config reference in the README)',
-    });
+    throw new ConfigError(
+      `${file}: ${count} invalid setting${count > 1 ? 's' : ''}: ${problems.split('\n').join('; ')}`,
+      {
+        fix: 'correct the keys named above (see the config reference in the README)',
+      },
+    );
   }
   const base = path.dirname(file);
   const abs = (p: string) => path.resolve(base, p);
@@ -53,7 +60,9 @@ export function parseConfig(text: string, file: string): Config {
     try {
       safeFsPath(haproxy[key], `haproxy.${key}`);
     } catch (error) {
-      throw new ConfigError(`${file}: haproxy.${key}: ${messageOf(error)}`, { fix: 'choose a path without spaces, quotes or "#"' });
+      throw new ConfigError(`${file}: haproxy.${key}: ${messageOf(error)}`, {
+        fix: 'choose a path without spaces, quotes or "#"',
+      });
     }
   }
   if (config.engine?.kind === 'swarm' && config.health.use === 'http') {
@@ -64,9 +73,12 @@ export function parseConfig(text: string, file: string): Config {
   }
   const unknownSecrets = config.service.secretEnv.filter((name) => !Object.hasOwn(config.service.env, name));
   if (unknownSecrets.length > 0) {
-    throw new ConfigError(`${file}: service.secretEnv names ${unknownSecrets.join(', ')} which are not in service.env`, {
-      fix: 'list only variables defined under service.env',
-    });
+    throw new ConfigError(
+      `${file}: service.secretEnv names ${unknownSecrets.join(', ')} which are not in service.env`,
+      {
+        fix: 'list only variables defined under service.env',
+      },
+    );
   }
   return { ...config, haproxy, state: { file: abs(config.state.file) }, file };
 }
@@ -77,7 +89,10 @@ export async function loadConfig(file: string): Promise<Config> {
     text = await readFile(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const fix = code === 'ENOENT' ? `create it (see the README's example) or pass --config / set ${CONFIG_ENV}` : 'check its permissions';
+    const fix =
+      code === 'ENOENT'
+        ? `create it (see the README's example) or pass --config / set ${CONFIG_ENV}`
+        : 'check its permissions';
     throw new ConfigError(`cannot read config ${file}: ${code ?? messageOf(error)}`, { fix, cause: error });
   }
   return parseConfig(text, file);

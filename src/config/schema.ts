@@ -28,7 +28,10 @@ function checked<T>(check: (value: unknown) => T) {
     try {
       check(value);
     } catch (error) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: (error as { shortMessage?: string }).shortMessage ?? String(error) });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: (error as { shortMessage?: string }).shortMessage ?? String(error),
+      });
     }
   };
 }
@@ -40,7 +43,10 @@ const duration = (fallback: number) =>
     .transform((value, ctx) => {
       const ms = parseDuration(value);
       if (ms === undefined) {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `invalid duration ${JSON.stringify(value)}; write e.g. "500ms", "30s" or "2m"` });
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          message: `invalid duration ${JSON.stringify(value)}; write e.g. "500ms", "30s" or "2m"`,
+        });
         return z.NEVER;
       }
       return ms;
@@ -71,7 +77,12 @@ export const configSchema = z
           .default({})
           .superRefine((env, ctx) => {
             for (const key of Object.keys(env)) {
-              if (!ENV_KEY.test(key)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [key], message: 'invalid environment variable name; use letters, digits and "_"' });
+              if (!ENV_KEY.test(key))
+                ctx.addIssue({
+                  code: z.ZodIssueCode.custom,
+                  path: [key],
+                  message: 'invalid environment variable name; use letters, digits and "_"',
+                });
             }
           }),
         // Names of env variables whose values are secrets: never logged, never printed.
@@ -82,14 +93,22 @@ export const configSchema = z
           .superRefine((labels, ctx) => {
             for (const key of Object.keys(labels)) {
               if (!LABEL_KEY.test(key) || key.startsWith('linkswitch.')) {
-                ctx.addIssue({ code: z.ZodIssueCode.custom, path: [key], message: 'invalid label name; use letters, digits, ".", "_", "/" and "-", not the reserved "linkswitch." prefix' });
+                ctx.addIssue({
+                  code: z.ZodIssueCode.custom,
+                  path: [key],
+                  message:
+                    'invalid label name; use letters, digits, ".", "_", "/" and "-", not the reserved "linkswitch." prefix',
+                });
               }
             }
           }),
         command: z.array(z.string()).optional(),
         pull: z.enum(['missing', 'never', 'always']).default('missing'),
         stopTimeout: z.number().int().min(0).max(600).default(DEFAULTS.stopTimeoutS),
-        memory: z.string().regex(/^\d+[kmg]?$/i, 'use bytes or a size like "256m"').optional(),
+        memory: z
+          .string()
+          .regex(/^\d+[kmg]?$/i, 'use bytes or a size like "256m"')
+          .optional(),
       })
       .strict(),
     health: z
@@ -106,9 +125,19 @@ export const configSchema = z
     network: z
       .discriminatedUnion('mode', [
         // HAProxy runs on the host; each colour publishes its port on hostIp, Docker picks the port.
-        z.object({ mode: z.literal('published'), hostIp: z.string().default('127.0.0.1').superRefine(checked(safeIpv4)) }).strict(),
+        z
+          .object({
+            mode: z.literal('published'),
+            hostIp: z.string().default('127.0.0.1').superRefine(checked(safeIpv4)),
+          })
+          .strict(),
         // HAProxy runs in a container on `name`; servers are addressed by container name.
-        z.object({ mode: z.literal('network'), name: z.string().superRefine(checked((v) => safeHost(v, 'network name'))) }).strict(),
+        z
+          .object({
+            mode: z.literal('network'),
+            name: z.string().superRefine(checked((v) => safeHost(v, 'network name'))),
+          })
+          .strict(),
       ])
       .default({ mode: 'published', hostIp: '127.0.0.1' }),
     haproxy: z
@@ -147,7 +176,16 @@ export const configSchema = z
             // server-template slots per colour (room for replaced tasks); default 2 × replicas.
             slots: z.number().int().min(1).max(256).optional(),
             network: z.string().superRefine(checked((v) => safeHost(v, 'engine.network'))),
-            constraints: z.array(z.string().regex(/^[A-Za-z0-9._\-]+\s*(==|!=)\s*[A-Za-z0-9._\-]+$/, 'use e.g. "node.role==manager" or "node.labels.linkswitch==app"')).default([]),
+            constraints: z
+              .array(
+                z
+                  .string()
+                  .regex(
+                    /^[A-Za-z0-9._-]+\s*(==|!=)\s*[A-Za-z0-9._-]+$/,
+                    'use e.g. "node.role==manager" or "node.labels.linkswitch==app"',
+                  ),
+              )
+              .default([]),
             update: z
               .object({
                 parallelism: z.number().int().min(0).max(64).default(1),
@@ -158,16 +196,24 @@ export const configSchema = z
               .strict()
               .default({}),
             // Docker's embedded DNS as seen from HAProxy's container on the overlay network.
-            nameserver: z.string().default('127.0.0.11:53').superRefine(checked((v) => {
-              const [address = '', port = ''] = String(v).split(':');
-              safeIpv4(address, 'engine.nameserver address');
-              safePort(port, 'engine.nameserver port');
-            })),
+            nameserver: z
+              .string()
+              .default('127.0.0.11:53')
+              .superRefine(
+                checked((v) => {
+                  const [address = '', port = ''] = String(v).split(':');
+                  safeIpv4(address, 'engine.nameserver address');
+                  safePort(port, 'engine.nameserver port');
+                }),
+              ),
           })
           .strict(),
       ])
       .optional(),
-    state: z.object({ file: z.string().default('haproxy/run/state.json') }).strict().default({}),
+    state: z
+      .object({ file: z.string().default('haproxy/run/state.json') })
+      .strict()
+      .default({}),
     deploy: z
       .object({
         drainTimeout: duration(DEFAULTS.drainTimeoutMs),

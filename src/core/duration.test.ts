@@ -19,9 +19,12 @@ describe('parseDuration', () => {
     expect(parseDuration(input)).toBe(ms);
   });
 
-  it.each<string | number>(['', 'fast', '-5s', '1d', '5 minutes', '1e3', '.5s', '5s5', 's', -1, Number.NaN, Infinity])('refuses %j', (input) => {
-    expect(parseDuration(input)).toBeUndefined();
-  });
+  it.each<string | number>(['', 'fast', '-5s', '1d', '5 minutes', '1e3', '.5s', '5s5', 's', -1, Number.NaN, Infinity])(
+    'refuses %j',
+    (input) => {
+      expect(parseDuration(input)).toBeUndefined();
+    },
+  );
 });
 
 describe('haproxyDuration', () => {

@@ -2,17 +2,17 @@ import { describe, expect, it } from 'vitest';
 import {
   ConfigError,
   DockerError,
+  formatError,
   HaproxyConfigError,
   HaproxyRuntimeError,
   LinkswitchError,
   LockHeldError,
+  messageOf,
   NotWarmError,
   StateError,
   TemplateError,
   UnhealthyError,
   UnsafeValueError,
-  formatError,
-  messageOf,
 } from './errors.js';
 
 describe('formatError', () => {
@@ -32,7 +32,9 @@ describe('formatError', () => {
   });
 
   it('prints detail even without a fix', () => {
-    expect(formatError(new UnhealthyError('green did not become healthy', { detail: 'log 1\nlog 2' }))).toBe('linkswitch: green did not become healthy\n  log 1\n  log 2');
+    expect(formatError(new UnhealthyError('green did not become healthy', { detail: 'log 1\nlog 2' }))).toBe(
+      'linkswitch: green did not become healthy\n  log 1\n  log 2',
+    );
   });
 
   it('marks errors that are not ours as unexpected', () => {

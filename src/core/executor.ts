@@ -1,14 +1,14 @@
 import type { Config } from '../config/load.js';
 import { COLOURS } from './colour.js';
 import { HaproxyRuntimeError } from './errors.js';
-import { buildHaproxyContext, IDLE_WEIGHT, LINKED_WEIGHT, type HaproxyContext } from './haproxy-context.js';
+import { buildHaproxyContext, type HaproxyContext, IDLE_WEIGHT, LINKED_WEIGHT } from './haproxy-context.js';
 import { waitUntilHaproxySeesUp, waitUntilHealthy } from './health-check.js';
 import { expectedMembers } from './members.js';
+import { containerNameFor } from './naming.js';
 import type { Observed, Step } from './plan.js';
 import { describeStep } from './plan.js';
 import type { Clock, ConfigFilePort, DockerPort, HaproxyPort, HttpProbe, Progress, StateStore } from './ports.js';
-import { withLinked, type State } from './state.js';
-import { containerNameFor } from './naming.js';
+import { type State, withLinked } from './state.js';
 
 // Runs a plan step by step against the ports. Each step is small and named after what it does;
 // the executor keeps the latest observed containers and state so later steps see earlier ones.
@@ -93,7 +93,10 @@ export class Executor {
     const { docker, haproxy, clock, config } = this.rt;
     switch (step.kind) {
       case 'mark-pending':
-        await this.saveState({ ...this.state, pending: { colour: step.colour, image: step.image, startedAt: clock.now().toISOString(), phase: 'deploying' } });
+        await this.saveState({
+          ...this.state,
+          pending: { colour: step.colour, image: step.image, startedAt: clock.now().toISOString(), phase: 'deploying' },
+        });
         return;
       case 'remove-container':
         await docker.remove(step.colour);
@@ -109,7 +112,10 @@ export class Executor {
         // The app's start-up is mostly waiting: validate the configs the next steps will write
         // meanwhile, so `haproxy -c` is off the critical path of the deploy.
         const prevalidation = this.prevalidate();
-        this.observed[step.colour] = await waitUntilHealthy({ config, docker, probe: this.rt.probe, clock }, step.colour);
+        this.observed[step.colour] = await waitUntilHealthy(
+          { config, docker, probe: this.rt.probe, clock },
+          step.colour,
+        );
         await prevalidation;
         return;
       }
@@ -128,7 +134,8 @@ export class Executor {
           // Before the switch, put back the file the running workers were loaded from, so a
           // later reload or restart does not pick up a config that failed. After the switch
           // the new file is the one that matches the state and the runtime weights: keep it.
-          if (previous !== null && !this.report.stepsRun.includes('switch')) await this.recoverFromFailedReload(previous);
+          if (previous !== null && !this.report.stepsRun.includes('switch'))
+            await this.recoverFromFailedReload(previous);
           throw error;
         }
         return;
@@ -141,19 +148,34 @@ export class Executor {
         return;
       case 'wait-haproxy-up':
         // The tasks seen healthy by wait-healthy, just before: no second Docker round trip.
-        await waitUntilHaproxySeesUp(haproxy, clock, step.colour, config.health.timeout, expectedMembers(this.observed[step.colour]));
+        await waitUntilHaproxySeesUp(
+          haproxy,
+          clock,
+          step.colour,
+          config.health.timeout,
+          expectedMembers(this.observed[step.colour]),
+        );
         return;
       case 'switch': {
         const started = performance.now();
         await haproxy.setWeights({ [step.to]: LINKED_WEIGHT, [step.from]: IDLE_WEIGHT });
         this.report.switchMs = performance.now() - started;
-        this.rt.progress.phase('switched', { from: step.from, to: step.to, switchMs: Number(this.report.switchMs.toFixed(2)) });
+        this.rt.progress.phase('switched', {
+          from: step.from,
+          to: step.to,
+          switchMs: Number(this.report.switchMs.toFixed(2)),
+        });
         return;
       }
       case 'record-state': {
         const now = clock.now();
         const colours = { ...this.state.colours };
-        if (step.image) colours[step.linked] = { image: step.image, container: containerNameFor(config, step.linked), deployedAt: now.toISOString() };
+        if (step.image)
+          colours[step.linked] = {
+            image: step.image,
+            container: containerNameFor(config, step.linked),
+            deployedAt: now.toISOString(),
+          };
         const base = step.switched ? withLinked(this.state, step.linked, now) : { ...this.state, linked: step.linked };
         await this.saveState({ ...base, colours, pending: null });
         return;
@@ -178,7 +200,9 @@ export class Executor {
       await this.rt.haproxy.recoverReload(previous);
       this.rt.progress.warn('Reload failed; restored and reloaded the previous haproxy.cfg');
     } catch (error) {
-      this.rt.progress.warn('Recovery reload of the previous haproxy.cfg failed too; run `linkswitch up`', { error: String(error) });
+      this.rt.progress.warn('Recovery reload of the previous haproxy.cfg failed too; run `linkswitch up`', {
+        error: String(error),
+      });
     }
   }
 
@@ -196,11 +220,17 @@ export class Executor {
     if (serving.length === 1 && serving[0] === pending.colour && container?.running) {
       this.rt.progress.warn('Interrupted deploy had already switched; recording it', { colour: pending.colour });
       const now = this.rt.clock.now();
-      const colours = { ...this.state.colours, [pending.colour]: { image: pending.image, container: container.name, deployedAt: now.toISOString() } };
+      const colours = {
+        ...this.state.colours,
+        [pending.colour]: { image: pending.image, container: container.name, deployedAt: now.toISOString() },
+      };
       await this.saveState({ ...withLinked(this.state, pending.colour, now), colours, pending: null });
       return;
     }
-    this.rt.progress.warn('Interrupted deploy had not switched; keeping the recorded colour', { linked: this.state.linked, pending: pending.colour });
+    this.rt.progress.warn('Interrupted deploy had not switched; keeping the recorded colour', {
+      linked: this.state.linked,
+      pending: pending.colour,
+    });
     if (container && pending.colour !== this.state.linked && container.running) {
       // A half-deployed colour is not a trustworthy rollback target: stop it.
       await this.rt.docker.stop(pending.colour);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/load.js';
 import type { Colour } from './colour.js';
 import { UnsafeValueError } from './errors.js';
-import { IDLE_WEIGHT, LINKED_WEIGHT, backendName, buildHaproxyContext } from './haproxy-context.js';
+import { backendName, buildHaproxyContext, IDLE_WEIGHT, LINKED_WEIGHT } from './haproxy-context.js';
 import type { Observed } from './plan.js';
 import type { ObservedContainer } from './ports.js';
 
@@ -12,7 +12,18 @@ const config = parseConfig(
 );
 
 function container(colour: Colour, address: ObservedContainer['address']): ObservedContainer {
-  return { colour, name: `shop.api-${colour}`, id: colour, image: 'app:1', running: true, exitCode: null, restarts: 0, health: 'none', address, probeAddress: address };
+  return {
+    colour,
+    name: `shop.api-${colour}`,
+    id: colour,
+    image: 'app:1',
+    running: true,
+    exitCode: null,
+    restarts: 0,
+    health: 'none',
+    address,
+    probeAddress: address,
+  };
 }
 
 const observed = (blueHost = '172.18.0.2', greenHost = '172.18.0.3'): Observed => ({
@@ -49,17 +60,28 @@ describe('buildHaproxyContext', () => {
   });
 
   it('carries the IP a server name resolves to (network mode), so that a changed IP changes the config', () => {
-    const named = (colour: Colour, ip: string): ObservedContainer => ({ ...container(colour, { host: `shop.api-${colour}`, port: 8080 }), probeAddress: { host: ip, port: 8080 } });
-    const context = buildHaproxyContext(config, 'blue', { blue: named('blue', '172.18.0.2'), green: named('green', '172.18.0.9') });
+    const named = (colour: Colour, ip: string): ObservedContainer => ({
+      ...container(colour, { host: `shop.api-${colour}`, port: 8080 }),
+      probeAddress: { host: ip, port: 8080 },
+    });
+    const context = buildHaproxyContext(config, 'blue', {
+      blue: named('blue', '172.18.0.2'),
+      green: named('green', '172.18.0.9'),
+    });
     expect(context.servers.map((s) => [s.host, s.resolvesTo])).toEqual([
       ['shop.api-blue', '172.18.0.2'],
       ['shop.api-green', '172.18.0.9'],
     ]);
-    expect(() => buildHaproxyContext(config, 'blue', { blue: named('blue', '1.2.3.4 # x'), green: null })).toThrow(/blue IP/);
+    expect(() => buildHaproxyContext(config, 'blue', { blue: named('blue', '1.2.3.4 # x'), green: null })).toThrow(
+      /blue IP/,
+    );
   });
 
   it('leaves out a colour without an address', () => {
-    const context = buildHaproxyContext(config, 'blue', { blue: container('blue', { host: '10.0.0.1', port: 80 }), green: container('green', null) });
+    const context = buildHaproxyContext(config, 'blue', {
+      blue: container('blue', { host: '10.0.0.1', port: 80 }),
+      green: container('green', null),
+    });
     expect(context.servers.map((s) => s.name)).toEqual(['blue']);
   });
 

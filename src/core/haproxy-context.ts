@@ -97,10 +97,19 @@ export function buildHaproxyContext(config: Config, linked: Colour, observed: Ob
     linked,
     servers,
     health: { path: safeHttpPath(config.health.path) },
-    check: { inter: haproxyDuration(config.haproxy.check.inter), rise: config.haproxy.check.rise, fall: config.haproxy.check.fall },
+    check: {
+      inter: haproxyDuration(config.haproxy.check.inter),
+      rise: config.haproxy.check.rise,
+      fall: config.haproxy.check.fall,
+    },
     retries: config.haproxy.retries,
     hardStopAfter: haproxyDuration(config.haproxy.hardStopAfter),
     adminSocket: safeFsPath(config.haproxy.adminSocket, 'haproxy.adminSocket'),
-    ...(swarm ? { resolvers: nameserverOf(swarm.nameserver), serverStateFile: safeFsPath(serverStateFileFor(config), 'server state file') } : {}),
+    ...(swarm
+      ? {
+          resolvers: nameserverOf(swarm.nameserver),
+          serverStateFile: safeFsPath(serverStateFileFor(config), 'server state file'),
+        }
+      : {}),
   };
 }

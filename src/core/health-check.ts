@@ -35,13 +35,21 @@ export async function waitUntilHealthy(deps: HealthDeps, colour: Colour): Promis
     if (!container) return failWithLogs(deps, colour, 'its container disappeared');
     if (!container.running || container.restarts > 0) {
       // Between two crashes of a restart loop Docker shows it running with exit code 0.
-      const exited = container.exitCode === null ? 'its container keeps exiting' : `its container exited with code ${container.exitCode}`;
-      return failWithLogs(deps, colour, `${exited}${container.restarts > 0 ? ` (restarted ${container.restarts} times)` : ''}`);
+      const exited =
+        container.exitCode === null
+          ? 'its container keeps exiting'
+          : `its container exited with code ${container.exitCode}`;
+      return failWithLogs(
+        deps,
+        colour,
+        `${exited}${container.restarts > 0 ? ` (restarted ${container.restarts} times)` : ''}`,
+      );
     }
     const useDocker = use === 'docker' || (use === 'auto' && container.health !== 'none');
     if (useDocker) {
       if (container.health === 'healthy') return container;
-      if (container.health === 'unhealthy') return failWithLogs(deps, colour, 'Docker reports its HEALTHCHECK as unhealthy');
+      if (container.health === 'unhealthy')
+        return failWithLogs(deps, colour, 'Docker reports its HEALTHCHECK as unhealthy');
       last = `Docker health is "${container.health}"`;
     } else if (container.probeAddress) {
       const { host, port } = container.probeAddress;
@@ -51,7 +59,8 @@ export async function waitUntilHealthy(deps: HealthDeps, colour: Colour): Promis
     } else {
       last = 'no address to probe yet';
     }
-    if (clock.now().getTime() - started >= timeout) return failWithLogs(deps, colour, `still failing after ${timeout} ms (${last})`);
+    if (clock.now().getTime() - started >= timeout)
+      return failWithLogs(deps, colour, `still failing after ${timeout} ms (${last})`);
     await clock.sleep(interval);
   }
 }
@@ -61,7 +70,13 @@ export async function waitUntilHealthy(deps: HealthDeps, colour: Colour): Promis
  * HAProxy must also resolve exactly those task IPs: its DNS answers lag Swarm's, and a task of
  * the previous image still resolved would get traffic after the switch.
  */
-export async function waitUntilHaproxySeesUp(haproxy: HaproxyPort, clock: Clock, colour: Colour, timeoutMs: number, members?: string[]): Promise<void> {
+export async function waitUntilHaproxySeesUp(
+  haproxy: HaproxyPort,
+  clock: Clock,
+  colour: Colour,
+  timeoutMs: number,
+  members?: string[],
+): Promise<void> {
   const started = clock.now().getTime();
   let last = 'no server yet';
   for (;;) {

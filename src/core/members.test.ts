@@ -2,17 +2,47 @@ import { describe, expect, it } from 'vitest';
 import { expectedMembers, membersMismatch } from './members.js';
 import type { ObservedContainer, ServerView, TaskView } from './ports.js';
 
-const task = (address: string | null, state = 'running'): TaskView => ({ id: `t-${address}`, node: 'node-1', state, image: 'app:2', error: null, address });
+const task = (address: string | null, state = 'running'): TaskView => ({
+  id: `t-${address}`,
+  node: 'node-1',
+  state,
+  image: 'app:2',
+  error: null,
+  address,
+});
 
 function observed(tasks?: TaskView[]): ObservedContainer {
-  return { colour: 'green', name: 'web-green', id: 'svc', image: 'app:2', running: true, exitCode: null, restarts: 0, health: 'healthy', address: { host: 'tasks.web-green', port: 8080 }, probeAddress: null, ...(tasks ? { tasks } : {}) };
+  return {
+    colour: 'green',
+    name: 'web-green',
+    id: 'svc',
+    image: 'app:2',
+    running: true,
+    exitCode: null,
+    restarts: 0,
+    health: 'healthy',
+    address: { host: 'tasks.web-green', port: 8080 },
+    probeAddress: null,
+    ...(tasks ? { tasks } : {}),
+  };
 }
 
-const server = (address: string): ServerView => ({ colour: 'green', status: 'UP', weight: 0, address, sessions: 0, checkStatus: 'L7OK', members: address.split(' ').length });
+const server = (address: string): ServerView => ({
+  colour: 'green',
+  status: 'UP',
+  weight: 0,
+  address,
+  sessions: 0,
+  checkStatus: 'L7OK',
+  members: address.split(' ').length,
+});
 
 describe('expectedMembers', () => {
   it('is the sorted IPs of the running tasks', () => {
-    expect(expectedMembers(observed([task('10.0.1.9'), task('10.0.1.10'), task('10.0.1.3', 'failed')]))).toEqual(['10.0.1.10', '10.0.1.9']);
+    expect(expectedMembers(observed([task('10.0.1.9'), task('10.0.1.10'), task('10.0.1.3', 'failed')]))).toEqual([
+      '10.0.1.10',
+      '10.0.1.9',
+    ]);
   });
 
   it('is undefined for a single container, no running task, or a task without an address', () => {
@@ -33,7 +63,9 @@ describe('membersMismatch', () => {
   });
 
   it('names a stale task that HAProxy still resolves, and a task it has not resolved yet', () => {
-    expect(membersMismatch(server('10.0.1.5:8080 10.0.1.9:8080'), ['10.0.1.10', '10.0.1.9'])).toBe('HAProxy resolves 10.0.1.5 10.0.1.9 while the tasks are 10.0.1.10 10.0.1.9');
+    expect(membersMismatch(server('10.0.1.5:8080 10.0.1.9:8080'), ['10.0.1.10', '10.0.1.9'])).toBe(
+      'HAProxy resolves 10.0.1.5 10.0.1.9 while the tasks are 10.0.1.10 10.0.1.9',
+    );
     expect(membersMismatch(server('10.0.1.9:8080'), ['10.0.1.10', '10.0.1.9'])).toMatch(/resolves 10\.0\.1\.9 while/);
     expect(membersMismatch(server(''), ['10.0.1.9'])).toMatch(/resolves no task while/);
   });

@@ -16,7 +16,11 @@ export function expectedMembers(observed: ObservedContainer | null | undefined):
 
 /** `10.0.1.5:8080 10.0.1.6:8080` → the hosts, sorted. */
 function resolvedHosts(address: string): string[] {
-  return address.split(' ').filter(Boolean).map((a) => a.replace(/:\d+$/, '')).sort();
+  return address
+    .split(' ')
+    .filter(Boolean)
+    .map((a) => a.replace(/:\d+$/, ''))
+    .sort();
 }
 
 /** Null when HAProxy resolves exactly `members` for the server (or there is nothing to compare), else what differs. */

@@ -1,23 +1,54 @@
 import { describe, expect, it } from 'vitest';
 import type { Colour } from './colour.js';
 import { NotWarmError } from './errors.js';
-import { describeStep, planDeploy, planRollback, planUp, type Observed, type Step } from './plan.js';
+import { describeStep, type Observed, planDeploy, planRollback, planUp, type Step } from './plan.js';
 import type { ObservedContainer, ServerView } from './ports.js';
 import { initialState, type State } from './state.js';
 
 function container(colour: Colour, over: Partial<ObservedContainer> = {}): ObservedContainer {
   const port = colour === 'blue' ? 32001 : 32002;
   const address = { host: '127.0.0.1', port };
-  return { colour, name: `web-${colour}`, id: `id-${colour}`, image: 'app:1', running: true, exitCode: null, restarts: 0, health: 'healthy', address, probeAddress: address, ...over };
+  return {
+    colour,
+    name: `web-${colour}`,
+    id: `id-${colour}`,
+    image: 'app:1',
+    running: true,
+    exitCode: null,
+    restarts: 0,
+    health: 'healthy',
+    address,
+    probeAddress: address,
+    ...over,
+  };
 }
 
 function server(colour: Colour, over: Partial<ServerView> = {}): ServerView {
-  return { colour, status: 'UP', weight: colour === 'blue' ? 100 : 0, address: '127.0.0.1:1', sessions: 0, checkStatus: 'L7OK', ...over };
+  return {
+    colour,
+    status: 'UP',
+    weight: colour === 'blue' ? 100 : 0,
+    address: '127.0.0.1:1',
+    sessions: 0,
+    checkStatus: 'L7OK',
+    ...over,
+  };
 }
 
-const task = (address: string) => ({ id: address, node: 'node-1', state: 'running', image: 'app:1', error: null, address });
+const task = (address: string) => ({
+  id: address,
+  node: 'node-1',
+  state: 'running',
+  image: 'app:1',
+  error: null,
+  address,
+});
 
-const record = (image: string, colour: Colour) => ({ image, container: `web-${colour}`, deployedAt: '2025-01-01T00:00:00.000Z' });
+const record = (image: string, colour: Colour) => ({
+  image,
+  container: `web-${colour}`,
+  deployedAt: '2025-01-01T00:00:00.000Z',
+});
 
 function state(linked: Colour = 'blue', over: Partial<State> = {}): State {
   return {
@@ -39,7 +70,12 @@ describe('planDeploy', () => {
     ['blue', 'green'],
     ['green', 'blue'],
   ] as const)('with %s linked deploys to the idle colour %s', (linked, idle) => {
-    const steps = planDeploy({ state: state(linked), observed: { blue: container('blue'), green: null }, image: 'app:2', haproxyRunning: true });
+    const steps = planDeploy({
+      state: state(linked),
+      observed: { blue: container('blue'), green: null },
+      image: 'app:2',
+      haproxyRunning: true,
+    });
     expect(steps[0]).toEqual({ kind: 'check-config', linked: linked });
     expect(steps[1]).toEqual({ kind: 'mark-pending', colour: idle, image: 'app:2' });
     expect(steps).toContainEqual({ kind: 'run-container', colour: idle, image: 'app:2' });
@@ -51,23 +87,45 @@ describe('planDeploy', () => {
   });
 
   it('removes the idle container only when one exists', () => {
-    const withIdle = planDeploy({ state: state('blue'), observed: { blue: container('blue'), green: container('green', { running: false }) }, image: 'app:2', haproxyRunning: true });
-    expect(withIdle.filter((s) => s.kind === 'remove-container')).toEqual([{ kind: 'remove-container', colour: 'green' }]);
+    const withIdle = planDeploy({
+      state: state('blue'),
+      observed: { blue: container('blue'), green: container('green', { running: false }) },
+      image: 'app:2',
+      haproxyRunning: true,
+    });
+    expect(withIdle.filter((s) => s.kind === 'remove-container')).toEqual([
+      { kind: 'remove-container', colour: 'green' },
+    ]);
     expect(indexOf(withIdle, 'remove-container')).toBeLessThan(indexOf(withIdle, 'run-container'));
 
-    const withoutIdle = planDeploy({ state: state('blue'), observed: { blue: container('blue'), green: null }, image: 'app:2', haproxyRunning: true });
+    const withoutIdle = planDeploy({
+      state: state('blue'),
+      observed: { blue: container('blue'), green: null },
+      image: 'app:2',
+      haproxyRunning: true,
+    });
     expect(kinds(withoutIdle)).not.toContain('remove-container');
   });
 
   it('never removes or re-creates the linked colour', () => {
-    const steps = planDeploy({ state: state('green'), observed: { blue: container('blue'), green: container('green') }, image: 'app:2', haproxyRunning: true });
+    const steps = planDeploy({
+      state: state('green'),
+      observed: { blue: container('blue'), green: container('green') },
+      image: 'app:2',
+      haproxyRunning: true,
+    });
     for (const step of steps) {
       if (step.kind === 'remove-container' || step.kind === 'run-container') expect(step.colour).toBe('blue');
     }
   });
 
   it('orders the gates: config check first, health before config, check before switch, record after switch, drain last', () => {
-    const steps = planDeploy({ state: state('blue'), observed: { blue: container('blue'), green: container('green') }, image: 'app:2', haproxyRunning: true });
+    const steps = planDeploy({
+      state: state('blue'),
+      observed: { blue: container('blue'), green: container('green') },
+      image: 'app:2',
+      haproxyRunning: true,
+    });
     expect(kinds(steps)).toEqual([
       'check-config',
       'mark-pending',
@@ -96,7 +154,12 @@ describe('planDeploy', () => {
   });
 
   it('stages the new colour with the old one still linked, then persists the new one', () => {
-    const steps = planDeploy({ state: state('blue'), observed: { blue: container('blue'), green: null }, image: 'app:2', haproxyRunning: true });
+    const steps = planDeploy({
+      state: state('blue'),
+      observed: { blue: container('blue'), green: null },
+      image: 'app:2',
+      haproxyRunning: true,
+    });
     const applies = steps.filter((s) => s.kind === 'apply-config');
     expect(applies).toEqual([
       { kind: 'apply-config', linked: 'blue' },
@@ -121,7 +184,14 @@ describe('planRollback', () => {
       { kind: 'apply-config', linked: 'green' },
       { kind: 'drain', colour: 'blue' },
     ]);
-    for (const kind of ['run-container', 'start-container', 'remove-container', 'wait-healthy', 'mark-pending'] as const) expect(kinds(steps)).not.toContain(kind);
+    for (const kind of [
+      'run-container',
+      'start-container',
+      'remove-container',
+      'wait-healthy',
+      'mark-pending',
+    ] as const)
+      expect(kinds(steps)).not.toContain(kind);
   });
 
   it('rolls back from green to blue symmetrically', () => {
@@ -131,18 +201,68 @@ describe('planRollback', () => {
 
   it('accepts a container without a Docker healthcheck', () => {
     const observed = { blue: container('blue'), green: container('green', { health: 'none' }) };
-    expect(() => planRollback({ state: state('blue'), observed, servers: [server('blue'), server('green')] })).not.toThrow();
+    expect(() =>
+      planRollback({ state: state('blue'), observed, servers: [server('blue'), server('green')] }),
+    ).not.toThrow();
   });
 
   const refusals: Array<[string, Partial<State>, Observed, ServerView[], RegExp]> = [
-    ['container missing', {}, { blue: container('blue'), green: null }, [server('blue'), server('green')], /green has no container/],
-    ['colour never recorded', { colours: { blue: record('app:1', 'blue'), green: null } }, { blue: container('blue'), green: container('green') }, [server('blue'), server('green')], /green has no container/],
-    ['container stopped', {}, { blue: container('blue'), green: container('green', { running: false, exitCode: 137, address: null }) }, [server('blue'), server('green')], /not running/],
-    ['container unhealthy', {}, { blue: container('blue'), green: container('green', { health: 'unhealthy' }) }, [server('blue'), server('green')], /unhealthy/],
-    ['container still starting', {}, { blue: container('blue'), green: container('green', { health: 'starting' }) }, [server('blue'), server('green')], /starting/],
-    ['HAProxy sees it DOWN', {}, { blue: container('blue'), green: container('green') }, [server('blue'), server('green', { status: 'DOWN', checkStatus: 'L4CON' })], /HAProxy sees green as DOWN/],
-    ['HAProxy has it in MAINT', {}, { blue: container('blue'), green: container('green') }, [server('blue'), server('green', { status: 'MAINT' })], /MAINT/],
-    ['HAProxy has no server for it', {}, { blue: container('blue'), green: container('green') }, [server('blue')], /HAProxy has no server for green/],
+    [
+      'container missing',
+      {},
+      { blue: container('blue'), green: null },
+      [server('blue'), server('green')],
+      /green has no container/,
+    ],
+    [
+      'colour never recorded',
+      { colours: { blue: record('app:1', 'blue'), green: null } },
+      { blue: container('blue'), green: container('green') },
+      [server('blue'), server('green')],
+      /green has no container/,
+    ],
+    [
+      'container stopped',
+      {},
+      { blue: container('blue'), green: container('green', { running: false, exitCode: 137, address: null }) },
+      [server('blue'), server('green')],
+      /not running/,
+    ],
+    [
+      'container unhealthy',
+      {},
+      { blue: container('blue'), green: container('green', { health: 'unhealthy' }) },
+      [server('blue'), server('green')],
+      /unhealthy/,
+    ],
+    [
+      'container still starting',
+      {},
+      { blue: container('blue'), green: container('green', { health: 'starting' }) },
+      [server('blue'), server('green')],
+      /starting/,
+    ],
+    [
+      'HAProxy sees it DOWN',
+      {},
+      { blue: container('blue'), green: container('green') },
+      [server('blue'), server('green', { status: 'DOWN', checkStatus: 'L4CON' })],
+      /HAProxy sees green as DOWN/,
+    ],
+    [
+      'HAProxy has it in MAINT',
+      {},
+      { blue: container('blue'), green: container('green') },
+      [server('blue'), server('green', { status: 'MAINT' })],
+      /MAINT/,
+    ],
+    [
+      'HAProxy has no server for it',
+      {},
+      { blue: container('blue'), green: container('green') },
+      [server('blue')],
+      /HAProxy has no server for green/,
+    ],
     [
       'HAProxy still resolves a Swarm task that is gone',
       {},
@@ -164,7 +284,13 @@ describe('planUp', () => {
   const none: Observed = { blue: null, green: null };
 
   it('brings up a fresh stack: run the linked colour, record it, write config, start HAProxy', () => {
-    const steps = planUp({ state: initialState('web'), fresh: true, observed: none, haproxyRunning: false, configuredImage: 'app:1' });
+    const steps = planUp({
+      state: initialState('web'),
+      fresh: true,
+      observed: none,
+      haproxyRunning: false,
+      configuredImage: 'app:1',
+    });
     expect(steps).toEqual([
       { kind: 'run-container', colour: 'blue', image: 'app:1' },
       { kind: 'wait-healthy', colour: 'blue' },
@@ -175,7 +301,13 @@ describe('planUp', () => {
   });
 
   it('re-creates a missing linked container from the recorded image, not the configured one', () => {
-    const steps = planUp({ state: state('green'), fresh: false, observed: { blue: container('blue'), green: null }, haproxyRunning: true, configuredImage: 'app:9' });
+    const steps = planUp({
+      state: state('green'),
+      fresh: false,
+      observed: { blue: container('blue'), green: null },
+      haproxyRunning: true,
+      configuredImage: 'app:9',
+    });
     expect(steps).toEqual([
       { kind: 'run-container', colour: 'green', image: 'app:0' },
       { kind: 'wait-healthy', colour: 'green' },
@@ -186,7 +318,13 @@ describe('planUp', () => {
 
   it('starts a stopped linked container without re-creating or re-recording it', () => {
     const observed = { blue: container('blue', { running: false, exitCode: 0, address: null }), green: null };
-    const steps = planUp({ state: state('blue'), fresh: false, observed, haproxyRunning: true, configuredImage: 'app:1' });
+    const steps = planUp({
+      state: state('blue'),
+      fresh: false,
+      observed,
+      haproxyRunning: true,
+      configuredImage: 'app:1',
+    });
     expect(steps).toEqual([
       { kind: 'start-container', colour: 'blue' },
       { kind: 'wait-healthy', colour: 'blue' },
@@ -195,7 +333,13 @@ describe('planUp', () => {
   });
 
   it('waits for a linked container whose healthcheck is still starting', () => {
-    const steps = planUp({ state: state('blue'), fresh: false, observed: { blue: container('blue', { health: 'starting' }), green: null }, haproxyRunning: true, configuredImage: 'app:1' });
+    const steps = planUp({
+      state: state('blue'),
+      fresh: false,
+      observed: { blue: container('blue', { health: 'starting' }), green: null },
+      haproxyRunning: true,
+      configuredImage: 'app:1',
+    });
     expect(steps).toEqual([
       { kind: 'wait-healthy', colour: 'blue' },
       { kind: 'apply-config', linked: 'blue' },
@@ -203,13 +347,30 @@ describe('planUp', () => {
   });
 
   it('is idempotent: a second run on a converged stack only re-applies the config', () => {
-    const steps = planUp({ state: state('blue'), fresh: false, observed: { blue: container('blue'), green: container('green') }, haproxyRunning: true, configuredImage: 'app:1' });
+    const steps = planUp({
+      state: state('blue'),
+      fresh: false,
+      observed: { blue: container('blue'), green: container('green') },
+      haproxyRunning: true,
+      configuredImage: 'app:1',
+    });
     expect(steps).toEqual([{ kind: 'apply-config', linked: 'blue' }]);
   });
 
   it('resolves an interrupted deploy before anything else', () => {
-    const pending = { colour: 'green' as const, image: 'app:2', startedAt: '2025-01-01T00:00:00.000Z', phase: 'deploying' };
-    const steps = planUp({ state: state('blue', { pending }), fresh: false, observed: { blue: container('blue'), green: container('green') }, haproxyRunning: true, configuredImage: 'app:1' });
+    const pending = {
+      colour: 'green' as const,
+      image: 'app:2',
+      startedAt: '2025-01-01T00:00:00.000Z',
+      phase: 'deploying',
+    };
+    const steps = planUp({
+      state: state('blue', { pending }),
+      fresh: false,
+      observed: { blue: container('blue'), green: container('green') },
+      haproxyRunning: true,
+      configuredImage: 'app:1',
+    });
     expect(steps[0]).toEqual({ kind: 'resolve-pending' });
     expect(kinds(steps)).toEqual(['resolve-pending', 'apply-config']);
   });
@@ -218,7 +379,13 @@ describe('planUp', () => {
     [false, true],
     [true, false],
   ])('with HAProxy running=%s plans start-haproxy=%s, after apply-config', (running, expected) => {
-    const steps = planUp({ state: state('blue'), fresh: false, observed: { blue: container('blue'), green: null }, haproxyRunning: running, configuredImage: 'app:1' });
+    const steps = planUp({
+      state: state('blue'),
+      fresh: false,
+      observed: { blue: container('blue'), green: null },
+      haproxyRunning: running,
+      configuredImage: 'app:1',
+    });
     expect(kinds(steps).includes('start-haproxy')).toBe(expected);
     if (expected) expect(indexOf(steps, 'start-haproxy')).toBeGreaterThan(indexOf(steps, 'apply-config'));
   });

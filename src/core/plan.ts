@@ -1,4 +1,4 @@
-import { otherColour, type Colour } from './colour.js';
+import { type Colour, otherColour } from './colour.js';
 import { NotWarmError } from './errors.js';
 import { expectedMembers, membersMismatch } from './members.js';
 import type { ObservedContainer, ServerView } from './ports.js';
@@ -41,7 +41,10 @@ export function planDeploy({ state, observed, image, inPlace = false }: DeployIn
   const from = state.linked;
   const to = otherColour(from);
   // Fail fast on a broken template or config, before any container is touched.
-  const steps: Step[] = [{ kind: 'check-config', linked: from }, { kind: 'mark-pending', colour: to, image }];
+  const steps: Step[] = [
+    { kind: 'check-config', linked: from },
+    { kind: 'mark-pending', colour: to, image },
+  ];
   if (observed[to] && !inPlace) steps.push({ kind: 'remove-container', colour: to });
   steps.push(
     { kind: 'run-container', colour: to, image },
@@ -70,7 +73,8 @@ export function warmProblem(colour: Colour, state: State, observed: Observed, se
   const container = observed[colour];
   if (!state.colours[colour] || !container) return `${colour} has no container`;
   if (!container.running) return `${colour}'s container is not running`;
-  if (container.health === 'unhealthy' || container.health === 'starting') return `${colour}'s container is ${container.health}`;
+  if (container.health === 'unhealthy' || container.health === 'starting')
+    return `${colour}'s container is ${container.health}`;
   const server = servers.find((s) => s.colour === colour);
   if (!server) return `HAProxy has no server for ${colour}`;
   if (!server.status.startsWith('UP')) return `HAProxy sees ${colour} as ${server.status}`;

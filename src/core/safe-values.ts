@@ -39,7 +39,9 @@ export function safeHost(value: unknown, what = 'address'): string {
 
 export function safeIpv4(value: unknown, what = 'IP address'): string {
   if (typeof value === 'string' && IPV4.test(value)) return value;
-  throw new UnsafeValueError(`invalid ${what} ${describe(value)}`, { fix: 'use a dotted IPv4 address such as 127.0.0.1' });
+  throw new UnsafeValueError(`invalid ${what} ${describe(value)}`, {
+    fix: 'use a dotted IPv4 address such as 127.0.0.1',
+  });
 }
 
 export function safePort(value: unknown, what = 'port'): number {

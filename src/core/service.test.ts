@@ -3,17 +3,42 @@ import { parseConfig } from '../config/load.js';
 import type { Colour } from './colour.js';
 import { HaproxyConfigError, HaproxyRuntimeError, NotWarmError, UnhealthyError, UnsafeValueError } from './errors.js';
 import type { HaproxyContext } from './haproxy-context.js';
-import type { Clock, ConfigFilePort, ContainerHealth, DockerPort, HaproxyPort, HttpProbe, ObservedContainer, Progress, ServerView, StateStore } from './ports.js';
-import { deploy, rollback, type Locker, type Service } from './service.js';
-import { type State } from './state.js';
+import type {
+  Clock,
+  ConfigFilePort,
+  ContainerHealth,
+  DockerPort,
+  HaproxyPort,
+  HttpProbe,
+  ObservedContainer,
+  Progress,
+  ServerView,
+  StateStore,
+} from './ports.js';
+import { deploy, type Locker, rollback, type Service } from './service.js';
+import type { State } from './state.js';
 
-const config = parseConfig('service:\n  name: web\n  image: app:1\n  port: 8080\nhealth:\n  interval: 100ms\n  timeout: 3s\ndeploy:\n  drainTimeout: 1s\n', '/srv/app/linkswitch.yml');
+const config = parseConfig(
+  'service:\n  name: web\n  image: app:1\n  port: 8080\nhealth:\n  interval: 100ms\n  timeout: 3s\ndeploy:\n  drainTimeout: 1s\n',
+  '/srv/app/linkswitch.yml',
+);
 const PORTS: Record<Colour, number> = { blue: 32001, green: 32002 };
 const T0 = Date.parse('2025-06-01T12:00:00.000Z');
 
 function container(colour: Colour, image: string, health: ContainerHealth, running = true): ObservedContainer {
   const address = running ? { host: '127.0.0.1', port: PORTS[colour] } : null;
-  return { colour, name: `web-${colour}`, id: `${colour}-${image}`, image, running, exitCode: running ? null : 0, restarts: 0, health, address, probeAddress: address };
+  return {
+    colour,
+    name: `web-${colour}`,
+    id: `${colour}-${image}`,
+    image,
+    running,
+    exitCode: running ? null : 0,
+    restarts: 0,
+    health,
+    address,
+    probeAddress: address,
+  };
 }
 
 class FakeDocker implements DockerPort {
@@ -44,7 +69,9 @@ class FakeDocker implements DockerPort {
     this.calls.push(`remove ${c}`);
     this.containers[c] = null;
   }
-  async logs() { return 'listening on 8080\nGET /health 503\n'; }
+  async logs() {
+    return 'listening on 8080\nGET /health 503\n';
+  }
 }
 
 class FakeHaproxy implements HaproxyPort {
@@ -56,7 +83,9 @@ class FakeHaproxy implements HaproxyPort {
     public isRunning: boolean,
     private readonly docker: FakeDocker,
   ) {}
-  async running() { return this.isRunning; }
+  async running() {
+    return this.isRunning;
+  }
   async validate() {
     this.calls.push('validate');
     if (this.rejectConfig) throw new HaproxyConfigError('HAProxy rejected the rendered config (haproxy -c)');
@@ -65,8 +94,12 @@ class FakeHaproxy implements HaproxyPort {
     this.calls.push('start');
     this.isRunning = true;
   }
-  async reload() { this.calls.push('reload'); }
-  async recoverReload() { this.calls.push('recoverReload'); }
+  async reload() {
+    this.calls.push('reload');
+  }
+  async recoverReload() {
+    this.calls.push('recoverReload');
+  }
   async stop() {
     this.calls.push('stop');
     this.isRunning = false;
@@ -74,7 +107,14 @@ class FakeHaproxy implements HaproxyPort {
   async servers(): Promise<ServerView[]> {
     return (['blue', 'green'] as const)
       .filter((c) => this.docker.containers[c]?.running)
-      .map((c) => ({ colour: c, status: 'UP', weight: this.weights[c], address: `127.0.0.1:${PORTS[c]}`, sessions: 0, checkStatus: 'L7OK' }));
+      .map((c) => ({
+        colour: c,
+        status: 'UP',
+        weight: this.weights[c],
+        address: `127.0.0.1:${PORTS[c]}`,
+        sessions: 0,
+        checkStatus: 'L7OK',
+      }));
   }
   async setWeights(weights: Partial<Record<Colour, number>>) {
     this.weightCalls.push(weights);
@@ -82,7 +122,11 @@ class FakeHaproxy implements HaproxyPort {
   }
 }
 
-function fakes(state: State | null, containers: Record<Colour, ObservedContainer | null>, { haproxyRunning = true, probeOk = true } = {}) {
+function fakes(
+  state: State | null,
+  containers: Record<Colour, ObservedContainer | null>,
+  { haproxyRunning = true, probeOk = true } = {},
+) {
   let now = T0;
   const store = { state: state === null ? null : structuredClone(state), writes: [] as State[] };
   const docker = new FakeDocker(containers);
@@ -109,14 +153,22 @@ function fakes(state: State | null, containers: Record<Colour, ObservedContainer
         store.state = structuredClone(next);
       },
     } satisfies StateStore,
-    clock: { now: () => new Date(now), sleep: async (ms) => void (now += ms) } satisfies Clock,
+    clock: {
+      now: () => new Date(now),
+      sleep: async (ms) => {
+        now += ms;
+      },
+    } satisfies Clock,
     probe: {
       probe: async (host, port, path) => {
         probes.push(`${host}:${port}${path}`);
         return probeOk ? { ok: true, detail: '200' } : { ok: false, detail: 'HTTP 503' };
       },
     } satisfies HttpProbe,
-    progress: { phase: (name) => void events.push(name), warn: (message) => void events.push(`warn: ${message}`) } satisfies Progress,
+    progress: {
+      phase: (name) => void events.push(name),
+      warn: (message) => void events.push(`warn: ${message}`),
+    } satisfies Progress,
     locker: {
       acquire: async (command) => {
         lockLog.push(`acquire ${command}`);
@@ -128,7 +180,11 @@ function fakes(state: State | null, containers: Record<Colour, ObservedContainer
   return { svc, store, docker, haproxy, configFile, events, lockLog, probes, now: () => now };
 }
 
-const rec = (image: string, colour: Colour) => ({ image, container: `web-${colour}`, deployedAt: '2025-05-01T00:00:00.000Z' });
+const rec = (image: string, colour: Colour) => ({
+  image,
+  container: `web-${colour}`,
+  deployedAt: '2025-05-01T00:00:00.000Z',
+});
 const deployedState = (): State => ({
   version: 1,
   service: 'web',
@@ -141,7 +197,11 @@ const deployedState = (): State => ({
 
 describe('deploy', () => {
   it('with an app that never gets healthy: UnhealthyError, no switch, new colour stopped, state unchanged but pending cleared', async () => {
-    const f = fakes(deployedState(), { blue: container('blue', 'app:1', 'healthy'), green: container('green', 'app:0', 'healthy') }, { probeOk: false });
+    const f = fakes(
+      deployedState(),
+      { blue: container('blue', 'app:1', 'healthy'), green: container('green', 'app:0', 'healthy') },
+      { probeOk: false },
+    );
     const error = await deploy(f.svc, { image: 'app:2' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnhealthyError);
     expect((error as UnhealthyError).message).toMatch(/green did not become healthy/);
@@ -166,7 +226,12 @@ describe('deploy', () => {
     const f = fakes(deployedState(), { blue: container('blue', 'app:1', 'healthy'), green: null });
     const result = await deploy(f.svc, { image: 'app:2' });
     expect(f.haproxy.weightCalls).toEqual([{ green: 100, blue: 0 }]);
-    expect(result.state).toMatchObject({ linked: 'green', generation: 4, lastSwitchAt: new Date(f.now()).toISOString(), pending: null });
+    expect(result.state).toMatchObject({
+      linked: 'green',
+      generation: 4,
+      lastSwitchAt: new Date(f.now()).toISOString(),
+      pending: null,
+    });
     expect(result.state.colours.green).toMatchObject({ image: 'app:2', container: 'web-green' });
     expect(result.state.colours.blue).toEqual(rec('app:1', 'blue'));
     expect(f.store.state).toEqual(result.state);
@@ -182,7 +247,11 @@ describe('deploy', () => {
   });
 
   it('refuses with HaproxyRuntimeError when HAProxy is not running, touching nothing', async () => {
-    const f = fakes(deployedState(), { blue: container('blue', 'app:1', 'healthy'), green: null }, { haproxyRunning: false });
+    const f = fakes(
+      deployedState(),
+      { blue: container('blue', 'app:1', 'healthy'), green: null },
+      { haproxyRunning: false },
+    );
     await expect(deploy(f.svc, { image: 'app:2' })).rejects.toBeInstanceOf(HaproxyRuntimeError);
     await expect(deploy(f.svc, { image: 'app:2' })).rejects.toThrow(/HAProxy is not running/);
     expect(f.docker.calls).toEqual([]);
@@ -192,7 +261,10 @@ describe('deploy', () => {
   });
 
   it('fails fast on a config HAProxy rejects, before touching containers or the state file', async () => {
-    const f = fakes(deployedState(), { blue: container('blue', 'app:1', 'healthy'), green: container('green', 'app:0', 'healthy') });
+    const f = fakes(deployedState(), {
+      blue: container('blue', 'app:1', 'healthy'),
+      green: container('green', 'app:0', 'healthy'),
+    });
     f.haproxy.rejectConfig = true;
     await expect(deploy(f.svc, { image: 'app:2' })).rejects.toBeInstanceOf(HaproxyConfigError);
     expect(f.docker.calls).toEqual([]);
@@ -217,14 +289,28 @@ describe('deploy', () => {
 
 describe('rollback', () => {
   it('flips the weights once, records generation + 1 and persists the config, without creating containers', async () => {
-    const f = fakes(deployedState(), { blue: container('blue', 'app:1', 'healthy'), green: container('green', 'app:0', 'healthy') });
+    const f = fakes(deployedState(), {
+      blue: container('blue', 'app:1', 'healthy'),
+      green: container('green', 'app:0', 'healthy'),
+    });
     const result = await rollback(f.svc);
     expect(f.haproxy.weightCalls).toEqual([{ green: 100, blue: 0 }]);
-    const expected: State = { ...deployedState(), linked: 'green', generation: 4, lastSwitchAt: new Date(T0).toISOString() };
+    const expected: State = {
+      ...deployedState(),
+      linked: 'green',
+      generation: 4,
+      lastSwitchAt: new Date(T0).toISOString(),
+    };
     expect(result.state).toEqual(expected);
     expect(f.store.state).toEqual(expected);
     expect(f.store.writes).toHaveLength(1);
-    expect(JSON.parse(f.configFile.text!)).toMatchObject({ linked: 'green', servers: [{ name: 'blue', weight: 0 }, { name: 'green', weight: 100 }] });
+    expect(JSON.parse(f.configFile.text!)).toMatchObject({
+      linked: 'green',
+      servers: [
+        { name: 'blue', weight: 0 },
+        { name: 'green', weight: 100 },
+      ],
+    });
     // check-config and apply-config render the same text: haproxy -c runs once per run.
     expect(f.haproxy.calls).toEqual(['validate', 'reload']);
     expect(f.docker.calls).toEqual([]);
@@ -234,7 +320,10 @@ describe('rollback', () => {
   });
 
   it('dry-run plans without switching or writing', async () => {
-    const f = fakes(deployedState(), { blue: container('blue', 'app:1', 'healthy'), green: container('green', 'app:0', 'healthy') });
+    const f = fakes(deployedState(), {
+      blue: container('blue', 'app:1', 'healthy'),
+      green: container('green', 'app:0', 'healthy'),
+    });
     const result = await rollback(f.svc, { dryRun: true });
     expect(result.plan.map((s) => s.kind)).toContain('switch');
     expect(result.report).toBeNull();
@@ -243,7 +332,10 @@ describe('rollback', () => {
   });
 
   it('refuses with NotWarmError when the other colour is stopped, and releases the lock', async () => {
-    const f = fakes(deployedState(), { blue: container('blue', 'app:1', 'healthy'), green: container('green', 'app:0', 'healthy', false) });
+    const f = fakes(deployedState(), {
+      blue: container('blue', 'app:1', 'healthy'),
+      green: container('green', 'app:0', 'healthy', false),
+    });
     await expect(rollback(f.svc)).rejects.toBeInstanceOf(NotWarmError);
     expect(f.haproxy.weightCalls).toEqual([]);
     expect(f.store.writes).toEqual([]);

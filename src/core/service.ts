@@ -1,10 +1,10 @@
-import { COLOURS, otherColour, type Colour } from './colour.js';
+import { COLOURS, type Colour, otherColour } from './colour.js';
 import { HaproxyRuntimeError, LinkswitchError } from './errors.js';
-import { Executor, type ExecutionReport, type Runtime } from './executor.js';
-import { planDeploy, planRollback, planUp, type Observed, type Step } from './plan.js';
+import { type ExecutionReport, Executor, type Runtime } from './executor.js';
+import { type Observed, planDeploy, planRollback, planUp, type Step } from './plan.js';
 import type { ServerView, TaskView } from './ports.js';
-import { initialState, type State } from './state.js';
 import { safeImage } from './safe-values.js';
+import { initialState, type State } from './state.js';
 
 // The verbs of linkswitch as the core sees them: observe → plan → execute, under the lock.
 // The CLI (or the sidecar) calls exactly one of these per command.
@@ -43,7 +43,14 @@ async function loadState(rt: Runtime): Promise<{ state: State; fresh: boolean }>
   return state ? { state, fresh: false } : { state: initialState(rt.config.service.name), fresh: true };
 }
 
-async function execute(svc: Service, state: State, observed: Observed, plan: Step[], dryRun: boolean, started: number): Promise<CommandResult> {
+async function execute(
+  svc: Service,
+  state: State,
+  observed: Observed,
+  plan: Step[],
+  dryRun: boolean,
+  started: number,
+): Promise<CommandResult> {
   if (dryRun) return { plan, report: null, state, durationMs: performance.now() - started };
   const executor = new Executor(svc, state, observed);
   const report = await executor.run(plan);
@@ -55,21 +62,33 @@ export async function up(svc: Service, { dryRun = false } = {}): Promise<Command
   return withLock(svc, 'up', async () => {
     const { state, fresh } = await loadState(svc);
     const observed = await observe(svc);
-    const plan = planUp({ state, fresh, observed, haproxyRunning: await svc.haproxy.running(), configuredImage: svc.config.service.image });
+    const plan = planUp({
+      state,
+      fresh,
+      observed,
+      haproxyRunning: await svc.haproxy.running(),
+      configuredImage: svc.config.service.image,
+    });
     return execute(svc, state, observed, plan, dryRun, started);
   });
 }
 
-export async function deploy(svc: Service, { image = svc.config.service.image, dryRun = false } = {}): Promise<CommandResult> {
+export async function deploy(
+  svc: Service,
+  { image = svc.config.service.image, dryRun = false } = {},
+): Promise<CommandResult> {
   const started = performance.now();
   safeImage(image);
   return withLock(svc, 'deploy', async () => {
     const loaded = await loadState(svc);
     const haproxyRunning = await svc.haproxy.running();
     if (loaded.fresh || !haproxyRunning) {
-      throw new HaproxyRuntimeError(loaded.fresh ? 'no state file yet: the stack was never brought up' : 'HAProxy is not running', {
-        fix: 'run `linkswitch up` first',
-      });
+      throw new HaproxyRuntimeError(
+        loaded.fresh ? 'no state file yet: the stack was never brought up' : 'HAProxy is not running',
+        {
+          fix: 'run `linkswitch up` first',
+        },
+      );
     }
     let state = loaded.state;
     let observed = await observe(svc);
@@ -100,7 +119,10 @@ export async function deploy(svc: Service, { image = svc.config.service.image, d
  */
 async function abandonDeploy(svc: Service, executor: Executor, target: Colour, error: unknown): Promise<void> {
   if (executor.report.stepsRun.includes('switch')) return;
-  svc.progress.warn('Deploy aborted; the linked colour keeps serving', { linked: executor.state.linked, reason: error instanceof LinkswitchError ? error.code : 'unexpected' });
+  svc.progress.warn('Deploy aborted; the linked colour keeps serving', {
+    linked: executor.state.linked,
+    reason: error instanceof LinkswitchError ? error.code : 'unexpected',
+  });
   try {
     // Staged at weight 0 already? Keep HAProxy's view consistent with the stopped container.
     if (executor.report.stepsRun.includes('run-container')) await svc.docker.stop(target);
@@ -114,7 +136,10 @@ export async function rollback(svc: Service, { dryRun = false } = {}): Promise<C
   const started = performance.now();
   return withLock(svc, 'rollback', async () => {
     const { state, fresh } = await loadState(svc);
-    if (fresh) throw new HaproxyRuntimeError('no state file yet: nothing to roll back', { fix: 'run `linkswitch up` and `linkswitch deploy` first' });
+    if (fresh)
+      throw new HaproxyRuntimeError('no state file yet: nothing to roll back', {
+        fix: 'run `linkswitch up` and `linkswitch deploy` first',
+      });
     const [observed, servers] = await Promise.all([observe(svc), svc.haproxy.servers()]);
     const plan = planRollback({ state, observed, servers });
     return execute(svc, state, observed, plan, dryRun, started);
@@ -176,7 +201,16 @@ export async function status(rt: Runtime): Promise<StatusReport> {
         running: container?.running ?? false,
         health: container ? (container.running ? container.health : `exited (${container.exitCode ?? '?'})`) : 'absent',
         deployedAt: state?.colours[colour]?.deployedAt ?? null,
-        haproxy: server ? { status: server.status, weight: server.weight, sessions: server.sessions, checkStatus: server.checkStatus, address: server.address, ...(server.members === undefined ? {} : { members: server.members }) } : null,
+        haproxy: server
+          ? {
+              status: server.status,
+              weight: server.weight,
+              sessions: server.sessions,
+              checkStatus: server.checkStatus,
+              address: server.address,
+              ...(server.members === undefined ? {} : { members: server.members }),
+            }
+          : null,
         ...(container?.tasks ? { tasks: container.tasks } : {}),
       };
     }),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { StateError } from './errors.js';
-import { STATE_VERSION, initialState, parseState, serializeState, withLinked, type State } from './state.js';
+import { initialState, parseState, STATE_VERSION, type State, serializeState, withLinked } from './state.js';
 
 const FILE = '/srv/app/run/state.json';
 
@@ -30,7 +30,11 @@ function stateError(text: string, service = 'web'): StateError {
   return expect.unreachable('expected a StateError');
 }
 
-const mutate = (fn: (raw: Record<string, any>) => void) => {
+// The raw JSON of a state file, mutated freely to produce invalid ones.
+// biome-ignore lint/suspicious/noExplicitAny: tests write arbitrary (invalid) shapes on purpose
+type Raw = Record<string, any>;
+
+const mutate = (fn: (raw: Raw) => void) => {
   const raw = JSON.parse(JSON.stringify(sample()));
   fn(raw);
   return JSON.stringify(raw);
@@ -45,7 +49,10 @@ describe('parseState', () => {
   });
 
   it('round-trips a pending deploy and an initial state', () => {
-    const pending: State = { ...sample(), pending: { colour: 'blue', image: 'app:3', startedAt: '2025-03-02T00:00:00.000Z', phase: 'deploying' } };
+    const pending: State = {
+      ...sample(),
+      pending: { colour: 'blue', image: 'app:3', startedAt: '2025-03-02T00:00:00.000Z', phase: 'deploying' },
+    };
     expect(parseState(serializeState(pending), FILE, 'web')).toEqual(pending);
     expect(parseState(serializeState(initialState('web')), FILE, 'web')).toEqual(initialState('web'));
   });
@@ -85,13 +92,17 @@ describe('parseState', () => {
   });
 
   it.each([
-    ['pending colour', (raw: Record<string, any>) => (raw.pending = { colour: 'purple', image: 'x', startedAt: 'x', phase: 'x' }), /pending\.colour/],
-    ['unknown colour key', (raw: Record<string, any>) => (raw.colours.purple = null), /colours/],
-    ['unknown top-level key', (raw: Record<string, any>) => (raw.extra = true), /Unrecognized key/],
-    ['negative generation', (raw: Record<string, any>) => (raw.generation = -1), /generation/],
-    ['fractional generation', (raw: Record<string, any>) => (raw.generation = 1.5), /generation/],
-    ['missing colours', (raw: Record<string, any>) => delete raw.colours, /colours/],
-    ['empty image', (raw: Record<string, any>) => (raw.colours.blue.image = ''), /colours\.blue\.image/],
+    [
+      'pending colour',
+      (raw: Raw) => (raw.pending = { colour: 'purple', image: 'x', startedAt: 'x', phase: 'x' }),
+      /pending\.colour/,
+    ],
+    ['unknown colour key', (raw: Raw) => (raw.colours.purple = null), /colours/],
+    ['unknown top-level key', (raw: Raw) => (raw.extra = true), /Unrecognized key/],
+    ['negative generation', (raw: Raw) => (raw.generation = -1), /generation/],
+    ['fractional generation', (raw: Raw) => (raw.generation = 1.5), /generation/],
+    ['missing colours', (raw: Raw) => delete raw.colours, /colours/],
+    ['empty image', (raw: Raw) => (raw.colours.blue.image = ''), /colours\.blue\.image/],
   ])('refuses a state with a bad %s', (_label, fn, pattern) => {
     expect(stateError(mutate(fn)).message).toMatch(pattern);
   });
@@ -104,7 +115,15 @@ describe('parseState', () => {
 
 describe('initialState / withLinked', () => {
   it('starts with blue linked, generation 0 and nothing recorded', () => {
-    expect(initialState('web')).toEqual({ version: STATE_VERSION, service: 'web', linked: 'blue', generation: 0, lastSwitchAt: null, colours: { blue: null, green: null }, pending: null });
+    expect(initialState('web')).toEqual({
+      version: STATE_VERSION,
+      service: 'web',
+      linked: 'blue',
+      generation: 0,
+      lastSwitchAt: null,
+      colours: { blue: null, green: null },
+      pending: null,
+    });
   });
 
   it('increments the generation, records the switch time and leaves the input untouched', () => {

@@ -35,7 +35,15 @@ export type ColourRecord = z.infer<typeof colourRecord>;
 export type State = z.infer<typeof stateSchema>;
 
 export function initialState(service: string): State {
-  return { version: STATE_VERSION, service, linked: 'blue', generation: 0, lastSwitchAt: null, colours: { blue: null, green: null }, pending: null };
+  return {
+    version: STATE_VERSION,
+    service,
+    linked: 'blue',
+    generation: 0,
+    lastSwitchAt: null,
+    colours: { blue: null, green: null },
+    pending: null,
+  };
 }
 
 /** Parses the file's text; every way it can be wrong is a StateError naming the file. */
@@ -50,9 +58,12 @@ export function parseState(text: string, file: string, service: string): State {
   }
   const version = (raw as { version?: unknown } | null)?.version;
   if (version !== STATE_VERSION) {
-    throw new StateError(`state file ${file} has unsupported version ${JSON.stringify(version)} (this linkswitch reads version ${STATE_VERSION})`, {
-      fix: 'use the linkswitch version that wrote it, or move the file away and run `linkswitch up`',
-    });
+    throw new StateError(
+      `state file ${file} has unsupported version ${JSON.stringify(version)} (this linkswitch reads version ${STATE_VERSION})`,
+      {
+        fix: 'use the linkswitch version that wrote it, or move the file away and run `linkswitch up`',
+      },
+    );
   }
   const result = stateSchema.safeParse(raw);
   if (!result.success) {

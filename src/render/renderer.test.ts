@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseConfig, type Config } from '../config/load.js';
+import { type Config, parseConfig } from '../config/load.js';
 import type { Colour } from '../core/colour.js';
 import { TemplateError } from '../core/errors.js';
 import { buildHaproxyContext, type HaproxyContext } from '../core/haproxy-context.js';
@@ -19,7 +19,18 @@ const config: Config = parseConfig(
 );
 
 function container(colour: Colour, address: ObservedContainer['address']): ObservedContainer {
-  return { colour, name: `web-${colour}`, id: `id-${colour}`, image: 'app:1', running: address !== null, exitCode: null, restarts: 0, health: 'healthy', address, probeAddress: address };
+  return {
+    colour,
+    name: `web-${colour}`,
+    id: `id-${colour}`,
+    image: 'app:1',
+    running: address !== null,
+    exitCode: null,
+    restarts: 0,
+    health: 'healthy',
+    address,
+    probeAddress: address,
+  };
 }
 
 const both = (): Observed => ({
@@ -69,7 +80,10 @@ describe('renderHaproxyConfig with the shipped templates', () => {
   });
 
   it('does not HTML-escape values', async () => {
-    const withQuery = parseConfig('service:\n  name: web\n  image: app:1\n  port: 8080\nhealth:\n  path: /health?a=1&b=2\n', '/srv/app/linkswitch.yml');
+    const withQuery = parseConfig(
+      'service:\n  name: web\n  image: app:1\n  port: 8080\nhealth:\n  path: /health?a=1&b=2\n',
+      '/srv/app/linkswitch.yml',
+    );
     const text = await renderHaproxyConfig(SHIPPED, buildHaproxyContext(withQuery, 'blue', both()));
     expect(text).toContain('option httpchk GET /health?a=1&b=2');
     expect(text).not.toContain('&amp;');
@@ -80,8 +94,16 @@ describe('renderHaproxyConfig with the shipped templates', () => {
     ['a host with a comment', (c) => ({ ...c, servers: [{ ...c.servers[0]!, host: '1.2.3.4 #' }] }), /invalid address/],
     ['an out-of-range port', (c) => ({ ...c, servers: [{ ...c.servers[0]!, port: 70000 }] }), /invalid port/],
     ['an out-of-range weight', (c) => ({ ...c, servers: [{ ...c.servers[0]!, weight: 1000 }] }), /invalid weight/],
-    ['a server name with a newline', (c) => ({ ...c, servers: [{ ...c.servers[0]!, name: 'blue\nserver evil 6.6.6.6:80' as Colour }] }), /invalid name/],
-    ['a health path with a newline', (c) => ({ ...c, health: { path: '/h\n    http-request deny' } }), /invalid health path/],
+    [
+      'a server name with a newline',
+      (c) => ({ ...c, servers: [{ ...c.servers[0]!, name: 'blue\nserver evil 6.6.6.6:80' as Colour }] }),
+      /invalid name/,
+    ],
+    [
+      'a health path with a newline',
+      (c) => ({ ...c, health: { path: '/h\n    http-request deny' } }),
+      /invalid health path/,
+    ],
     ['a socket path with a space', (c) => ({ ...c, adminSocket: '/run/admin.sock level admin' }), /invalid path/],
     ['a backend with a space', (c) => ({ ...c, backend: 'be_web evil' }), /invalid name/],
   ])('refuses %s through the template helpers (TemplateError)', async (_label, tamper, pattern) => {
@@ -116,7 +138,11 @@ describe('renderHaproxyConfig with custom templates', () => {
     const rendering = renderHaproxyConfig(dir, context());
     await expect(rendering).rejects.toBeInstanceOf(TemplateError);
     await expect(rendering).rejects.toThrow(/serverTimeout/);
-    await expect(rendering).rejects.toSatisfy((e) => (e as TemplateError).code === 'TEMPLATE_INVALID' && /live haproxy\.cfg was not changed/.test((e as TemplateError).fix ?? ''));
+    await expect(rendering).rejects.toSatisfy(
+      (e) =>
+        (e as TemplateError).code === 'TEMPLATE_INVALID' &&
+        /live haproxy\.cfg was not changed/.test((e as TemplateError).fix ?? ''),
+    );
   });
 
   it('strict mode: a missing nested variable in a partial is a TemplateError', async () => {
@@ -131,12 +157,15 @@ describe('renderHaproxyConfig with custom templates', () => {
     await expect(renderHaproxyConfig(dir, context())).rejects.toBeInstanceOf(TemplateError);
   });
 
-  it.each(['{{#each servers}}server {{name name}}', '{{name backend', '{{/if}}', '{{> }}'])('a syntax error (%j) is a TemplateError naming the file', async (text) => {
-    await template(text);
-    const rendering = renderHaproxyConfig(dir, context());
-    await expect(rendering).rejects.toBeInstanceOf(TemplateError);
-    await expect(rendering).rejects.toThrow(path.join(dir, 'haproxy.cfg.hbs'));
-  });
+  it.each(['{{#each servers}}server {{name name}}', '{{name backend', '{{/if}}', '{{> }}'])(
+    'a syntax error (%j) is a TemplateError naming the file',
+    async (text) => {
+      await template(text);
+      const rendering = renderHaproxyConfig(dir, context());
+      await expect(rendering).rejects.toBeInstanceOf(TemplateError);
+      await expect(rendering).rejects.toThrow(path.join(dir, 'haproxy.cfg.hbs'));
+    },
+  );
 
   it('a missing partial is a TemplateError', async () => {
     await template('{{> nope}}');

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import Handlebars from 'handlebars';
-import { TemplateError, messageOf } from '../core/errors.js';
+import { messageOf, TemplateError } from '../core/errors.js';
 import type { HaproxyContext } from '../core/haproxy-context.js';
 import { safeFsPath, safeHost, safeHttpPath, safeName, safePort, safeWeight } from '../core/safe-values.js';
 
@@ -21,7 +21,8 @@ function helpers(): Record<string, Handlebars.HelperDelegate> {
     weight: wrap(safeWeight),
     // A small positive count (server-template slots).
     count: wrap((v) => {
-      if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 256) throw new TemplateError(`invalid count ${JSON.stringify(v)}`, { fix: 'use an integer from 1 to 256' });
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 256)
+        throw new TemplateError(`invalid count ${JSON.stringify(v)}`, { fix: 'use an integer from 1 to 256' });
       return v;
     }),
     path: wrap((v) => safeHttpPath(v)),
@@ -62,12 +63,14 @@ export async function renderHaproxyConfig(templateDir: string, context: HaproxyC
   const hbs = Handlebars.create();
   hbs.registerHelper(helpers());
   try {
-    for (const [name, text] of Object.entries(partials)) hbs.registerPartial(name, hbs.compile(text, { strict: true, noEscape: true }));
+    for (const [name, text] of Object.entries(partials))
+      hbs.registerPartial(name, hbs.compile(text, { strict: true, noEscape: true }));
     const template = hbs.compile(source, { strict: true, noEscape: true });
     const text = template(context);
     return text.endsWith('\n') ? text : `${text}\n`;
   } catch (error) {
-    const message = (error as { shortMessage?: string }).shortMessage ?? messageOf(error).split('\n').slice(0, 2).join(' ');
+    const message =
+      (error as { shortMessage?: string }).shortMessage ?? messageOf(error).split('\n').slice(0, 2).join(' ');
     throw new TemplateError(`template ${file} failed to render: ${message}`, {
       fix: 'fix the template; the live haproxy.cfg was not changed',
       cause: error,

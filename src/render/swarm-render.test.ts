@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/load.js';
 import type { Colour } from '../core/colour.js';
 import { buildHaproxyContext } from '../core/haproxy-context.js';
-import { planDeploy, type Observed } from '../core/plan.js';
+import { type Observed, planDeploy } from '../core/plan.js';
 import type { ObservedContainer } from '../core/ports.js';
 import { initialState } from '../core/state.js';
 import { renderHaproxyConfig } from './renderer.js';
@@ -16,11 +16,23 @@ import { renderHaproxyConfig } from './renderer.js';
 // server-state file; and the container engine's output unchanged (no engine key).
 
 const TEMPLATES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'templates');
-const swarmYaml = 'service:\n  name: shop\n  image: app:1\n  port: 8080\nengine:\n  kind: swarm\n  network: appnet\n  replicas: 3\nhaproxy:\n  bind: 0.0.0.0:8443\n  configFile: /srv/run/haproxy.cfg\n';
+const swarmYaml =
+  'service:\n  name: shop\n  image: app:1\n  port: 8080\nengine:\n  kind: swarm\n  network: appnet\n  replicas: 3\nhaproxy:\n  bind: 0.0.0.0:8443\n  configFile: /srv/run/haproxy.cfg\n';
 
 function service(colour: Colour): ObservedContainer {
   const address = { host: `tasks.shop-${colour}`, port: 8080 };
-  return { colour, name: `shop-${colour}`, id: colour, image: 'app:1', running: true, exitCode: null, restarts: 0, health: 'healthy', address, probeAddress: null };
+  return {
+    colour,
+    name: `shop-${colour}`,
+    id: colour,
+    image: 'app:1',
+    running: true,
+    exitCode: null,
+    restarts: 0,
+    health: 'healthy',
+    address,
+    probeAddress: null,
+  };
 }
 
 describe('Swarm engine config and haproxy.cfg', () => {
@@ -34,9 +46,16 @@ describe('Swarm engine config and haproxy.cfg', () => {
       update: { parallelism: 1, delay: 0, order: 'start-first', failureAction: 'pause' },
       nameserver: '127.0.0.11:53',
     });
-    expect(() => parseConfig(`${swarmYaml}health:\n  use: http\n`, '/srv/l.yml')).toThrow(/not available with engine.kind "swarm"/);
+    expect(() => parseConfig(`${swarmYaml}health:\n  use: http\n`, '/srv/l.yml')).toThrow(
+      /not available with engine.kind "swarm"/,
+    );
     expect(parseConfig('service:\n  name: shop\n  image: app:1\n  port: 8080\n', '/srv/l.yml').engine).toBeUndefined();
-    expect(() => parseConfig(`${swarmYaml.replace('replicas: 3', 'replicas: 3\n  constraints: ["node.role==manager\\nx"]')}`, '/srv/l.yml')).toThrow(/engine.constraints/);
+    expect(() =>
+      parseConfig(
+        `${swarmYaml.replace('replicas: 3', 'replicas: 3\n  constraints: ["node.role==manager\\nx"]')}`,
+        '/srv/l.yml',
+      ),
+    ).toThrow(/engine.constraints/);
   });
 
   it('renders resolvers, a server-template per colour and the server-state file; haproxy -c accepts it', async () => {
@@ -44,8 +63,12 @@ describe('Swarm engine config and haproxy.cfg', () => {
     const context = buildHaproxyContext(config, 'blue', { blue: service('blue'), green: service('green') } as Observed);
     const text = await renderHaproxyConfig(TEMPLATES, context);
     expect(text).toContain('resolvers docker\n    nameserver dns 127.0.0.11:53\n');
-    expect(text).toContain('    server-template blue 6 tasks.shop-blue:8080 weight 100 resolvers docker init-addr last,none\n');
-    expect(text).toContain('    server-template green 6 tasks.shop-green:8080 weight 0 resolvers docker init-addr last,none\n');
+    expect(text).toContain(
+      '    server-template blue 6 tasks.shop-blue:8080 weight 100 resolvers docker init-addr last,none\n',
+    );
+    expect(text).toContain(
+      '    server-template green 6 tasks.shop-green:8080 weight 0 resolvers docker init-addr last,none\n',
+    );
     expect(text).toContain('    server-state-file /srv/run/servers.state\n');
     expect(text).toContain('    load-server-state-from-file global\n');
     const dir = await mkdtemp(path.join(os.tmpdir(), 'linkswitch-swarm-cfg-'));
@@ -70,9 +93,16 @@ describe('Swarm engine config and haproxy.cfg', () => {
   });
 
   it('a deploy updates an existing service in place instead of removing it first', () => {
-    const state = { ...initialState('shop'), colours: { blue: { image: 'app:1', container: 'shop-blue', deployedAt: 'x' }, green: { image: 'app:1', container: 'shop-green', deployedAt: 'x' } } };
+    const state = {
+      ...initialState('shop'),
+      colours: {
+        blue: { image: 'app:1', container: 'shop-blue', deployedAt: 'x' },
+        green: { image: 'app:1', container: 'shop-green', deployedAt: 'x' },
+      },
+    };
     const observed = { blue: service('blue'), green: service('green') };
-    const kinds = (inPlace: boolean) => planDeploy({ state, observed, image: 'app:2', haproxyRunning: true, inPlace }).map((s) => s.kind);
+    const kinds = (inPlace: boolean) =>
+      planDeploy({ state, observed, image: 'app:2', haproxyRunning: true, inPlace }).map((s) => s.kind);
     expect(kinds(false)).toContain('remove-container');
     expect(kinds(true)).not.toContain('remove-container');
     expect(kinds(true)).toContain('run-container');

@@ -7,7 +7,7 @@ import { SidecarClient } from '../cli/remote.js';
 import { LockHeldError, NotWarmError } from '../core/errors.js';
 import type { CommandResult, StatusReport } from '../core/service.js';
 import { initialState } from '../core/state.js';
-import { startControlApi, type ControlApi, type ControlHandlers } from './control-api.js';
+import { type ControlApi, type ControlHandlers, startControlApi } from './control-api.js';
 import { RemoteError, SidecarError, TokenRefusedError } from './errors.js';
 import type { DeployRequest } from './protocol.js';
 
@@ -18,7 +18,11 @@ const log = pino({ level: 'silent' });
 const result = (image: string): CommandResult => ({
   plan: [{ kind: 'switch', from: 'blue', to: 'green' }],
   report: { switchMs: 0.5, configChanged: true, stepsRun: ['switch'] },
-  state: { ...initialState('web'), linked: 'green', colours: { blue: null, green: { image, container: 'web-green', deployedAt: 'now' } } },
+  state: {
+    ...initialState('web'),
+    linked: 'green',
+    colours: { blue: null, green: { image, container: 'web-green', deployedAt: 'now' } },
+  },
   durationMs: 12,
 });
 
@@ -40,7 +44,10 @@ describe('control API', () => {
         return result(request.image ?? 'app:1');
       },
       rollback: async () => {
-        throw new NotWarmError('cannot roll back to blue: blue has no container', { fix: 'deploy instead', detail: 'more' });
+        throw new NotWarmError('cannot roll back to blue: blue has no container', {
+          fix: 'deploy instead',
+          detail: 'more',
+        });
       },
       metrics: () => 'linkswitch_deploys_total{service="web"} 0\n',
     };
@@ -66,13 +73,20 @@ describe('control API', () => {
     expect(held).toBeInstanceOf(RemoteError);
     expect(held).toMatchObject({ code: 'LOCK_HELD', exitCode: 4, fix: 'wait' });
     const refused = await client.rollback({}).catch((e: unknown) => e);
-    expect(refused).toMatchObject({ code: 'COLOUR_NOT_WARM', exitCode: 5, detail: 'more', shortMessage: 'cannot roll back to blue: blue has no container; deploy instead' });
+    expect(refused).toMatchObject({
+      code: 'COLOUR_NOT_WARM',
+      exitCode: 5,
+      detail: 'more',
+      shortMessage: 'cannot roll back to blue: blue has no container; deploy instead',
+    });
   });
 
   it('refuses a second sidecar on the same socket', async () => {
     const socketPath = path.join(dir, 'control.sock');
     api = await startControlApi({ socketPath, listen: null, token: null, handlers, log });
-    await expect(startControlApi({ socketPath, listen: null, token: null, handlers, log })).rejects.toBeInstanceOf(SidecarError);
+    await expect(startControlApi({ socketPath, listen: null, token: null, handlers, log })).rejects.toBeInstanceOf(
+      SidecarError,
+    );
   });
 
   it('requires the bearer token on TCP for everything but the health check', async () => {
@@ -105,12 +119,16 @@ describe('control API', () => {
     const client = new SidecarClient({ label: 'unix:/nowhere', socketPath: path.join(dir, 'absent.sock') });
     const error = await client.status().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SidecarError);
-    expect((error as SidecarError).shortMessage).toMatch(/cannot reach the sidecar at unix:\/nowhere \(ENOENT\); start it/);
+    expect((error as SidecarError).shortMessage).toMatch(
+      /cannot reach the sidecar at unix:\/nowhere \(ENOENT\); start it/,
+    );
   });
 
   it('refuses a short token when TCP is asked for, and keeps TCP off without one', async () => {
     const socketPath = path.join(dir, 'control.sock');
-    await expect(startControlApi({ socketPath, listen: { host: '127.0.0.1', port: 1 }, token: 'short', handlers, log })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    await expect(
+      startControlApi({ socketPath, listen: { host: '127.0.0.1', port: 1 }, token: 'short', handlers, log }),
+    ).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
     api = await startControlApi({ socketPath, listen: { host: '127.0.0.1', port: 1 }, token: null, handlers, log });
     expect((await new SidecarClient({ label: 'unix', socketPath }).health()).ok).toBe(true);
   });

@@ -5,8 +5,8 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { ConfigError } from '../core/errors.js';
 import type { CommandResult, StatusReport } from '../core/service.js';
-import { SidecarError, TokenRefusedError, errorBody, httpStatusFor } from './errors.js';
-import { MIN_TOKEN_LENGTH, ROUTES, type DeployRequest, type HealthReport, type RollbackRequest } from './protocol.js';
+import { errorBody, httpStatusFor, SidecarError, TokenRefusedError } from './errors.js';
+import { type DeployRequest, type HealthReport, MIN_TOKEN_LENGTH, ROUTES, type RollbackRequest } from './protocol.js';
 
 // The sidecar's control API: JSON over HTTP on a unix socket (mode 600: whoever may use it may
 // deploy), and optionally on TCP, where every route but the health check needs the bearer token.
@@ -41,7 +41,11 @@ function readBody(request: http.IncomingMessage): Promise<string> {
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
-        reject(new ConfigError(`request body larger than ${MAX_BODY_BYTES} bytes`, { fix: 'send only the documented fields' }));
+        reject(
+          new ConfigError(`request body larger than ${MAX_BODY_BYTES} bytes`, {
+            fix: 'send only the documented fields',
+          }),
+        );
         request.destroy();
         return;
       }
@@ -60,7 +64,8 @@ function parseJson(text: string): Record<string, unknown> {
   } catch {
     throw new ConfigError('request body is not valid JSON', { fix: 'send a JSON object, e.g. {"image": "myapp:1.1"}' });
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigError('request body must be a JSON object', { fix: 'send e.g. {"image": "myapp:1.1"}' });
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new ConfigError('request body must be a JSON object', { fix: 'send e.g. {"image": "myapp:1.1"}' });
   return value as Record<string, unknown>;
 }
 
@@ -68,7 +73,9 @@ function optional<T>(body: Record<string, unknown>, key: string, type: 'string' 
   const value = body[key];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== type || (type === 'number' && !(Number.isFinite(value) && (value as number) >= 0))) {
-    throw new ConfigError(`request field "${key}" must be a ${type === 'number' ? 'non-negative number' : type}`, { fix: 'correct the request' });
+    throw new ConfigError(`request field "${key}" must be a ${type === 'number' ? 'non-negative number' : type}`, {
+      fix: 'correct the request',
+    });
   }
   return value as T;
 }
@@ -98,8 +105,13 @@ function handler(options: ControlApiOptions, requireToken: boolean): http.Reques
           return send(response, health.ok ? 200 : 503, health);
         }
         if (requireToken && !tokenMatches(request.headers.authorization, token ?? '')) {
-          log.warn({ route, remote: request.socket.remoteAddress }, 'Control API request without a valid token refused');
-          throw new TokenRefusedError('the sidecar refused the request: missing or wrong bearer token', { fix: 'set LINKSWITCH_TOKEN to the token the sidecar was started with' });
+          log.warn(
+            { route, remote: request.socket.remoteAddress },
+            'Control API request without a valid token refused',
+          );
+          throw new TokenRefusedError('the sidecar refused the request: missing or wrong bearer token', {
+            fix: 'set LINKSWITCH_TOKEN to the token the sidecar was started with',
+          });
         }
         switch (route) {
           case `GET ${ROUTES.status}`:
@@ -117,11 +129,18 @@ function handler(options: ControlApiOptions, requireToken: boolean): http.Reques
           }
           case `POST ${ROUTES.rollback}`: {
             const body = parseJson(await readBody(request));
-            const result = await handlers.rollback({ dryRun: optional<boolean>(body, 'dryRun', 'boolean'), lockWaitMs: optional<number>(body, 'lockWaitMs', 'number') });
+            const result = await handlers.rollback({
+              dryRun: optional<boolean>(body, 'dryRun', 'boolean'),
+              lockWaitMs: optional<number>(body, 'lockWaitMs', 'number'),
+            });
             return send(response, 200, result);
           }
           default:
-            return send(response, 404, errorBody(new ConfigError(`no such route: ${route}`, { fix: `use ${Object.values(ROUTES).join(', ')}` })));
+            return send(
+              response,
+              404,
+              errorBody(new ConfigError(`no such route: ${route}`, { fix: `use ${Object.values(ROUTES).join(', ')}` })),
+            );
         }
       } catch (error) {
         if (!response.headersSent) send(response, httpStatusFor(error), errorBody(error));
@@ -134,8 +153,16 @@ function listen(server: http.Server, target: string | { host: string; port: numb
   const where = typeof target === 'string' ? target : `${target.host}:${target.port}`;
   return new Promise((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
-      const fix = error.code === 'EADDRINUSE' ? 'another process listens there: stop it or choose another --listen' : 'check the address, the directory and its permissions';
-      reject(new SidecarError(`the control API cannot listen on ${where} (${error.code ?? error.message})`, { fix, cause: error }));
+      const fix =
+        error.code === 'EADDRINUSE'
+          ? 'another process listens there: stop it or choose another --listen'
+          : 'check the address, the directory and its permissions';
+      reject(
+        new SidecarError(`the control API cannot listen on ${where} (${error.code ?? error.message})`, {
+          fix,
+          cause: error,
+        }),
+      );
     });
     const done = () => {
       server.removeAllListeners('error');
@@ -161,10 +188,14 @@ function socketAnswers(socketPath: string): Promise<boolean> {
 export async function startControlApi(options: ControlApiOptions): Promise<ControlApi> {
   const { socketPath, listen: tcp, token, log } = options;
   if (tcp && token && token.length < MIN_TOKEN_LENGTH) {
-    throw new ConfigError(`LINKSWITCH_TOKEN is shorter than ${MIN_TOKEN_LENGTH} characters`, { fix: 'use a long random token, e.g. `openssl rand -hex 24`' });
+    throw new ConfigError(`LINKSWITCH_TOKEN is shorter than ${MIN_TOKEN_LENGTH} characters`, {
+      fix: 'use a long random token, e.g. `openssl rand -hex 24`',
+    });
   }
   if (await socketAnswers(socketPath)) {
-    throw new SidecarError(`another linkswitch serve already answers on ${socketPath}`, { fix: 'run one sidecar per state file; stop the other one first' });
+    throw new SidecarError(`another linkswitch serve already answers on ${socketPath}`, {
+      fix: 'run one sidecar per state file; stop the other one first',
+    });
   }
   await mkdir(path.dirname(socketPath), { recursive: true, mode: 0o700 });
   await unlink(socketPath).catch(() => undefined); // left by a previous run that was killed
@@ -175,7 +206,10 @@ export async function startControlApi(options: ControlApiOptions): Promise<Contr
   servers.push(unix);
   log.info({ socket: socketPath }, 'Control API listening on the unix socket');
   if (tcp && !token) {
-    log.warn({ address: `${tcp.host}:${tcp.port}` }, 'LINKSWITCH_TOKEN is not set: the TCP control API stays off (the unix socket still answers)');
+    log.warn(
+      { address: `${tcp.host}:${tcp.port}` },
+      'LINKSWITCH_TOKEN is not set: the TCP control API stays off (the unix socket still answers)',
+    );
   } else if (tcp) {
     const server = http.createServer(handler(options, true));
     await listen(server, tcp);

@@ -35,10 +35,21 @@ export class RemoteError extends LinkswitchError {
 
 export function errorBody(error: unknown): ErrorBody {
   if (error instanceof LinkswitchError) {
-    return { error: { name: error.name, code: error.code, exitCode: error.exitCode, message: error.message, fix: error.fix, detail: error.detail } };
+    return {
+      error: {
+        name: error.name,
+        code: error.code,
+        exitCode: error.exitCode,
+        message: error.message,
+        fix: error.fix,
+        detail: error.detail,
+      },
+    };
   }
   const message = error instanceof Error ? error.message : String(error);
-  return { error: { name: 'Error', code: 'UNEXPECTED', exitCode: 1, message: `unexpected error in the sidecar: ${message}` } };
+  return {
+    error: { name: 'Error', code: 'UNEXPECTED', exitCode: 1, message: `unexpected error in the sidecar: ${message}` },
+  };
 }
 
 /** HTTP status for an error: the client relies on the body, this is for curl and proxies. */

@@ -12,7 +12,13 @@ export interface ExternalHaproxy extends HaproxyPort {
   waitUntilRunning(limitMs?: number): Promise<void>;
 }
 
-export function externalHaproxy(inner: HaproxyPort, log: Logger, masterSocket: string, signal: AbortSignal, startWaitMs = 60_000): ExternalHaproxy {
+export function externalHaproxy(
+  inner: HaproxyPort,
+  log: Logger,
+  masterSocket: string,
+  signal: AbortSignal,
+  startWaitMs = 60_000,
+): ExternalHaproxy {
   const waitUntilRunning = async (limitMs = Number.POSITIVE_INFINITY): Promise<void> => {
     const started = Date.now();
     const delays = backoff(250, 5_000);
@@ -21,15 +27,24 @@ export function externalHaproxy(inner: HaproxyPort, log: Logger, masterSocket: s
         if (attempt > 1) log.info({ masterSocket, waitedMs: Date.now() - started }, 'HAProxy is reachable');
         return;
       }
-      if (signal.aborted) throw new HaproxyRuntimeError('stopped while waiting for HAProxy', { fix: 'none needed: the sidecar is shutting down' });
+      if (signal.aborted)
+        throw new HaproxyRuntimeError('stopped while waiting for HAProxy', {
+          fix: 'none needed: the sidecar is shutting down',
+        });
       const waited = Date.now() - started;
       if (waited >= limitMs) {
-        throw new HaproxyRuntimeError(`HAProxy did not answer on its master socket ${masterSocket} within ${Math.round(waited / 1000)} s`, {
-          fix: 'check the haproxy container (`docker compose ps haproxy`, `docker compose logs haproxy`) and that it shares the socket directory with the sidecar',
-        });
+        throw new HaproxyRuntimeError(
+          `HAProxy did not answer on its master socket ${masterSocket} within ${Math.round(waited / 1000)} s`,
+          {
+            fix: 'check the haproxy container (`docker compose ps haproxy`, `docker compose logs haproxy`) and that it shares the socket directory with the sidecar',
+          },
+        );
       }
       const delay = delays.next();
-      log.warn({ masterSocket, attempt, retryInMs: delay }, 'HAProxy is not reachable yet (it runs in its own container); retrying');
+      log.warn(
+        { masterSocket, attempt, retryInMs: delay },
+        'HAProxy is not reachable yet (it runs in its own container); retrying',
+      );
       await pause(delay, signal);
     }
   };

@@ -7,10 +7,13 @@ import { controlSocketPath, ROUTES } from './protocol.js';
 
 const config = await loadConfig(configPath(undefined));
 const ok = await new Promise<boolean>((resolve) => {
-  const request = http.get({ socketPath: controlSocketPath(config), path: ROUTES.health, timeout: 2_000 }, (response) => {
-    response.resume();
-    resolve(response.statusCode === 200);
-  });
+  const request = http.get(
+    { socketPath: controlSocketPath(config), path: ROUTES.health, timeout: 2_000 },
+    (response) => {
+      response.resume();
+      resolve(response.statusCode === 200);
+    },
+  );
   request.on('timeout', () => request.destroy());
   request.on('error', () => resolve(false));
 });

@@ -16,7 +16,7 @@ const realLoad = loader._load;
 
 /** A stand-in that loads the real module on first property access or `new`. */
 function deferred(load: () => AnyModule): AnyModule {
-  return new Proxy(function () {} as unknown as AnyModule, {
+  return new Proxy((() => {}) as unknown as AnyModule, {
     get: (_target, property) => load()[property],
     construct: (_target, args) => new (load())(...args),
   });

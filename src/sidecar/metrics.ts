@@ -64,7 +64,9 @@ export class Metrics {
       out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
       for (const [labels, value] of samples) out.push(`${name}${labels ? `{${labels}}` : ''} ${value}`);
     };
-    metric('linkswitch_deploys_total', 'counter', 'Deploys that switched traffic, run by this sidecar.', [[svc, this.deploys]]);
+    metric('linkswitch_deploys_total', 'counter', 'Deploys that switched traffic, run by this sidecar.', [
+      [svc, this.deploys],
+    ]);
     metric(
       'linkswitch_rollbacks_total',
       'counter',
@@ -86,14 +88,24 @@ export class Metrics {
       "Times the linked colour's container died or turned unhealthy.",
       [...this.linkedFailures].map(([action, n]) => [`${svc},event="${action}"`, n]),
     );
-    out.push('# HELP linkswitch_switch_duration_seconds Time the runtime-API weight flip took.', '# TYPE linkswitch_switch_duration_seconds histogram');
-    SWITCH_BUCKETS_S.forEach((bound, i) => out.push(`linkswitch_switch_duration_seconds_bucket{${svc},le="${bound}"} ${this.switchBuckets[i]}`));
+    out.push(
+      '# HELP linkswitch_switch_duration_seconds Time the runtime-API weight flip took.',
+      '# TYPE linkswitch_switch_duration_seconds histogram',
+    );
+    for (const [i, bound] of SWITCH_BUCKETS_S.entries()) {
+      out.push(`linkswitch_switch_duration_seconds_bucket{${svc},le="${bound}"} ${this.switchBuckets[i]}`);
+    }
     out.push(
       `linkswitch_switch_duration_seconds_bucket{${svc},le="+Inf"} ${this.switchCount}`,
       `linkswitch_switch_duration_seconds_sum{${svc}} ${this.switchSum}`,
       `linkswitch_switch_duration_seconds_count{${svc}} ${this.switchCount}`,
     );
-    metric('linkswitch_linked', 'gauge', 'The linked colour (1) and the idle one (0).', COLOURS.map((c) => [`${svc},colour="${c}"`, this.linked === c ? 1 : 0]));
+    metric(
+      'linkswitch_linked',
+      'gauge',
+      'The linked colour (1) and the idle one (0).',
+      COLOURS.map((c) => [`${svc},colour="${c}"`, this.linked === c ? 1 : 0]),
+    );
     metric(
       'linkswitch_reloads_total',
       'counter',
@@ -101,10 +113,19 @@ export class Metrics {
       (['applied', 'rejected', 'failed'] as const).map((r) => [`${svc},result="${r}"`, this.reloads.get(r) ?? 0]),
     );
     if (this.lastReload) {
-      metric('linkswitch_last_reload_success', 'gauge', 'Whether the last config change was applied (1) or refused/failed (0).', [[svc, this.lastReload.result === 'applied' ? 1 : 0]]);
-      metric('linkswitch_last_reload_timestamp_seconds', 'gauge', 'When the last config change was attempted.', [[svc, Math.round(this.lastReload.at.getTime() / 1000)]]);
+      metric(
+        'linkswitch_last_reload_success',
+        'gauge',
+        'Whether the last config change was applied (1) or refused/failed (0).',
+        [[svc, this.lastReload.result === 'applied' ? 1 : 0]],
+      );
+      metric('linkswitch_last_reload_timestamp_seconds', 'gauge', 'When the last config change was attempted.', [
+        [svc, Math.round(this.lastReload.at.getTime() / 1000)],
+      ]);
     }
-    metric('process_resident_memory_bytes', 'gauge', 'Resident memory of the sidecar process.', [['', process.memoryUsage.rss()]]);
+    metric('process_resident_memory_bytes', 'gauge', 'Resident memory of the sidecar process.', [
+      ['', process.memoryUsage.rss()],
+    ]);
     return `${out.join('\n')}\n`;
   }
 }

@@ -2,19 +2,26 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { DockerEngine, type ColourEvent } from '../adapters/docker.js';
+import { type ColourEvent, DockerEngine } from '../adapters/docker.js';
 import { Lock } from '../adapters/lock-file.js';
-import { createContext, lockFileFor, type CliContext, type GlobalOptions } from '../cli/context.js';
-import { HaproxyConfigError, HaproxyRuntimeError, LinkswitchError, NotWarmError, TemplateError, messageOf } from '../core/errors.js';
-import { deploy, rollback, status, up, type CommandResult, type Service } from '../core/service.js';
+import { type CliContext, createContext, type GlobalOptions, lockFileFor } from '../cli/context.js';
+import {
+  HaproxyConfigError,
+  HaproxyRuntimeError,
+  LinkswitchError,
+  messageOf,
+  NotWarmError,
+  TemplateError,
+} from '../core/errors.js';
+import { type CommandResult, deploy, rollback, type Service, status, up } from '../core/service.js';
 import { backoff, pause } from './backoff.js';
-import { startControlApi, type ControlApi } from './control-api.js';
+import { type ControlApi, startControlApi } from './control-api.js';
 import { SidecarError } from './errors.js';
-import { externalHaproxy, type ExternalHaproxy } from './external-haproxy.js';
+import { type ExternalHaproxy, externalHaproxy } from './external-haproxy.js';
 import { Metrics } from './metrics.js';
 import { controlSocketPath, type DeployRequest, type HealthReport, type RollbackRequest } from './protocol.js';
 import { clearOwnStaleLock } from './stale-lock.js';
-import { watchInputs, type InputKind, type InputWatcher } from './watch-inputs.js';
+import { type InputKind, type InputWatcher, watchInputs } from './watch-inputs.js';
 
 // `linkswitch serve`: the long-running mode beside HAProxy. It reuses the core verbs (up,
 // deploy, rollback, status) and the same lock file as the CLI, so the sidecar and any CLI never
@@ -90,7 +97,10 @@ export class Sidecar {
   private async start(): Promise<void> {
     for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void this.shutdown(signal));
     const { config } = this;
-    this.log.info({ service: config.service.name, config: config.file, failover: this.options.failover, watch: this.options.watch }, 'Sidecar starting');
+    this.log.info(
+      { service: config.service.name, config: config.file, failover: this.options.failover, watch: this.options.watch },
+      'Sidecar starting',
+    );
     await clearOwnStaleLock(lockFileFor(config), this.log);
     this.api = await startControlApi({
       socketPath: controlSocketPath(config),
@@ -109,10 +119,14 @@ export class Sidecar {
       this.watcher = watchInputs({
         templateDir: config.haproxy.templateDir,
         configFile: config.file,
-        onChange: (kinds, files) => void this.reconcile(`changed: ${files.map((f) => path.basename(f)).join(', ')}`, kinds),
+        onChange: (kinds, files) =>
+          void this.reconcile(`changed: ${files.map((f) => path.basename(f)).join(', ')}`, kinds),
         onError: (error) => this.log.warn({ error: messageOf(error) }, 'File watcher error'),
       });
-      this.log.info({ templateDir: config.haproxy.templateDir, config: config.file }, 'Watching the templates and the config file');
+      this.log.info(
+        { templateDir: config.haproxy.templateDir, config: config.file },
+        'Watching the templates and the config file',
+      );
     }
     void this.followDockerEvents();
     await this.startupReconcile();
@@ -171,7 +185,13 @@ export class Sidecar {
       // is refused exactly as against another CLI.
       locker: {
         acquire: async (command) => {
-          const lock = await Lock.acquire({ file: lockFileFor(config), ttlMs: config.deploy.lockTtl, command: `serve ${command}`, clock: base.clock, waitMs: lockWaitMs });
+          const lock = await Lock.acquire({
+            file: lockFileFor(config),
+            ttlMs: config.deploy.lockTtl,
+            command: `serve ${command}`,
+            clock: base.clock,
+            waitMs: lockWaitMs,
+          });
           this.heldLocks.add(lock);
           return {
             release: async () => {
@@ -185,7 +205,8 @@ export class Sidecar {
   }
 
   private async operation<T>(command: string, lockWaitMs: number, fn: (svc: Service) => Promise<T>): Promise<T> {
-    if (this.abort.signal.aborted) throw new SidecarError('the sidecar is shutting down', { fix: 'retry once it is back (`docker compose ps`)' });
+    if (this.abort.signal.aborted)
+      throw new SidecarError('the sidecar is shutting down', { fix: 'retry once it is back (`docker compose ps`)' });
     const op: Operation = { command, phase: 'waiting-for-lock', startedAt: Date.now() };
     const done = fn(this.serviceFor(op, lockWaitMs));
     op.done = done;
@@ -199,7 +220,9 @@ export class Sidecar {
 
   private async deploy(request: DeployRequest): Promise<CommandResult> {
     try {
-      const result = await this.operation('deploy', request.lockWaitMs ?? 0, (svc) => deploy(svc, { image: request.image, dryRun: request.dryRun }));
+      const result = await this.operation('deploy', request.lockWaitMs ?? 0, (svc) =>
+        deploy(svc, { image: request.image, dryRun: request.dryRun }),
+      );
       if (!request.dryRun) this.recordSuccess('deploy', result);
       return result;
     } catch (error) {
@@ -230,7 +253,14 @@ export class Sidecar {
     if (result.report?.configChanged) this.metrics.reloaded('applied');
     this.metrics.setLinked(result.state.linked);
     this.log.info(
-      { command, linked: result.state.linked, generation: result.state.generation, image: result.state.colours[result.state.linked]?.image, switchMs: result.report?.switchMs, durationMs: Math.round(result.durationMs) },
+      {
+        command,
+        linked: result.state.linked,
+        generation: result.state.generation,
+        image: result.state.colours[result.state.linked]?.image,
+        switchMs: result.report?.switchMs,
+        durationMs: Math.round(result.durationMs),
+      },
       `${command} finished`,
     );
   }
@@ -243,7 +273,8 @@ export class Sidecar {
   }
 
   private logError(command: string, error: unknown): void {
-    if (error instanceof LinkswitchError) this.log.error({ command, code: error.code, fix: error.fix, detail: error.detail }, error.message);
+    if (error instanceof LinkswitchError)
+      this.log.error({ command, code: error.code, fix: error.fix, detail: error.detail }, error.message);
     else this.log.error({ command, error: messageOf(error) }, 'Unexpected error');
   }
 
@@ -276,8 +307,14 @@ export class Sidecar {
     if (kinds.has('config')) {
       try {
         const next = await createContext(this.options.global);
-        if (next.config.service.name !== this.config.service.name || next.config.state.file !== this.config.state.file) {
-          this.log.error({ reason }, 'service.name or state.file changed: restart the sidecar to switch services; keeping the running config');
+        if (
+          next.config.service.name !== this.config.service.name ||
+          next.config.state.file !== this.config.state.file
+        ) {
+          this.log.error(
+            { reason },
+            'service.name or state.file changed: restart the sidecar to switch services; keeping the running config',
+          );
           return false;
         }
         this.ctx = next;
@@ -295,7 +332,10 @@ export class Sidecar {
       this.metrics.setLinked(result.state.linked);
       if (result.report?.configChanged) {
         this.metrics.reloaded('applied');
-        this.log.info({ reason, steps: result.plan.map((s) => s.kind) }, 'haproxy.cfg changed: validated, written, HAProxy reloaded');
+        this.log.info(
+          { reason, steps: result.plan.map((s) => s.kind) },
+          'haproxy.cfg changed: validated, written, HAProxy reloaded',
+        );
       } else {
         this.log.info({ reason }, 'haproxy.cfg unchanged: no reload');
       }
@@ -340,7 +380,13 @@ export class Sidecar {
     const state = await this.ctx.service.store.read().catch(() => null);
     if (!state || this.phase !== 'serving') return;
     const container = await this.ctx.service.docker.inspect(state.linked).catch(() => null);
-    if (container && !container.running) await this.onLinkedFailure({ colour: state.linked, container: container.name, action: 'die', exitCode: container.exitCode });
+    if (container && !container.running)
+      await this.onLinkedFailure({
+        colour: state.linked,
+        container: container.name,
+        action: 'die',
+        exitCode: container.exitCode,
+      });
   }
 
   private onColourEvent(event: ColourEvent): void {
@@ -348,7 +394,8 @@ export class Sidecar {
     // A container started behind our back (restart policy, `docker start`) may have a new IP:
     // re-render, and reload if the config changed. Starts by our own deploy are its business, and
     // a reconcile queued behind it would hold the lock just when the next command arrives.
-    if (event.action === 'start' && this.phase === 'serving' && this.inFlight.size === 0) void this.reconcile(`${event.container} started`);
+    if (event.action === 'start' && this.phase === 'serving' && this.inFlight.size === 0)
+      void this.reconcile(`${event.container} started`);
     if (event.action !== 'die' && event.action !== 'unhealthy') return;
     void this.onLinkedFailure(event).catch((error) => this.logError('failover', error));
   }
@@ -356,15 +403,27 @@ export class Sidecar {
   /** The linked colour died or turned unhealthy: say so loudly, and fail over if allowed and possible. */
   private async onLinkedFailure(event: ColourEvent): Promise<void> {
     const state = await this.ctx.service.store.read().catch(() => null);
-    const what = event.action === 'die' ? `stopped${event.exitCode === null ? '' : ` (exit code ${event.exitCode})`}` : 'is unhealthy';
+    const what =
+      event.action === 'die'
+        ? `stopped${event.exitCode === null ? '' : ` (exit code ${event.exitCode})`}`
+        : 'is unhealthy';
     if (!state || state.linked !== event.colour) {
-      this.log.info({ colour: event.colour, container: event.container }, `The idle colour's container ${what}; traffic is not affected`);
+      this.log.info(
+        { colour: event.colour, container: event.container },
+        `The idle colour's container ${what}; traffic is not affected`,
+      );
       return;
     }
     this.metrics.linkedFailed(event.action);
-    this.log.error({ colour: event.colour, container: event.container, event: event.action, exitCode: event.exitCode }, `LINKED COLOUR ${event.colour.toUpperCase()} FAILED: its container ${what} while serving traffic`);
+    this.log.error(
+      { colour: event.colour, container: event.container, event: event.action, exitCode: event.exitCode },
+      `LINKED COLOUR ${event.colour.toUpperCase()} FAILED: its container ${what} while serving traffic`,
+    );
     if (!this.options.failover) {
-      this.log.error({ colour: event.colour }, 'Failover is off (--no-failover): run `linkswitch rollback` or `linkswitch deploy`');
+      this.log.error(
+        { colour: event.colour },
+        'Failover is off (--no-failover): run `linkswitch rollback` or `linkswitch deploy`',
+      );
       return;
     }
     if (this.abort.signal.aborted) return;
@@ -373,9 +432,16 @@ export class Sidecar {
       const current = await this.ctx.service.store.read();
       if (current?.linked !== event.colour) return;
       const result = await this.rollback({}, 'failover');
-      this.log.warn({ from: event.colour, to: result.state.linked }, `Failed over to ${result.state.linked}, the warm colour`);
+      this.log.warn(
+        { from: event.colour, to: result.state.linked },
+        `Failed over to ${result.state.linked}, the warm colour`,
+      );
     } catch (error) {
-      if (error instanceof NotWarmError) this.log.error({ colour: event.colour }, `Cannot fail over: ${error.message}; the service has no healthy linked colour until one is deployed`);
+      if (error instanceof NotWarmError)
+        this.log.error(
+          { colour: event.colour },
+          `Cannot fail over: ${error.message}; the service has no healthy linked colour until one is deployed`,
+        );
       // Other failures were logged by rollback().
     }
   }
@@ -396,9 +462,15 @@ export class Sidecar {
     await this.watcher?.close().catch(() => undefined);
     const closing = this.api?.close() ?? Promise.resolve();
     if (this.inFlight.size > 0) {
-      this.log.warn({ inFlight: ops, graceMs: this.options.shutdownGraceMs }, 'Waiting for the operation in flight to finish');
+      this.log.warn(
+        { inFlight: ops, graceMs: this.options.shutdownGraceMs },
+        'Waiting for the operation in flight to finish',
+      );
       const all = Promise.allSettled([...this.inFlight].map((op) => op.done));
-      const finished = await Promise.race([all.then(() => true), sleep(this.options.shutdownGraceMs).then(() => false)]);
+      const finished = await Promise.race([
+        all.then(() => true),
+        sleep(this.options.shutdownGraceMs).then(() => false),
+      ]);
       for (const op of finished ? [] : this.inFlight) {
         this.log.warn(
           { command: op.command, phase: op.phase, runningMs: Date.now() - op.startedAt },

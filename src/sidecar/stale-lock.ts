@@ -24,5 +24,8 @@ export async function clearOwnStaleLock(file: string, log: Logger): Promise<void
   // Remove only the file we judged, in case it changed meanwhile.
   if ((await readFile(file, 'utf8').catch(() => null)) !== text) return;
   await unlink(file).catch(() => undefined);
-  log.warn({ lock: file, command: owner.command, since: owner.startedAt }, 'Removed the lock left by the previous run of this sidecar');
+  log.warn(
+    { lock: file, command: owner.command, since: owner.startedAt },
+    'Removed the lock left by the previous run of this sidecar',
+  );
 }

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { watch, type FSWatcher } from 'chokidar';
+import { type FSWatcher, watch } from 'chokidar';
 
 // Watches what haproxy.cfg is made of: the template directory (with partials/) and the config
 // file. Editors save in bursts (temp file, rename, chmod), so changes are gathered for a short

@@ -11,7 +11,7 @@ import { LiveConfigFile } from '../../src/adapters/config-file.js';
 import { Haproxy } from '../../src/adapters/haproxy.js';
 import { parseShowProc } from '../../src/adapters/haproxy-parse.js';
 import { sendCommand } from '../../src/adapters/haproxy-socket.js';
-import { parseConfig, type Config } from '../../src/config/load.js';
+import { type Config, parseConfig } from '../../src/config/load.js';
 import type { Colour } from '../../src/core/colour.js';
 import { HaproxyConfigError, HaproxyRuntimeError } from '../../src/core/errors.js';
 import { buildHaproxyContext } from '../../src/core/haproxy-context.js';
@@ -40,7 +40,7 @@ function colourServer(colour: Colour): Promise<{ server: http.Server; port: numb
   });
 }
 
-function configYaml(dir: string, bindPort: number, service = SERVICE): string {
+function configYaml(bindPort: number, service = SERVICE): string {
   // JSON strings are valid YAML scalars: the temp and repo paths need no further escaping.
   return [
     'service:',
@@ -88,7 +88,12 @@ function get(port: number, agent: http.Agent | false = false): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const request = http.get({ host: '127.0.0.1', port, path: '/', agent, timeout: 5_000 }, (response) => {
       response.resume();
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, version: (response.headers['x-version'] as string | undefined) ?? null }));
+      response.on('end', () =>
+        resolve({
+          status: response.statusCode ?? 0,
+          version: (response.headers['x-version'] as string | undefined) ?? null,
+        }),
+      );
       response.on('error', reject);
     });
     request.on('timeout', () => request.destroy(new Error('request timeout')));
@@ -117,7 +122,10 @@ async function poll<T>(what: string, timeoutMs: number, check: () => Promise<T |
     } catch (error) {
       last = error;
     }
-    if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
+    if (Date.now() >= deadline)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`,
+      );
     await sleep(50);
   }
 }
@@ -217,7 +225,8 @@ describe('Haproxy adapter against a real haproxy', () => {
   let masterPid: number | null = null;
   let startedAt = 0;
 
-  const render = (linked: Colour) => renderHaproxyConfig(config.haproxy.templateDir, buildHaproxyContext(config, linked, observed));
+  const render = (linked: Colour) =>
+    renderHaproxyConfig(config.haproxy.templateDir, buildHaproxyContext(config, linked, observed));
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'linkswitch-haproxy-adapter-'));
@@ -228,7 +237,7 @@ describe('Haproxy adapter against a real haproxy', () => {
     }
     observed = observedFor(ports);
     bindPort = await freePort();
-    config = parseConfig(configYaml(dir, bindPort), path.join(dir, 'linkswitch.yml'));
+    config = parseConfig(configYaml(bindPort), path.join(dir, 'linkswitch.yml'));
     haproxy = new Haproxy(config, systemClock);
     live = new LiveConfigFile(config.haproxy.configFile);
     await live.write(await render('blue'));
@@ -244,9 +253,11 @@ describe('Haproxy adapter against a real haproxy', () => {
     if (masterPid !== null && isAlive(masterPid)) {
       try {
         process.kill(masterPid, 'SIGTERM');
-        await poll('haproxy to exit after SIGTERM', 5_000, async () => (isAlive(masterPid!) ? null : true)).catch(() => {
-          if (isAlive(masterPid!)) process.kill(masterPid!, 'SIGKILL');
-        });
+        await poll('haproxy to exit after SIGTERM', 5_000, async () => (isAlive(masterPid!) ? null : true)).catch(
+          () => {
+            if (isAlive(masterPid!)) process.kill(masterPid!, 'SIGKILL');
+          },
+        );
       } catch {
         // already gone
       }
@@ -330,7 +341,7 @@ describe('Haproxy adapter against a real haproxy', () => {
     expect(new Set(await versions(bindPort, 20))).toEqual(new Set(['green']));
 
     // Same sockets, different service name: its backend be_<other> does not exist in haproxy.cfg.
-    const otherConfig = parseConfig(configYaml(dir, bindPort, 'nosuchservice'), path.join(dir, 'linkswitch.yml'));
+    const otherConfig = parseConfig(configYaml(bindPort, 'nosuchservice'), path.join(dir, 'linkswitch.yml'));
     const other = new Haproxy(otherConfig, systemClock);
     const error = await other.setWeights({ green: 100, blue: 0 }).then(
       () => null,
@@ -361,7 +372,9 @@ describe('Haproxy adapter against a real haproxy', () => {
     // The config's weights (green linked) are what the new worker serves with.
     const weights = Object.fromEntries((await haproxy.servers()).map((s) => [s.colour, s.weight]));
     expect(weights).toEqual({ blue: 0, green: 100 });
-    await poll('green to answer after the reload', 3_000, async () => ((await get(bindPort)).version === 'green' ? true : null));
+    await poll('green to answer after the reload', 3_000, async () =>
+      (await get(bindPort)).version === 'green' ? true : null,
+    );
 
     // Five reloads under a bounded keep-alive load (4 loops, ≤ 3 s, ≤ 5000 requests, 127.0.0.1 only).
     // Render and validate both variants first so the load window holds only writes and reloads.
@@ -390,10 +403,13 @@ describe('Haproxy adapter against a real haproxy', () => {
     );
     expect(result.failures).toEqual([]);
     // The load really overlapped every reload: requests kept being sent between each of them.
-    for (let i = 1; i < requestsAtReload.length; i++) expect(requestsAtReload[i]!).toBeGreaterThan(requestsAtReload[i - 1]!);
+    for (let i = 1; i < requestsAtReload.length; i++)
+      expect(requestsAtReload[i]!).toBeGreaterThan(requestsAtReload[i - 1]!);
     expect(result.requests).toBeGreaterThan(100);
     // Last config rendered had blue linked (i = 4).
-    await poll('blue to answer after the last reload', 3_000, async () => ((await get(bindPort)).version === 'blue' ? true : null));
+    await poll('blue to answer after the last reload', 3_000, async () =>
+      (await get(bindPort)).version === 'blue' ? true : null,
+    );
   });
 
   it('reload() of an invalid config on disk fails with HaproxyRuntimeError and the old worker keeps serving', async () => {
@@ -409,7 +425,9 @@ describe('Haproxy adapter against a real haproxy', () => {
       (e: unknown) => e,
     );
     const elapsed = Math.round(performance.now() - started);
-    console.log(`[haproxy.test] failed reload reported after ${elapsed} ms: ${String((error as Error | null)?.message)}`);
+    console.log(
+      `[haproxy.test] failed reload reported after ${elapsed} ms: ${String((error as Error | null)?.message)}`,
+    );
     expect(error).toBeInstanceOf(HaproxyRuntimeError);
     expect((error as HaproxyRuntimeError).message).toMatch(/reload failed/i);
 
@@ -429,7 +447,7 @@ describe('Haproxy adapter against a real haproxy', () => {
 
   it('running() is false and servers() names the socket when the sockets do not exist', async () => {
     const missingDir = path.join(dir, 'missing');
-    const yaml = configYaml(dir, bindPort)
+    const yaml = configYaml(bindPort)
       .replace('run/master.sock', 'missing/master.sock')
       .replace('run/admin.sock', 'missing/admin.sock');
     const missingConfig = parseConfig(yaml, path.join(dir, 'linkswitch.yml'));

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { failures, startLoad, type Sample } from '../support/load.js';
+import { failures, type Sample, startLoad } from '../support/load.js';
 import { createStack, type Stack } from '../support/stack.js';
 
 // The main promise of linkswitch, against a real dockerd and a real HAProxy: under continuous
@@ -23,7 +23,16 @@ describe('deploy and rollback under keep-alive load', () => {
 
   it(`serves every request through ${ROUNDS} deploys and ${ROUNDS} rollbacks`, { timeout: 300_000 }, async () => {
     const load = startLoad({ port: stack.port, connections: 8, maxDurationMs: 240_000 });
-    const switches: Array<{ command: string; startedAt: number; returnedAt: number; version: string; colour: string; switchMs: number; durationMs: number; wallMs: number }> = [];
+    const switches: Array<{
+      command: string;
+      startedAt: number;
+      returnedAt: number;
+      version: string;
+      colour: string;
+      switchMs: number;
+      durationMs: number;
+      wallMs: number;
+    }> = [];
     const run = async (args: string[], version: string) => {
       const started = performance.now();
       const result = await stack.cli([...args, '--json']);
@@ -35,7 +44,16 @@ describe('deploy and rollback under keep-alive load', () => {
       expect(state.linked).toBe(summary.linked);
       expect(state.colours[state.linked]?.image).toBe(`linkswitch-test-app:${version}`);
       expect(state.pending).toBeNull();
-      switches.push({ command: args[0]!, startedAt: started, returnedAt, version, colour: state.linked, switchMs: summary.switchMs, durationMs: summary.durationMs, wallMs: returnedAt - started });
+      switches.push({
+        command: args[0]!,
+        startedAt: started,
+        returnedAt,
+        version,
+        colour: state.linked,
+        switchMs: summary.switchMs,
+        durationMs: summary.durationMs,
+        wallMs: returnedAt - started,
+      });
       // Let some traffic flow on the new colour before the next switch.
       await new Promise((r) => setTimeout(r, 300));
     };

@@ -2,9 +2,9 @@ import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startChecker, type Checker } from '../support/checker.js';
-import { failures, startLoad, type LoadRun } from '../support/load.js';
-import { createStack, TEMPLATES, type Stack } from '../support/stack.js';
+import { type Checker, startChecker } from '../support/checker.js';
+import { failures, type LoadRun, startLoad } from '../support/load.js';
+import { createStack, type Stack, TEMPLATES } from '../support/stack.js';
 
 // Every refusal must be a one-line error that names the fix, a non-zero exit code, and no change:
 // same state file bytes, same haproxy.cfg bytes, and traffic (under load the whole time) untouched.
@@ -19,7 +19,10 @@ describe('failures leave the live service untouched', () => {
   let load: LoadRun;
   let checker: Checker;
 
-  const snapshot = async (): Promise<Snapshot> => ({ state: await readFile(stack.stateFile, 'utf8'), cfg: await readFile(stack.haproxyCfg, 'utf8') });
+  const snapshot = async (): Promise<Snapshot> => ({
+    state: await readFile(stack.stateFile, 'utf8'),
+    cfg: await readFile(stack.haproxyCfg, 'utf8'),
+  });
   const expectUnchanged = async (before: Snapshot) => {
     const after = await snapshot();
     expect(after.state).toBe(before.state);
@@ -35,7 +38,11 @@ describe('failures leave the live service untouched', () => {
     }
   };
   const containerState = async (colour: string) => {
-    const { stdout, exitCode } = await execa('docker', ['inspect', '-f', '{{.State.Status}}', `${stack.name}-${colour}`], { reject: false });
+    const { stdout, exitCode } = await execa(
+      'docker',
+      ['inspect', '-f', '{{.State.Status}}', `${stack.name}-${colour}`],
+      { reject: false },
+    );
     return exitCode === 0 ? stdout.trim() : 'absent';
   };
 
@@ -60,7 +67,9 @@ describe('failures leave the live service untouched', () => {
     const before = await snapshot();
     const result = await stack.cli(['rollback']);
     expect(result.exitCode).toBe(5);
-    expect(firstLine(result.stderr)).toMatch(/cannot roll back to green: green has no container; run `linkswitch deploy`/);
+    expect(firstLine(result.stderr)).toMatch(
+      /cannot roll back to green: green has no container; run `linkswitch deploy`/,
+    );
     await expectUnchanged(before);
   });
 
@@ -68,7 +77,9 @@ describe('failures leave the live service untouched', () => {
     const before = await snapshot();
     const result = await stack.cli(['deploy', '--image', 'linkswitch-test-app:unhealthy']);
     expect(result.exitCode).toBe(5);
-    expect(firstLine(result.stderr)).toMatch(/green did not become healthy: still failing after 3000 ms \(GET \/health on 127\.0\.0\.1:\d+: HTTP 500\)/);
+    expect(firstLine(result.stderr)).toMatch(
+      /green did not become healthy: still failing after 3000 ms \(GET \/health on 127\.0\.0\.1:\d+: HTTP 500\)/,
+    );
     expect(result.stderr).toContain('app unhealthy: listening on 8080');
     await expectUnchanged(before);
     expect(await containerState('green')).toBe('exited');
@@ -80,7 +91,9 @@ describe('failures leave the live service untouched', () => {
     const before = await snapshot();
     const result = await stack.cli(['deploy', '--image', 'linkswitch-test-app:crash']);
     expect(result.exitCode).toBe(5);
-    expect(firstLine(result.stderr)).toMatch(/green did not become healthy: its container (exited with code 3|keeps exiting \(restarted \d+ times\))/);
+    expect(firstLine(result.stderr)).toMatch(
+      /green did not become healthy: its container (exited with code 3|keeps exiting \(restarted \d+ times\))/,
+    );
     expect(result.stderr).toContain('crashing on purpose');
     await expectUnchanged(before);
   });
@@ -89,7 +102,9 @@ describe('failures leave the live service untouched', () => {
     const before = await snapshot();
     const result = await stack.cli(['deploy', '--image', 'linkswitch-test-app:does-not-exist']);
     expect(result.exitCode).toBe(6);
-    expect(firstLine(result.stderr)).toMatch(/image linkswitch-test-app:does-not-exist does not exist locally and cannot be pulled: .*; check the image name/);
+    expect(firstLine(result.stderr)).toMatch(
+      /image linkswitch-test-app:does-not-exist does not exist locally and cannot be pulled: .*; check the image name/,
+    );
     await expectUnchanged(before);
   });
 
@@ -105,7 +120,10 @@ describe('failures leave the live service untouched', () => {
     const templates = path.join(stack.dir, 'templates');
     await cp(TEMPLATES, templates, { recursive: true });
     await writeFile(path.join(templates, 'haproxy.cfg.hbs'), '{{#each servers}}\nserver {{name name}}\n');
-    await stack.writeConfig({ health: { interval: '100ms', timeout: '3s' }, haproxy: { ...(await haproxySection(stack)), templateDir: templates } });
+    await stack.writeConfig({
+      health: { interval: '100ms', timeout: '3s' },
+      haproxy: { ...(await haproxySection(stack)), templateDir: templates },
+    });
     const before = await snapshot();
     const greenBefore = await containerState('green');
     const result = await stack.cli(['deploy', '--image', 'linkswitch-test-app:v2']);
@@ -115,7 +133,7 @@ describe('failures leave the live service untouched', () => {
     expect(await containerState('green')).toBe(greenBefore);
   });
 
-  it('refuses a template that renders a config HAProxy rejects, with HAProxy\'s own error', async () => {
+  it("refuses a template that renders a config HAProxy rejects, with HAProxy's own error", async () => {
     const templates = path.join(stack.dir, 'templates');
     const main = await readFile(path.join(TEMPLATES, 'haproxy.cfg.hbs'), 'utf8');
     await writeFile(path.join(templates, 'haproxy.cfg.hbs'), `${main}    no-such-directive here\n`);
@@ -133,26 +151,30 @@ describe('failures leave the live service untouched', () => {
     }
   });
 
-  it('refuses a second deploy while one holds the lock', () => checker.during(async () => {
-    const first = stack.cli(['deploy', '--image', 'linkswitch-test-app:slow']);
-    await untilDeployHoldsLock();
-    const second = await stack.cli(['deploy', '--image', 'linkswitch-test-app:v2']);
-    expect(second.exitCode).toBe(4);
-    expect(firstLine(second.stderr)).toMatch(/another linkswitch \(deploy, pid \d+ on .*\) holds the lock .*; wait for it to finish, or pass --lock-wait/);
-    const done = await first;
-    expect(done.exitCode, done.all).toBe(0);
-    expect((await stack.readState()).colours.green?.image).toBe('linkswitch-test-app:slow');
-  }));
+  it('refuses a second deploy while one holds the lock', () =>
+    checker.during(async () => {
+      const first = stack.cli(['deploy', '--image', 'linkswitch-test-app:slow']);
+      await untilDeployHoldsLock();
+      const second = await stack.cli(['deploy', '--image', 'linkswitch-test-app:v2']);
+      expect(second.exitCode).toBe(4);
+      expect(firstLine(second.stderr)).toMatch(
+        /another linkswitch \(deploy, pid \d+ on .*\) holds the lock .*; wait for it to finish, or pass --lock-wait/,
+      );
+      const done = await first;
+      expect(done.exitCode, done.all).toBe(0);
+      expect((await stack.readState()).colours.green?.image).toBe('linkswitch-test-app:slow');
+    }));
 
-  it('waits for the lock with --lock-wait instead of failing', () => checker.during(async () => {
-    const first = stack.cli(['deploy', '--image', 'linkswitch-test-app:slow']);
-    // A fixed sleep raced Node's start-up on a loaded CI machine: the rollback got the lock first.
-    await untilDeployHoldsLock();
-    const second = await stack.cli(['--lock-wait', '60s', 'rollback']);
-    const done = await first;
-    expect(done.exitCode, done.all).toBe(0);
-    expect(second.exitCode, second.all).toBe(0);
-  }));
+  it('waits for the lock with --lock-wait instead of failing', () =>
+    checker.during(async () => {
+      const first = stack.cli(['deploy', '--image', 'linkswitch-test-app:slow']);
+      // A fixed sleep raced Node's start-up on a loaded CI machine: the rollback got the lock first.
+      await untilDeployHoldsLock();
+      const second = await stack.cli(['--lock-wait', '60s', 'rollback']);
+      const done = await first;
+      expect(done.exitCode, done.all).toBe(0);
+      expect(second.exitCode, second.all).toBe(0);
+    }));
 
   it('deploys an image with a Docker HEALTHCHECK by waiting for Docker to call it healthy', async () => {
     const result = await checker.during(() => stack.cli(['deploy', '--image', 'linkswitch-test-app:hc', '--json']));
@@ -165,26 +187,32 @@ describe('failures leave the live service untouched', () => {
   });
 
   // The test breaks the state file itself, so the checker cannot read it meanwhile.
-  it('reports a malformed state file clearly and never overwrites it', () => checker.during(async () => {
-    const original = await readFile(stack.stateFile, 'utf8');
-    const garbage = original.slice(0, original.length / 2);
-    await writeFile(stack.stateFile, garbage);
-    for (const verb of ['status', 'deploy', 'up', 'rollback']) {
-      const result = await stack.cli([verb]);
-      expect(result.exitCode, verb).toBe(3);
-      expect(firstLine(result.stderr)).toMatch(/state file .* is not valid JSON \(truncated or corrupted\); restore it/);
-      expect(await readFile(stack.stateFile, 'utf8')).toBe(garbage);
-    }
-    await writeFile(stack.stateFile, original.replace(/"linked": "\w+"/, '"linked": "purple"'));
-    const purple = await stack.cli(['status']);
-    expect(purple.exitCode).toBe(3);
-    expect(firstLine(purple.stderr)).toMatch(/linked: .*; repair the named fields/);
-    await writeFile(stack.stateFile, original);
-  }));
+  it('reports a malformed state file clearly and never overwrites it', () =>
+    checker.during(async () => {
+      const original = await readFile(stack.stateFile, 'utf8');
+      const garbage = original.slice(0, original.length / 2);
+      await writeFile(stack.stateFile, garbage);
+      for (const verb of ['status', 'deploy', 'up', 'rollback']) {
+        const result = await stack.cli([verb]);
+        expect(result.exitCode, verb).toBe(3);
+        expect(firstLine(result.stderr)).toMatch(
+          /state file .* is not valid JSON \(truncated or corrupted\); restore it/,
+        );
+        expect(await readFile(stack.stateFile, 'utf8')).toBe(garbage);
+      }
+      await writeFile(stack.stateFile, original.replace(/"linked": "\w+"/, '"linked": "purple"'));
+      const purple = await stack.cli(['status']);
+      expect(purple.exitCode).toBe(3);
+      expect(firstLine(purple.stderr)).toMatch(/linked: .*; repair the named fields/);
+      await writeFile(stack.stateFile, original);
+    }));
 
   it('reports every config problem with its key path', async () => {
     const bad = path.join(stack.dir, 'bad.yml');
-    await writeFile(bad, 'service:\n  name: "web\\nbackend evil"\n  image: app:1\n  port: "eighty"\n  colour: blue\nhaproxy:\n  bind: nowhere\n');
+    await writeFile(
+      bad,
+      'service:\n  name: "web\\nbackend evil"\n  image: app:1\n  port: "eighty"\n  colour: blue\nhaproxy:\n  bind: nowhere\n',
+    );
     const result = await stack.cli(['--config', bad, 'status']);
     expect(result.exitCode).toBe(2);
     const line = firstLine(result.stderr);

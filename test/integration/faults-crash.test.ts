@@ -1,7 +1,7 @@
 import { access } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startChecker, type Checker } from '../support/checker.js';
-import { failures, startLoad, type LoadRun } from '../support/load.js';
+import { type Checker, startChecker } from '../support/checker.js';
+import { failures, type LoadRun, startLoad } from '../support/load.js';
 import { createStack, type Stack } from '../support/stack.js';
 
 // Crash safety: SIGKILL the controller at each phase of a deploy (test-only pause points, not
@@ -19,18 +19,54 @@ interface Phase {
 }
 
 const PHASES: Phase[] = [
-  { point: 'after-run-container', what: 'after the idle colour is created', image: 'other', recoverWith: 'up', switched: false },
-  { point: 'before-wait-healthy', what: 'while waiting for health', image: 'slow', recoverWith: 'deploy', switched: false },
-  { point: 'config-written', what: 'after the config is written, before the reload', image: 'other', recoverWith: 'status-then-up', switched: false },
-  { point: 'after-switch', what: 'after the runtime flip, before the state is written', image: 'other', recoverWith: 'up', switched: true },
-  { point: 'config-written#2', what: 'after the switch is recorded, before the final reload', image: 'other', recoverWith: 'deploy', switched: true },
+  {
+    point: 'after-run-container',
+    what: 'after the idle colour is created',
+    image: 'other',
+    recoverWith: 'up',
+    switched: false,
+  },
+  {
+    point: 'before-wait-healthy',
+    what: 'while waiting for health',
+    image: 'slow',
+    recoverWith: 'deploy',
+    switched: false,
+  },
+  {
+    point: 'config-written',
+    what: 'after the config is written, before the reload',
+    image: 'other',
+    recoverWith: 'status-then-up',
+    switched: false,
+  },
+  {
+    point: 'after-switch',
+    what: 'after the runtime flip, before the state is written',
+    image: 'other',
+    recoverWith: 'up',
+    switched: true,
+  },
+  {
+    point: 'config-written#2',
+    what: 'after the switch is recorded, before the final reload',
+    image: 'other',
+    recoverWith: 'deploy',
+    switched: true,
+  },
   { point: 'before-drain', what: 'during drain', image: 'other', recoverWith: 'up', switched: true },
 ];
 
 interface StatusJson {
   linked: string;
   pending: unknown;
-  colours: Array<{ colour: string; linked: boolean; running: boolean; image: string | null; haproxy: { weight: number; status: string } | null }>;
+  colours: Array<{
+    colour: string;
+    linked: boolean;
+    running: boolean;
+    image: string | null;
+    haproxy: { weight: number; status: string } | null;
+  }>;
 }
 
 describe('SIGKILL at every deploy phase', () => {
@@ -71,7 +107,12 @@ describe('SIGKILL at every deploy phase', () => {
     it(`recovers from a kill ${phase.what} (${phase.point})`, { timeout: 60_000 }, async () => {
       const before = await expectConsistent();
       const currentImage = before.colours.find((c) => c.linked)!.image!;
-      const image = phase.image === 'other' ? (currentImage.endsWith(':v1') ? 'linkswitch-test-app:v2' : 'linkswitch-test-app:v1') : `linkswitch-test-app:${phase.image}`;
+      const image =
+        phase.image === 'other'
+          ? currentImage.endsWith(':v1')
+            ? 'linkswitch-test-app:v2'
+            : 'linkswitch-test-app:v1'
+          : `linkswitch-test-app:${phase.image}`;
       const windowStart = performance.now();
       const paused = await stack.startPaused(['deploy', '--image', image], phase.point);
 

@@ -3,9 +3,9 @@ import net from 'node:net';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startChecker, type Checker } from '../support/checker.js';
-import { failures, startLoad, type LoadRun } from '../support/load.js';
-import { CLI, createStack, freePort, TEMPLATES, type Stack } from '../support/stack.js';
+import { type Checker, startChecker } from '../support/checker.js';
+import { failures, type LoadRun, startLoad } from '../support/load.js';
+import { CLI, createStack, freePort, type Stack, TEMPLATES } from '../support/stack.js';
 
 // Environment faults against the real engine and HAProxy, under keep-alive load: the Docker
 // engine unreachable, HAProxy's sockets missing or forbidden, a reload HAProxy refuses, a full
@@ -18,7 +18,10 @@ describe('environment faults', () => {
   let stack: Stack;
   let load: LoadRun;
   let checker: Checker;
-  const snapshot = async () => ({ state: await readFile(stack.stateFile, 'utf8'), cfg: await readFile(stack.haproxyCfg, 'utf8') });
+  const snapshot = async () => ({
+    state: await readFile(stack.stateFile, 'utf8'),
+    cfg: await readFile(stack.haproxyCfg, 'utf8'),
+  });
 
   beforeAll(async () => {
     stack = await createStack('env');
@@ -41,7 +44,9 @@ describe('environment faults', () => {
     for (const verb of ['deploy', 'status', 'up']) {
       const result = await stack.cli([verb], { env: { DOCKER_HOST: `unix://${stack.dir}/no-dockerd.sock` } });
       expect(result.exitCode, verb).toBe(6);
-      expect(firstLine(result.stderr)).toMatch(/cannot reach the Docker engine \(ENOENT\) .*; start dockerd .*traffic was not changed/);
+      expect(firstLine(result.stderr)).toMatch(
+        /cannot reach the Docker engine \(ENOENT\) .*; start dockerd .*traffic was not changed/,
+      );
     }
     expect(await snapshot()).toEqual(before);
   });
@@ -66,12 +71,27 @@ describe('environment faults', () => {
     try {
       for (const socket of sockets) await chown(socket, 65534, 65534);
       // As root without CAP_DAC_OVERRIDE, file modes apply to us as to any other user.
-      const result = await execa('setpriv', ['--bounding-set', '-dac_override,-dac_read_search', '--', 'node', CLI, 'deploy', '--image', 'linkswitch-test-app:v2'], {
-        reject: false,
-        env: { LINKSWITCH_CONFIG: stack.configFile, LINKSWITCH_LOG_FORMAT: 'json' },
-      });
+      const result = await execa(
+        'setpriv',
+        [
+          '--bounding-set',
+          '-dac_override,-dac_read_search',
+          '--',
+          'node',
+          CLI,
+          'deploy',
+          '--image',
+          'linkswitch-test-app:v2',
+        ],
+        {
+          reject: false,
+          env: { LINKSWITCH_CONFIG: stack.configFile, LINKSWITCH_LOG_FORMAT: 'json' },
+        },
+      );
       expect(result.exitCode, result.stderr).toBe(8);
-      expect(firstLine(result.stderr)).toMatch(/HAProxy master socket .*master\.sock did not answer \(EACCES\); run linkswitch as the user that owns/);
+      expect(firstLine(result.stderr)).toMatch(
+        /HAProxy master socket .*master\.sock did not answer \(EACCES\); run linkswitch as the user that owns/,
+      );
     } finally {
       for (const socket of sockets) await chown(socket, 0, 0);
     }
@@ -103,12 +123,20 @@ describe('environment faults', () => {
 
   it('refuses a config whose new bind address is taken before reloading (haproxy -c does not bind)', async () => {
     const blocker = await busyPort();
-    const templates = await templatesWith('templates-busy', `frontend fe_extra\n    bind 127.0.0.1:${blocker.port}\n    default_backend {{backend}}`);
+    const templates = await templatesWith(
+      'templates-busy',
+      `frontend fe_extra\n    bind 127.0.0.1:${blocker.port}\n    default_backend {{backend}}`,
+    );
     const before = await snapshot();
     try {
-      const result = await withConfig((c) => c.replace(TEMPLATES, templates), () => stack.cli(['deploy', '--image', 'linkswitch-test-app:v2']));
+      const result = await withConfig(
+        (c) => c.replace(TEMPLATES, templates),
+        () => stack.cli(['deploy', '--image', 'linkswitch-test-app:v2']),
+      );
       expect(result.exitCode, result.all).toBe(7);
-      expect(firstLine(result.stderr)).toMatch(new RegExp(`HAProxy could not bind 127\\.0\\.0\\.1:${blocker.port} \\(EADDRINUSE\\); free that port`));
+      expect(firstLine(result.stderr)).toMatch(
+        new RegExp(`HAProxy could not bind 127\\.0\\.0\\.1:${blocker.port} \\(EADDRINUSE\\); free that port`),
+      );
       expect(await snapshot()).toEqual(before);
     } finally {
       blocker.server.close();
@@ -117,11 +145,19 @@ describe('environment faults', () => {
 
   it('reports a reload HAProxy refuses: old workers keep serving, no switch is recorded, haproxy.cfg is restored', async () => {
     // A unix-socket bind in a directory that does not exist passes `haproxy -c` and fails at reload.
-    const templates = await templatesWith('templates-badsock', `frontend fe_extra\n    bind ${stack.dir}/no-such-dir/extra.sock\n    default_backend {{backend}}`);
+    const templates = await templatesWith(
+      'templates-badsock',
+      `frontend fe_extra\n    bind ${stack.dir}/no-such-dir/extra.sock\n    default_backend {{backend}}`,
+    );
     const before = await snapshot();
-    const result = await withConfig((c) => c.replace(TEMPLATES, templates), () => stack.cli(['deploy', '--image', 'linkswitch-test-app:v2']));
+    const result = await withConfig(
+      (c) => c.replace(TEMPLATES, templates),
+      () => stack.cli(['deploy', '--image', 'linkswitch-test-app:v2']),
+    );
     expect(result.exitCode, result.all).toBe(8);
-    expect(firstLine(result.stderr)).toMatch(/HAProxy reload failed: the new config did not load, the old workers keep serving/);
+    expect(firstLine(result.stderr)).toMatch(
+      /HAProxy reload failed: the new config did not load, the old workers keep serving/,
+    );
     expect(result.stderr).toMatch(/restored and reloaded the previous haproxy.cfg/);
     expect(await snapshot()).toEqual(before);
     const status = JSON.parse((await stack.cli(['status', '--json'])).stdout);
@@ -135,7 +171,10 @@ describe('environment faults', () => {
     const blocker = await busyPort();
     const before = await snapshot();
     try {
-      const result = await withConfig((c) => c.replace(`bind: 127.0.0.1:${stack.port}`, `bind: 127.0.0.1:${blocker.port}`), () => stack.cli(['up']));
+      const result = await withConfig(
+        (c) => c.replace(`bind: 127.0.0.1:${stack.port}`, `bind: 127.0.0.1:${blocker.port}`),
+        () => stack.cli(['up']),
+      );
       expect(result.exitCode, result.all).toBe(7);
       expect(firstLine(result.stderr)).toMatch(/HAProxy could not bind .*EADDRINUSE/);
       expect(await snapshot()).toEqual(before);
@@ -178,7 +217,10 @@ describe('disk full while writing state', () => {
   /** Fills the tmpfs so that exactly `pagesLeft` pages stay free. */
   const fill = async (pagesLeft: number) => {
     const { bavail, bsize } = await statfs(mountpoint);
-    await writeFile(path.join(mountpoint, 'filler'), Buffer.alloc(Math.max(0, Number(bavail) - pagesLeft) * Number(bsize)));
+    await writeFile(
+      path.join(mountpoint, 'filler'),
+      Buffer.alloc(Math.max(0, Number(bavail) - pagesLeft) * Number(bsize)),
+    );
   };
 
   const deployOnFullDisk = async (pagesLeft: number, message: RegExp) => {

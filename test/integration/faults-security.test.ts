@@ -21,7 +21,13 @@ describe('security', () => {
       secretEnv: ['DB_PASSWORD'],
       labels: { 'team.note': HOSTILE_LABEL },
     });
-    for (const args of [['up'], ['deploy', '--image', 'linkswitch-test-app:v2'], ['status', '--json'], ['render', '--check'], ['rollback']]) {
+    for (const args of [
+      ['up'],
+      ['deploy', '--image', 'linkswitch-test-app:v2'],
+      ['status', '--json'],
+      ['render', '--check'],
+      ['rollback'],
+    ]) {
       const result = await stack.cli(args, { env: { LINKSWITCH_LOG_LEVEL: 'trace' } });
       expect(result.exitCode, `${args.join(' ')}: ${result.all}`).toBe(0);
       outputs += result.all;
@@ -42,7 +48,11 @@ describe('security', () => {
       expect(info.HostConfig.PidMode).toBe('');
       expect(info.HostConfig.NetworkMode).not.toBe('host');
       expect(info.HostConfig.PortBindings).toEqual({ '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] });
-      expect(info.Config.Labels).toMatchObject({ 'linkswitch.service': stack.name, 'linkswitch.colour': colour, 'team.note': HOSTILE_LABEL });
+      expect(info.Config.Labels).toMatchObject({
+        'linkswitch.service': stack.name,
+        'linkswitch.colour': colour,
+        'team.note': HOSTILE_LABEL,
+      });
       expect(info.Config.Env).toEqual(expect.arrayContaining([`DB_PASSWORD=${SECRET}`, 'PLAIN=hello # ; "quoted"']));
     }
   });

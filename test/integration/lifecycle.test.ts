@@ -58,13 +58,25 @@ describe('stack lifecycle', () => {
     expect((await stat(stack.haproxyCfg)).mtimeMs).toBe(cfgStat.mtimeMs);
   });
 
-  it('status reports the linked colour and HAProxy\'s view of each server', async () => {
+  it("status reports the linked colour and HAProxy's view of each server", async () => {
     const result = await stack.cli(['status', '--json']);
     expect(result.exitCode, result.all).toBe(0);
     const report = JSON.parse(result.stdout);
     expect(report).toMatchObject({ service: stack.name, linked: 'blue', haproxy: { running: true, error: null } });
-    expect(report.colours[0]).toMatchObject({ colour: 'blue', linked: true, running: true, image: 'linkswitch-test-app:v1', haproxy: { weight: 100 } });
-    expect(report.colours[1]).toMatchObject({ colour: 'green', linked: false, running: false, health: 'absent', haproxy: null });
+    expect(report.colours[0]).toMatchObject({
+      colour: 'blue',
+      linked: true,
+      running: true,
+      image: 'linkswitch-test-app:v1',
+      haproxy: { weight: 100 },
+    });
+    expect(report.colours[1]).toMatchObject({
+      colour: 'green',
+      linked: false,
+      running: false,
+      health: 'absent',
+      haproxy: null,
+    });
     const human = await stack.cli(['status']);
     expect(human.stdout).toMatch(/blue linked, generation 0/);
   });
@@ -99,7 +111,18 @@ describe('stack lifecycle', () => {
 
   it('up recovers an interrupted deploy that never switched: the recorded colour stays linked', async () => {
     const state = await stack.readState();
-    await writeFile(stack.stateFile, JSON.stringify({ ...state, pending: { colour: 'green', image: 'linkswitch-test-app:v2', startedAt: new Date().toISOString(), phase: 'deploying' } }));
+    await writeFile(
+      stack.stateFile,
+      JSON.stringify({
+        ...state,
+        pending: {
+          colour: 'green',
+          image: 'linkswitch-test-app:v2',
+          startedAt: new Date().toISOString(),
+          phase: 'deploying',
+        },
+      }),
+    );
     const status = await stack.cli(['status']);
     expect(status.stdout).toMatch(/interrupted deploy of green/);
     const result = await stack.cli(['up']);
@@ -116,11 +139,24 @@ describe('stack lifecycle', () => {
     const state = await stack.readState();
     expect(state.linked).toBe('green');
     // Simulate a crash after the runtime flip to blue but before the state was written.
-    await writeFile(stack.stateFile, JSON.stringify({ ...state, pending: { colour: 'blue', image: 'linkswitch-test-app:v1', startedAt: new Date().toISOString(), phase: 'deploying' } }));
+    await writeFile(
+      stack.stateFile,
+      JSON.stringify({
+        ...state,
+        pending: {
+          colour: 'blue',
+          image: 'linkswitch-test-app:v1',
+          startedAt: new Date().toISOString(),
+          phase: 'deploying',
+        },
+      }),
+    );
     const admin = `${stack.dir}/run/admin.sock`;
     const { default: net } = await import('node:net');
     await new Promise<void>((resolve, reject) => {
-      const socket = net.createConnection({ path: admin }, () => socket.end(`set weight be_${stack.name}/blue 100; set weight be_${stack.name}/green 0\n`));
+      const socket = net.createConnection({ path: admin }, () =>
+        socket.end(`set weight be_${stack.name}/blue 100; set weight be_${stack.name}/green 0\n`),
+      );
       socket.on('close', () => resolve());
       socket.on('error', reject);
       socket.resume();

@@ -3,8 +3,15 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSidecarImage, createComposeStack, getVersion, residentKb, waitFor, type ComposeStack } from '../support/compose-stack.js';
-import { failures, startLoad, type Sample } from '../support/load.js';
+import {
+  buildSidecarImage,
+  type ComposeStack,
+  createComposeStack,
+  getVersion,
+  residentKb,
+  waitFor,
+} from '../support/compose-stack.js';
+import { failures, type Sample, startLoad } from '../support/load.js';
 
 // The repo's docker-compose.yml for real: HAProxy in its container (master-worker, sockets and
 // config in shared volumes), `linkswitch serve` beside it built from the repo's Dockerfile, the
@@ -25,7 +32,12 @@ describe('linkswitch serve in docker-compose', () => {
     const health = await stack.api('GET', '/v1/healthz').catch(() => null);
     return health?.status === 200 && JSON.parse(health.body).phase === 'serving' ? true : undefined;
   };
-  const status = async () => JSON.parse((await stack.api('GET', '/v1/status')).body) as { linked: string; pending: unknown; colours: Array<{ colour: string; running: boolean; haproxy: { weight: number } | null }> };
+  const status = async () =>
+    JSON.parse((await stack.api('GET', '/v1/status')).body) as {
+      linked: string;
+      pending: unknown;
+      colours: Array<{ colour: string; running: boolean; haproxy: { weight: number } | null }>;
+    };
   const logsSince = async (since: number) => (await stack.logs()).filter((l) => Number(l.time) >= since);
 
   beforeAll(async () => {
@@ -33,7 +45,11 @@ describe('linkswitch serve in docker-compose', () => {
     await buildSidecarImage(stack);
     const up = await stack.compose(['up', '-d']);
     expect(up.exitCode, up.all).toBe(0);
-    await waitFor('v1 behind HAProxy', async () => ((await getVersion(stack.httpPort)).version === 'v1' ? true : undefined), 30_000);
+    await waitFor(
+      'v1 behind HAProxy',
+      async () => ((await getVersion(stack.httpPort)).version === 'v1' ? true : undefined),
+      30_000,
+    );
     await waitFor('the sidecar serving', serving, 10_000);
     await refreshPid();
     await sleep(1500);
@@ -49,19 +65,30 @@ describe('linkswitch serve in docker-compose', () => {
 
   it('started before HAProxy was reachable, said so, and retried instead of crashing', async () => {
     const logs = await stack.logs();
-    expect(logs.some((l) => l.msg === 'HAProxy is not reachable yet (it runs in its own container); retrying')).toBe(true);
+    expect(logs.some((l) => l.msg === 'HAProxy is not reachable yet (it runs in its own container); retrying')).toBe(
+      true,
+    );
     expect(logs.some((l) => l.msg === 'Sidecar serving')).toBe(true);
     const { stdout } = await execa('docker', ['inspect', '-f', '{{.RestartCount}}', await stack.sidecarContainer()]);
     expect(stdout.trim()).toBe('0');
   });
 
-  it('serves every request through deploys and rollbacks run by the sidecar (exec, host CLI, control API)', { timeout: 120_000 }, async () => {
+  it('serves every request through deploys and rollbacks run by the sidecar (exec, host CLI, control API)', {
+    timeout: 120_000,
+  }, async () => {
     const load = startLoad({ port: stack.httpPort, connections: 4, maxDurationMs: 90_000 });
     const peak = setInterval(() => {
-      void residentKb(sidecarPid).then((m) => (memory.deployPeakKb = Math.max(memory.deployPeakKb, m.rss)), () => undefined);
+      void residentKb(sidecarPid).then(
+        (m) => (memory.deployPeakKb = Math.max(memory.deployPeakKb, m.rss)),
+        () => undefined,
+      );
     }, 100);
     const steps: Array<{ label: string; returnedAt: number; startedAt: number; version: string }> = [];
-    const run = async (label: string, version: string, fn: () => Promise<{ exitCode: number; all: string; stdout: string }>) => {
+    const run = async (
+      label: string,
+      version: string,
+      fn: () => Promise<{ exitCode: number; all: string; stdout: string }>,
+    ) => {
       const startedAt = performance.now();
       const result = await fn();
       const returnedAt = performance.now();
@@ -91,7 +118,10 @@ describe('linkswitch serve in docker-compose', () => {
       const until = steps[i + 1]?.startedAt ?? Number.POSITIVE_INFINITY;
       const window = samples.filter((s: Sample) => s.startedAt > step.returnedAt && s.startedAt < until);
       expect(window.length, `no traffic after ${step.label}`).toBeGreaterThan(0);
-      expect(window.filter((s) => s.version !== step.version).length, `${step.label}: answered by another version`).toBe(0);
+      expect(
+        window.filter((s) => s.version !== step.version).length,
+        `${step.label}: answered by another version`,
+      ).toBe(0);
     }
     const metrics = (await stack.api('GET', '/metrics')).body;
     expect(metrics).toMatch(new RegExp(`linkswitch_deploys_total\\{service="${stack.service}"\\} 2`));
@@ -100,12 +130,16 @@ describe('linkswitch serve in docker-compose', () => {
     expect(metrics).toMatch(/linkswitch_switch_duration_seconds_count\{[^}]*\} 4/);
   });
 
-  it('never deploys twice at once: a CLI in the container and a second deploy both meet the sidecar\'s lock', { timeout: 60_000 }, async () => {
+  it("never deploys twice at once: a CLI in the container and a second deploy both meet the sidecar's lock", {
+    timeout: 60_000,
+  }, async () => {
     const slow = stack.api('POST', '/v1/deploy', { image: image('slow') });
     await waitFor('the deploy to be in flight', async () => ((await status()).pending ? true : undefined), 10_000);
     const second = await stack.hostCli(['deploy', '--image', image('v2')]);
     expect(second.exitCode, second.all).toBe(4);
-    expect(second.stderr).toMatch(/linkswitch: another linkswitch \(serve deploy, pid 1 on linkswitch, since .*\) holds the lock/);
+    expect(second.stderr).toMatch(
+      /linkswitch: another linkswitch \(serve deploy, pid 1 on linkswitch, since .*\) holds the lock/,
+    );
     // A verb that runs locally in the container (not through the API) takes the same lock file.
     const local = await stack.exec(['up']);
     expect(local.exitCode, local.all).toBe(4);
@@ -117,31 +151,60 @@ describe('linkswitch serve in docker-compose', () => {
     expect(JSON.parse(refused.body).error.code).toBe('SIDECAR_TOKEN_REFUSED');
   });
 
-  it('applies a template edit within 2 s, refuses an invalid one, and traffic keeps flowing', { timeout: 60_000 }, async () => {
+  it('applies a template edit within 2 s, refuses an invalid one, and traffic keeps flowing', {
+    timeout: 60_000,
+  }, async () => {
     const file = path.join(stack.templatesDir, 'haproxy.cfg.hbs');
     const original = await readFile(file, 'utf8');
-    const withHeader = original.replace('    balance roundrobin\n', '    balance roundrobin\n    http-response set-header X-Template edited\n');
+    const withHeader = original.replace(
+      '    balance roundrobin\n',
+      '    balance roundrobin\n    http-response set-header X-Template edited\n',
+    );
     expect(withHeader).not.toBe(original);
     const load = startLoad({ port: stack.httpPort, connections: 4, maxDurationMs: 40_000 });
     try {
       await sleep(300);
       const edited = performance.now();
       await writeFile(file, withHeader);
-      await waitFor('the edited template to serve', async () => ((await getVersion(stack.httpPort)).template === 'edited' ? true : undefined), 5_000, 20);
+      await waitFor(
+        'the edited template to serve',
+        async () => ((await getVersion(stack.httpPort)).template === 'edited' ? true : undefined),
+        5_000,
+        20,
+      );
       const appliedMs = performance.now() - edited;
       console.log(JSON.stringify({ templateEditAppliedMs: Math.round(appliedMs) }));
       expect(appliedMs).toBeLessThan(2000);
 
       const broken = Date.now();
-      await writeFile(file, withHeader.replace('    balance roundrobin\n', '    balance roundrobin\n    no-such-keyword on\n'));
-      const refusal = await waitFor('the refusal in the log', async () => (await logsSince(broken)).find((l) => l.code === 'HAPROXY_CONFIG_REJECTED'), 5_000, 200);
+      await writeFile(
+        file,
+        withHeader.replace('    balance roundrobin\n', '    balance roundrobin\n    no-such-keyword on\n'),
+      );
+      const refusal = await waitFor(
+        'the refusal in the log',
+        async () => (await logsSince(broken)).find((l) => l.code === 'HAPROXY_CONFIG_REJECTED'),
+        5_000,
+        200,
+      );
       expect(String(refusal.detail)).toMatch(/no-such-keyword/);
-      expect((await logsSince(broken)).some((l) => l.msg === 'Change refused: HAProxy keeps running the previous haproxy.cfg')).toBe(true);
+      expect(
+        (await logsSince(broken)).some(
+          (l) => l.msg === 'Change refused: HAProxy keeps running the previous haproxy.cfg',
+        ),
+      ).toBe(true);
       expect((await getVersion(stack.httpPort)).template).toBe('edited');
-      expect((await stack.api('GET', '/metrics')).body).toMatch(/linkswitch_reloads_total\{[^}]*result="rejected"\} [1-9]/);
+      expect((await stack.api('GET', '/metrics')).body).toMatch(
+        /linkswitch_reloads_total\{[^}]*result="rejected"\} [1-9]/,
+      );
 
       await writeFile(file, original);
-      await waitFor('the original template to serve', async () => ((await getVersion(stack.httpPort)).template === null ? true : undefined), 2_000, 20);
+      await waitFor(
+        'the original template to serve',
+        async () => ((await getVersion(stack.httpPort)).template === null ? true : undefined),
+        2_000,
+        20,
+      );
     } finally {
       await writeFile(file, original);
     }
@@ -151,23 +214,44 @@ describe('linkswitch serve in docker-compose', () => {
     expect(failures(samples).slice(0, 5)).toEqual([]);
   });
 
-  it('applies an edit of its config file, and keeps the previous config when the edit is invalid', { timeout: 60_000 }, async () => {
+  it('applies an edit of its config file, and keeps the previous config when the edit is invalid', {
+    timeout: 60_000,
+  }, async () => {
     const file = path.join(stack.dir, 'etc', 'linkswitch.yml');
     const original = await readFile(file, 'utf8');
     try {
       const edited = Date.now();
       await writeFile(file, original.replace(/^haproxy:\n/m, 'haproxy:\n  retries: 2\n'));
-      await waitFor('the config edit to be applied', async () => ((await logsSince(edited)).some((l) => l.msg === 'haproxy.cfg changed: validated, written, HAProxy reloaded') ? true : undefined), 5_000, 100);
+      await waitFor(
+        'the config edit to be applied',
+        async () =>
+          (await logsSince(edited)).some((l) => l.msg === 'haproxy.cfg changed: validated, written, HAProxy reloaded')
+            ? true
+            : undefined,
+        5_000,
+        100,
+      );
       expect((await logsSince(edited)).some((l) => l.msg === 'Config file reloaded')).toBe(true);
       const rendered = await stack.exec(['render']);
       expect(rendered.stdout).toMatch(/^ {4}retries 2$/m);
       expect(rendered.stderr).toMatch(/is up to date/);
 
       const broken = Date.now();
-      await writeFile(file, `${original}
+      await writeFile(
+        file,
+        `${original}
 service: [unclosed
-`);
-      await waitFor('the refusal', async () => ((await logsSince(broken)).some((l) => l.msg === 'Config file refused; the previous config stays in force') ? true : undefined), 5_000, 100);
+`,
+      );
+      await waitFor(
+        'the refusal',
+        async () =>
+          (await logsSince(broken)).some((l) => l.msg === 'Config file refused; the previous config stays in force')
+            ? true
+            : undefined,
+        5_000,
+        100,
+      );
       expect((await logsSince(broken)).find((l) => l.code === 'CONFIG_INVALID')).toBeDefined();
       expect((await getVersion(stack.httpPort)).version).toMatch(/^v[12]$|^slow$/);
     } finally {
@@ -180,41 +264,64 @@ service: [unclosed
     expect(before.linked).toBe('green');
     const killed = Date.now();
     await execa('docker', ['kill', `${stack.service}-green`]);
-    await waitFor('traffic on blue (v1)', async () => ((await getVersion(stack.httpPort)).version === 'v1' ? true : undefined), 10_000, 20);
+    await waitFor(
+      'traffic on blue (v1)',
+      async () => ((await getVersion(stack.httpPort)).version === 'v1' ? true : undefined),
+      10_000,
+      20,
+    );
     const servedByBlueMs = Date.now() - killed;
     expect((await stack.readState()).linked).toBe('blue');
     const logs = await logsSince(killed);
     const died = logs.find((l) => /^LINKED COLOUR GREEN FAILED/.test(String(l.msg)));
     const failedOver = logs.find((l) => l.command === 'failover' && l.msg === 'failover finished');
     // The first requests after the kill wait for HAProxy's connect timeout to the dead address.
-    console.log(JSON.stringify({ dieEventAfterMs: Number(died?.time) - killed, failoverTookMs: Number(failedOver?.time) - Number(died?.time), firstV1ResponseAfterMs: servedByBlueMs }));
+    console.log(
+      JSON.stringify({
+        dieEventAfterMs: Number(died?.time) - killed,
+        failoverTookMs: Number(failedOver?.time) - Number(died?.time),
+        firstV1ResponseAfterMs: servedByBlueMs,
+      }),
+    );
     expect(logs.some((l) => /^LINKED COLOUR GREEN FAILED/.test(String(l.msg)))).toBe(true);
     expect(logs.some((l) => l.msg === 'Failed over to blue, the warm colour')).toBe(true);
-    expect((await stack.api('GET', '/metrics')).body).toMatch(/linkswitch_rollbacks_total\{[^}]*trigger="failover"\} 1/);
+    expect((await stack.api('GET', '/metrics')).body).toMatch(
+      /linkswitch_rollbacks_total\{[^}]*trigger="failover"\} 1/,
+    );
   });
 
-  it('on SIGTERM finishes a deploy in flight, or abandons it so that the next serve recovers', { timeout: 120_000 }, async () => {
+  it('on SIGTERM finishes a deploy in flight, or abandons it so that the next serve recovers', {
+    timeout: 120_000,
+  }, async () => {
     // Within the grace period (20 s by default) the deploy finishes, then the sidecar exits.
     const first = stack.api('POST', '/v1/deploy', { image: image('slow') });
     await waitFor('the deploy to be in flight', async () => ((await status()).pending ? true : undefined), 10_000);
     const stopped = await stack.compose(['stop', '-t', '30', 'linkswitch']);
     expect(stopped.exitCode, stopped.all).toBe(0);
     expect((await first).status).toBe(200);
-    expect(await stack.readState()).toMatchObject({ linked: 'green', pending: null, colours: { green: { image: image('slow') } } });
+    expect(await stack.readState()).toMatchObject({
+      linked: 'green',
+      pending: null,
+      colours: { green: { image: image('slow') } },
+    });
     expect((await getVersion(stack.httpPort)).version).toBe('slow');
 
     // With no grace, the deploy is abandoned mid-way: the state records it as pending.
     let up = await stack.compose(['up', '-d', '--no-deps', 'linkswitch'], { LINKSWITCH_SHUTDOWN_GRACE: '0s' });
     expect(up.exitCode, up.all).toBe(0);
     await waitFor('the sidecar serving', serving, 30_000, 200);
-    const second = stack.api('POST', '/v1/deploy', { image: image('slow') }).catch((error: Error) => ({ status: 0, body: error.message }));
+    const second = stack
+      .api('POST', '/v1/deploy', { image: image('slow') })
+      .catch((error: Error) => ({ status: 0, body: error.message }));
     await waitFor('the deploy to be in flight', async () => ((await status()).pending ? true : undefined), 10_000);
     const abandonedAt = Date.now();
     expect((await stack.compose(['stop', '-t', '30', 'linkswitch'])).exitCode).toBe(0);
     expect((await second).status).not.toBe(200);
     const abandoned = await stack.readState();
     expect(abandoned).toMatchObject({ linked: 'green', pending: { colour: 'blue', image: image('slow') } });
-    expect((await logsSince(abandonedAt)).some((l) => /^Abandoning the in-flight deploy/.test(String(l.msg)))).toBe(true);
+    expect((await logsSince(abandonedAt)).some((l) => /^Abandoning the in-flight deploy/.test(String(l.msg)))).toBe(
+      true,
+    );
     expect((await getVersion(stack.httpPort)).version).toBe('slow');
 
     // The next serve resolves it from HAProxy's view: nothing had switched, green stays linked.
@@ -235,7 +342,13 @@ service: [unclosed
   });
 
   it('keeps the sidecar small: resident memory idle and during deploys', () => {
-    console.log(JSON.stringify({ sidecarRssIdleMB: (memory.idleKb / 1024).toFixed(1), sidecarAnonIdleMB: (memory.idleAnonKb / 1024).toFixed(1), sidecarRssDeployPeakMB: (memory.deployPeakKb / 1024).toFixed(1) }));
+    console.log(
+      JSON.stringify({
+        sidecarRssIdleMB: (memory.idleKb / 1024).toFixed(1),
+        sidecarAnonIdleMB: (memory.idleAnonKb / 1024).toFixed(1),
+        sidecarRssDeployPeakMB: (memory.deployPeakKb / 1024).toFixed(1),
+      }),
+    );
     expect(memory.idleKb).toBeGreaterThan(0);
     expect(memory.idleKb / 1024).toBeLessThan(60);
     expect(memory.deployPeakKb / 1024).toBeLessThan(70);

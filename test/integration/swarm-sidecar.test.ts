@@ -7,8 +7,19 @@ import { parse, stringify } from 'yaml';
 import { buildSidecarImage, LOCAL_HAPROXY_IMAGE, ROOT, SIDECAR_IMAGE } from '../../scripts/local-images.js';
 import { readStateFrom } from '../support/compose-stack.js';
 import { failures, startLoad } from '../support/load.js';
-import { freePort, TEMPLATES, toCliResult, type CliResult, type TestState } from '../support/stack.js';
-import { APP, buildSwarmImages, docker, expectEachSwitchServedOnlyItsVersion, get, initSwarm, leaveSwarm, removeNetwork, until, switchRunner } from '../support/swarm.js';
+import { type CliResult, freePort, TEMPLATES, type TestState, toCliResult } from '../support/stack.js';
+import {
+  APP,
+  buildSwarmImages,
+  docker,
+  expectEachSwitchServedOnlyItsVersion,
+  get,
+  initSwarm,
+  leaveSwarm,
+  removeNetwork,
+  switchRunner,
+  until,
+} from '../support/swarm.js';
 
 // The shipped compose/swarm-stack.yml, deployed with `docker stack deploy` on a single-node swarm
 // on this machine: HAProxy and the linkswitch sidecar run as Swarm services pinned to the node
@@ -30,12 +41,29 @@ describe('the sidecar as a Swarm service (compose/swarm-stack.yml)', () => {
 
   /** The running sidecar task's container. */
   const sidecar = async (): Promise<string> => {
-    const ids = (await docker(['ps', '-q', '--filter', `label=com.docker.swarm.service.name=${stackName}_linkswitch`, '--filter', 'status=running'])).split('\n').filter(Boolean);
+    const ids = (
+      await docker([
+        'ps',
+        '-q',
+        '--filter',
+        `label=com.docker.swarm.service.name=${stackName}_linkswitch`,
+        '--filter',
+        'status=running',
+      ])
+    )
+      .split('\n')
+      .filter(Boolean);
     if (ids.length !== 1) throw new Error(`expected one running sidecar task, found ${ids.length}`);
     return ids[0]!;
   };
   const exec = async (args: string[]): Promise<CliResult> =>
-    toCliResult(await execa('docker', ['exec', await sidecar(), 'linkswitch', ...args], { reject: false, all: true, timeout: 120_000 }));
+    toCliResult(
+      await execa('docker', ['exec', await sidecar(), 'linkswitch', ...args], {
+        reject: false,
+        all: true,
+        timeout: 120_000,
+      }),
+    );
   const readState = async (): Promise<TestState> => readStateFrom(await sidecar(), dir);
 
   beforeAll(async () => {
@@ -46,7 +74,11 @@ describe('the sidecar as a Swarm service (compose/swarm-stack.yml)', () => {
     await Promise.all([buildSidecarImage(), buildSwarmImages()]);
 
     dir = await mkdtemp(path.join(os.tmpdir(), 'linkswitch-swarmstack-'));
-    const suffix = path.basename(dir).slice(-6).toLowerCase().replace(/[^a-z0-9]/g, 'x');
+    const suffix = path
+      .basename(dir)
+      .slice(-6)
+      .toLowerCase()
+      .replace(/[^a-z0-9]/g, 'x');
     stackName = `lsw${suffix}`;
     service = `lsw-${suffix}`;
     network = `${stackName}-net`;
@@ -62,7 +94,16 @@ describe('the sidecar as a Swarm service (compose/swarm-stack.yml)', () => {
     config.haproxy = { ...config.haproxy, check: { inter: '200ms' } };
     await writeFile(path.join(etc, 'linkswitch.yml'), stringify(config));
 
-    await docker(['network', 'create', '--driver', 'overlay', '--attachable', '--label', `linkswitch.test=${stackName}`, network]);
+    await docker([
+      'network',
+      'create',
+      '--driver',
+      'overlay',
+      '--attachable',
+      '--label',
+      `linkswitch.test=${stackName}`,
+      network,
+    ]);
     // --resolve-image never: the images are local (no registry here to pin digests from).
     await execa('docker', ['stack', 'deploy', '--resolve-image', 'never', '-c', STACK_FILE, stackName], {
       env: {
@@ -75,18 +116,36 @@ describe('the sidecar as a Swarm service (compose/swarm-stack.yml)', () => {
       },
     });
     // The sidecar creates blue and writes haproxy.cfg; Swarm restarts HAProxy until it exists.
-    await until('v1 answering through the stack', async () => ((await get(httpPort)).version === 'v1' ? true : null), 120_000);
+    await until(
+      'v1 answering through the stack',
+      async () => ((await get(httpPort)).version === 'v1' ? true : null),
+      120_000,
+    );
   }, 240_000);
 
   afterAll(async () => {
     // Everything we created, even after a failure; each step on its own.
     const steps: Array<() => Promise<unknown>> = [
       async () => stackName && execa('docker', ['stack', 'rm', stackName], { reject: false }),
-      async () => service && execa('docker', ['service', 'rm', `${service}-blue`, `${service}-green`], { reject: false }),
+      async () =>
+        service && execa('docker', ['service', 'rm', `${service}-blue`, `${service}-green`], { reject: false }),
       async () =>
         stackName &&
-        until('the stack\'s containers to go', async () => ((await docker(['ps', '-aq', '--filter', `label=com.docker.stack.namespace=${stackName}`])).trim() === '' ? true : null), 60_000),
-      async () => stackName && execa('docker', ['volume', 'rm', `${stackName}_haproxy-config`, `${stackName}_haproxy-run`, `${stackName}_linkswitch-state`], { reject: false }),
+        until(
+          "the stack's containers to go",
+          async () =>
+            (await docker(['ps', '-aq', '--filter', `label=com.docker.stack.namespace=${stackName}`])).trim() === ''
+              ? true
+              : null,
+          60_000,
+        ),
+      async () =>
+        stackName &&
+        execa(
+          'docker',
+          ['volume', 'rm', `${stackName}_haproxy-config`, `${stackName}_haproxy-run`, `${stackName}_linkswitch-state`],
+          { reject: false },
+        ),
       async () => network && removeNetwork(network),
       async () => swarmInitialised && leaveSwarm(),
       async () => dir && rm(dir, { recursive: true, force: true }),
@@ -94,7 +153,9 @@ describe('the sidecar as a Swarm service (compose/swarm-stack.yml)', () => {
     for (const step of steps) await step().catch((error) => console.warn('cleanup:', error));
   }, 180_000);
 
-  it('deploys and rolls back through the sidecar task under keep-alive load with zero failed requests', { timeout: 150_000 }, async () => {
+  it('deploys and rolls back through the sidecar task under keep-alive load with zero failed requests', {
+    timeout: 150_000,
+  }, async () => {
     const load = startLoad({ port: httpPort, connections: 8, maxDurationMs: 120_000 });
     const { run, switches } = switchRunner(exec, readState);
     await new Promise((r) => setTimeout(r, 500));
@@ -106,7 +167,8 @@ describe('the sidecar as a Swarm service (compose/swarm-stack.yml)', () => {
     expect(status.exitCode, status.all).toBe(0);
     const report = JSON.parse(status.stdout);
     expect(report.linked).toBe('green');
-    for (const colour of report.colours) expect(colour.tasks.filter((t: { state: string }) => t.state === 'running')).toHaveLength(2);
+    for (const colour of report.colours)
+      expect(colour.tasks.filter((t: { state: string }) => t.state === 'running')).toHaveLength(2);
 
     const samples = await load.stop();
     console.log(JSON.stringify({ swarmSidecar: true, requests: samples.length, failed: failures(samples).length }));
@@ -115,21 +177,31 @@ describe('the sidecar as a Swarm service (compose/swarm-stack.yml)', () => {
     expectEachSwitchServedOnlyItsVersion(switches, samples);
   });
 
-  it('Swarm replaces a killed sidecar task; the new one takes up the recorded state and deploys', { timeout: 120_000 }, async () => {
+  it('Swarm replaces a killed sidecar task; the new one takes up the recorded state and deploys', {
+    timeout: 120_000,
+  }, async () => {
     const before = await readState();
     const load = startLoad({ port: httpPort, connections: 4, maxDurationMs: 90_000 });
     const killed = await sidecar();
     await docker(['kill', killed]);
-    const replacement = await until('a new sidecar task', async () => {
-      const id = await sidecar();
-      return id !== killed ? id : null;
-    }, 60_000);
+    const replacement = await until(
+      'a new sidecar task',
+      async () => {
+        const id = await sidecar();
+        return id !== killed ? id : null;
+      },
+      60_000,
+    );
     expect(replacement).not.toBe(killed);
     // The new task reconciles like `up`: nothing to change, the recorded colour stays linked.
-    const status = await until('the new sidecar to answer', async () => {
-      const s = await exec(['status', '--json']);
-      return s.exitCode === 0 ? JSON.parse(s.stdout) : null;
-    }, 60_000);
+    const status = await until(
+      'the new sidecar to answer',
+      async () => {
+        const s = await exec(['status', '--json']);
+        return s.exitCode === 0 ? JSON.parse(s.stdout) : null;
+      },
+      60_000,
+    );
     expect(status.linked).toBe(before.linked);
     const after = await readState();
     expect(after.generation).toBe(before.generation);
@@ -139,7 +211,9 @@ describe('the sidecar as a Swarm service (compose/swarm-stack.yml)', () => {
     expect(deployed.exitCode, deployed.all).toBe(0);
     expect((await get(httpPort)).version).toBe('v2');
     const samples = await load.stop();
-    console.log(JSON.stringify({ swarmSidecarRestart: true, requests: samples.length, failed: failures(samples).length }));
+    console.log(
+      JSON.stringify({ swarmSidecarRestart: true, requests: samples.length, failed: failures(samples).length }),
+    );
     expect(failures(samples).slice(0, 5)).toEqual([]);
     expect(new Set(samples.map((s) => s.version))).toEqual(new Set(['v3', 'v2']));
   });

@@ -4,8 +4,19 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLocalHaproxyImage } from '../../scripts/local-images.js';
 import { failures, startLoad } from '../support/load.js';
-import { createStack, TEMPLATES, type CliResult, type Stack } from '../support/stack.js';
-import { APP, buildSwarmImages, docker, expectEachSwitchServedOnlyItsVersion, get, initSwarm, leaveSwarm, removeNetwork, until, switchRunner } from '../support/swarm.js';
+import { type CliResult, createStack, type Stack, TEMPLATES } from '../support/stack.js';
+import {
+  APP,
+  buildSwarmImages,
+  docker,
+  expectEachSwitchServedOnlyItsVersion,
+  get,
+  initSwarm,
+  leaveSwarm,
+  removeNetwork,
+  switchRunner,
+  until,
+} from '../support/swarm.js';
 
 // The Swarm engine on a single-node Swarm on this machine: each colour is a Swarm service with
 // 2 replicas (endpoint_mode dnsrr) on an attachable overlay network, and HAProxy runs in a
@@ -29,9 +40,23 @@ describe('Swarm engine (single-node swarm, 2 replicas per colour)', () => {
     stack = await createStack('swarm', { image: `${APP}:swarm-v1` });
     network = `${stack.name}-net`;
     haproxyContainer = `${stack.name}-haproxy`;
-    await docker(['network', 'create', '--driver', 'overlay', '--attachable', '--label', `linkswitch.test=${stack.name}`, network]);
+    await docker([
+      'network',
+      'create',
+      '--driver',
+      'overlay',
+      '--attachable',
+      '--label',
+      `linkswitch.test=${stack.name}`,
+      network,
+    ]);
     await stack.writeConfig({
-      engine: { kind: 'swarm', replicas: REPLICAS, network, update: { parallelism: 1, delay: '0s', order: 'start-first' } },
+      engine: {
+        kind: 'swarm',
+        replicas: REPLICAS,
+        network,
+        update: { parallelism: 1, delay: '0s', order: 'start-first' },
+      },
       health: { interval: '100ms', timeout: '30s' },
       haproxy: {
         // Inside HAProxy's container; published on 127.0.0.1 only.
@@ -50,15 +75,43 @@ describe('Swarm engine (single-node swarm, 2 replicas per colour)', () => {
     // `up` creates blue, writes haproxy.cfg, then waits for HAProxy's master socket: start
     // HAProxy's container once the file exists, on the overlay network, sharing the directory.
     const up = stack.cli(['up']);
-    await until('haproxy.cfg', async () => (await access(stack.haproxyCfg).then(() => true, () => null)), 60_000);
+    await until(
+      'haproxy.cfg',
+      async () =>
+        await access(stack.haproxyCfg).then(
+          () => true,
+          () => null,
+        ),
+      60_000,
+    );
     await docker([
-      'run', '-d', '--name', haproxyContainer, '--label', `linkswitch.test=${stack.name}`,
-      '--network', network, '-p', `127.0.0.1:${stack.port}:${stack.port}`, '-v', `${run}:${run}`,
-      'linkswitch-haproxy:local', '-W', '-db', '-S', `${run}/master.sock,mode,600`, '-f', stack.haproxyCfg,
+      'run',
+      '-d',
+      '--name',
+      haproxyContainer,
+      '--label',
+      `linkswitch.test=${stack.name}`,
+      '--network',
+      network,
+      '-p',
+      `127.0.0.1:${stack.port}:${stack.port}`,
+      '-v',
+      `${run}:${run}`,
+      'linkswitch-haproxy:local',
+      '-W',
+      '-db',
+      '-S',
+      `${run}/master.sock,mode,600`,
+      '-f',
+      stack.haproxyCfg,
     ]);
     const result = await up;
     expect(result.exitCode, result.all).toBe(0);
-    await until('v1 answering through HAProxy', async () => ((await get(stack.port)).version === 'v1' ? true : null), 30_000);
+    await until(
+      'v1 answering through HAProxy',
+      async () => ((await get(stack.port)).version === 'v1' ? true : null),
+      30_000,
+    );
   }, 180_000);
 
   afterAll(async () => {
@@ -66,7 +119,8 @@ describe('Swarm engine (single-node swarm, 2 replicas per colour)', () => {
     const steps: Array<() => Promise<unknown>> = [
       async () => haproxyContainer && execa('docker', ['rm', '-f', haproxyContainer], { reject: false }),
       async () => stack?.destroy(),
-      async () => stack && execa('docker', ['service', 'rm', `${stack.name}-blue`, `${stack.name}-green`], { reject: false }),
+      async () =>
+        stack && execa('docker', ['service', 'rm', `${stack.name}-blue`, `${stack.name}-green`], { reject: false }),
       async () => network && removeNetwork(network),
       async () => swarmInitialised && leaveSwarm(),
     ];
@@ -104,13 +158,15 @@ describe('Swarm engine (single-node swarm, 2 replicas per colour)', () => {
     const failed = failures(samples);
     const deploys = switches.filter((s) => s.command === 'deploy');
     const rollbacks = switches.filter((s) => s.command === 'rollback');
-    console.log(JSON.stringify({
-      swarm: true,
-      requests: samples.length,
-      failed: failed.length,
-      deploys: deploys.map((s) => Math.round(s.durationMs)),
-      rollbacks: rollbacks.map((s) => Math.round(s.durationMs)),
-    }));
+    console.log(
+      JSON.stringify({
+        swarm: true,
+        requests: samples.length,
+        failed: failed.length,
+        deploys: deploys.map((s) => Math.round(s.durationMs)),
+        rollbacks: rollbacks.map((s) => Math.round(s.durationMs)),
+      }),
+    );
     expect(samples.length).toBeGreaterThan(1000);
     expect(failed.slice(0, 5)).toEqual([]);
     expectEachSwitchServedOnlyItsVersion(switches, samples);
@@ -122,7 +178,9 @@ describe('Swarm engine (single-node swarm, 2 replicas per colour)', () => {
     expect(haproxyLog).toMatch(/from server-state after a reload/);
   });
 
-  it('a task that never becomes healthy aborts the deploy; the live colour keeps serving', { timeout: 90_000 }, async () => {
+  it('a task that never becomes healthy aborts the deploy; the live colour keeps serving', {
+    timeout: 90_000,
+  }, async () => {
     const before = await stack.readState();
     const cfgBefore = await readFile(stack.haproxyCfg, 'utf8');
     const load = startLoad({ port: stack.port, connections: 4, maxDurationMs: 60_000 });
@@ -130,7 +188,17 @@ describe('Swarm engine (single-node swarm, 2 replicas per colour)', () => {
     const result = await cli(['deploy', '--image', `${APP}:swarm-unhealthy`]);
     const abortedAfterMs = Math.round(performance.now() - started);
     const samples = await load.stop();
-    console.log(JSON.stringify({ swarm: true, unhealthyDeploy: { exitCode: result.exitCode, abortedAfterMs, requests: samples.length, failed: failures(samples).length } }));
+    console.log(
+      JSON.stringify({
+        swarm: true,
+        unhealthyDeploy: {
+          exitCode: result.exitCode,
+          abortedAfterMs,
+          requests: samples.length,
+          failed: failures(samples).length,
+        },
+      }),
+    );
 
     expect(result.exitCode, result.all).toBe(5);
     expect(result.stderr).toMatch(/did not become healthy/);
@@ -147,8 +215,22 @@ describe('Swarm engine (single-node swarm, 2 replicas per colour)', () => {
     expect(new Set(samples.map((s) => s.version))).toEqual(new Set(['v2']));
     // The failed colour is scaled to 0 (kept for `docker service logs`); the live one still has its replicas.
     const idle = before.linked === 'blue' ? 'green' : 'blue';
-    expect((await docker(['service', 'inspect', '--format', '{{.Spec.Mode.Replicated.Replicas}}', `${stack.name}-${idle}`])).trim()).toBe('0');
-    expect((await docker(['service', 'inspect', '--format', '{{.Spec.Mode.Replicated.Replicas}}', `${stack.name}-${before.linked}`])).trim()).toBe(String(REPLICAS));
+    expect(
+      (
+        await docker(['service', 'inspect', '--format', '{{.Spec.Mode.Replicated.Replicas}}', `${stack.name}-${idle}`])
+      ).trim(),
+    ).toBe('0');
+    expect(
+      (
+        await docker([
+          'service',
+          'inspect',
+          '--format',
+          '{{.Spec.Mode.Replicated.Replicas}}',
+          `${stack.name}-${before.linked}`,
+        ])
+      ).trim(),
+    ).toBe(String(REPLICAS));
     expect((await get(stack.port)).version).toBe('v2');
   });
 });

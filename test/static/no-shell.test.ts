@@ -12,7 +12,11 @@ const SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..
 async function sources(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
   const nested = await Promise.all(
-    entries.map((e) => (e.isDirectory() ? sources(path.join(dir, e.name)) : Promise.resolve(e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') ? [path.join(dir, e.name)] : []))),
+    entries.map((e) =>
+      e.isDirectory()
+        ? sources(path.join(dir, e.name))
+        : Promise.resolve(e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') ? [path.join(dir, e.name)] : []),
+    ),
   );
   return nested.flat();
 }
@@ -28,7 +32,10 @@ describe('no shell in the controller', () => {
       expect(text, where).not.toMatch(/\bshell\s*:/);
       expect(text, where).not.toMatch(/\bexecaCommand(Sync)?\b|\$`|execa`/);
       for (const call of text.matchAll(/\bexeca\(([^,]+),\s*([^,)]+)/g)) {
-        expect(call[2]!.trim().startsWith('['), `${where}: execa(${call[1]}, ${call[2]}) must take an argument array`).toBe(true);
+        expect(
+          call[2]!.trim().startsWith('['),
+          `${where}: execa(${call[1]}, ${call[2]}) must take an argument array`,
+        ).toBe(true);
       }
     }
   });

@@ -44,7 +44,15 @@ async function recordedVersion(stateFile: string): Promise<string | null> {
   }
 }
 
-export function startChecker({ port, stateFile, maxDurationMs = 300_000 }: { port: number; stateFile: string; maxDurationMs?: number }): Checker {
+export function startChecker({
+  port,
+  stateFile,
+  maxDurationMs = 300_000,
+}: {
+  port: number;
+  stateFile: string;
+  maxDurationMs?: number;
+}): Checker {
   const samples: CheckerSample[] = [];
   const windows: Array<[number, number]> = [];
   const deadline = performance.now() + maxDurationMs;
@@ -52,7 +60,13 @@ export function startChecker({ port, stateFile, maxDurationMs = 300_000 }: { por
   const loop = (async () => {
     while (!stopping && performance.now() < deadline) {
       const at = performance.now();
-      const [served, recorded] = await Promise.all([getVersion(port).then((v) => ({ v, e: null }), (e: Error) => ({ v: null, e: e.message })), recordedVersion(stateFile)]);
+      const [served, recorded] = await Promise.all([
+        getVersion(port).then(
+          (v) => ({ v, e: null }),
+          (e: Error) => ({ v: null, e: e.message }),
+        ),
+        recordedVersion(stateFile),
+      ]);
       samples.push({ at, served: served.v, recorded, error: served.e });
       await new Promise((r) => setTimeout(r, Math.max(0, 100 - (performance.now() - at))));
     }

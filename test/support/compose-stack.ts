@@ -5,7 +5,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { stringify } from 'yaml';
 import { buildLocalBaseImages, ROOT, SIDECAR_IMAGE } from '../../scripts/local-images.js';
-import { CLI, freePort, TEMPLATES, toCliResult, type CliResult, type TestState } from './stack.js';
+import { CLI, type CliResult, freePort, TEMPLATES, type TestState, toCliResult } from './stack.js';
 
 // The repo's docker-compose.yml brought up as its own compose project: unique project, network,
 // service name and ports, a temp copy of the templates (tests edit them) and a temp sidecar
@@ -43,7 +43,10 @@ export function getVersion(port: number): Promise<{ version: string; template: s
   return new Promise((resolve) => {
     const request = http.get({ host: '127.0.0.1', port, path: '/', agent: false, timeout: 3000 }, (response) => {
       response.resume();
-      resolve({ version: (response.headers['x-version'] as string) ?? `HTTP ${response.statusCode}`, template: (response.headers['x-template'] as string) ?? null });
+      resolve({
+        version: (response.headers['x-version'] as string) ?? `HTTP ${response.statusCode}`,
+        template: (response.headers['x-template'] as string) ?? null,
+      });
     });
     request.on('timeout', () => request.destroy(new Error('timeout')));
     request.on('error', (error) => resolve({ version: `error ${error.message}`, template: null }));
@@ -51,7 +54,12 @@ export function getVersion(port: number): Promise<{ version: string; template: s
 }
 
 /** Polls `check` every `everyMs` until it returns a value other than undefined, or throws after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 10_000, everyMs = 50): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs = 10_000,
+  everyMs = 50,
+): Promise<T> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -77,7 +85,11 @@ export async function readStateFrom(container: string, dir: string): Promise<Tes
 
 export async function createComposeStack(prefix: string, config: { image: string }): Promise<ComposeStack> {
   const dir = await mkdtemp(path.join(os.tmpdir(), `linkswitch-${prefix}-`));
-  const suffix = path.basename(dir).slice(-6).toLowerCase().replace(/[^a-z0-9]/g, 'x');
+  const suffix = path
+    .basename(dir)
+    .slice(-6)
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, 'x');
   const project = `lss${prefix}${suffix}`;
   const service = `lss-${prefix}-${suffix}`;
   const [httpPort, controlPort] = [await freePort(), await freePort()];
@@ -91,7 +103,10 @@ export async function createComposeStack(prefix: string, config: { image: string
     .replace(/^( {2}name:) web\b/m, `$1 ${service}`)
     .replace(/^( {2}image:) \S+/m, `$1 ${config.image}`)
     .replace(/^( {2}name:) linkswitch\b/m, `$1 ${project}`);
-  await writeFile(path.join(etc, 'linkswitch.yml'), `${shipped}\n# test overrides\n${stringify({ deploy: { drainTimeout: '3s' } })}`);
+  await writeFile(
+    path.join(etc, 'linkswitch.yml'),
+    `${shipped}\n# test overrides\n${stringify({ deploy: { drainTimeout: '3s' } })}`,
+  );
   const envFile = path.join(dir, 'compose.env');
   await writeFile(envFile, '');
   const { nodeImage, haproxyImage } = await buildLocalBaseImages();
@@ -134,7 +149,13 @@ export async function createComposeStack(prefix: string, config: { image: string
           all: true,
           timeout: 120_000,
           // No config at all on the host: the sidecar has it.
-          env: { LINKSWITCH_SIDECAR: `http://127.0.0.1:${controlPort}`, LINKSWITCH_TOKEN: token, LINKSWITCH_CONFIG: path.join(dir, 'absent.yml'), LINKSWITCH_LOG_FORMAT: 'json', ...extra },
+          env: {
+            LINKSWITCH_SIDECAR: `http://127.0.0.1:${controlPort}`,
+            LINKSWITCH_TOKEN: token,
+            LINKSWITCH_CONFIG: path.join(dir, 'absent.yml'),
+            LINKSWITCH_LOG_FORMAT: 'json',
+            ...extra,
+          },
           extendEnv: false,
         }),
       );
@@ -143,7 +164,17 @@ export async function createComposeStack(prefix: string, config: { image: string
       return new Promise((resolve, reject) => {
         const payload = body === undefined ? undefined : JSON.stringify(body);
         const request = http.request(
-          { host: '127.0.0.1', port: controlPort, method, path: route, agent: false, headers: { authorization: `Bearer ${withToken}`, ...(payload ? { 'content-type': 'application/json' } : {}) } },
+          {
+            host: '127.0.0.1',
+            port: controlPort,
+            method,
+            path: route,
+            agent: false,
+            headers: {
+              authorization: `Bearer ${withToken}`,
+              ...(payload ? { 'content-type': 'application/json' } : {}),
+            },
+          },
           (response) => {
             let text = '';
             response.setEncoding('utf8');
@@ -173,7 +204,9 @@ export async function createComposeStack(prefix: string, config: { image: string
     async destroy() {
       // The sidecar first, so that removing the colours does not look like a failure to it.
       await compose(['stop', '-t', '30', 'linkswitch']);
-      const { stdout } = await execa('docker', ['ps', '-aq', '--filter', `label=linkswitch.service=${service}`], { reject: false });
+      const { stdout } = await execa('docker', ['ps', '-aq', '--filter', `label=linkswitch.service=${service}`], {
+        reject: false,
+      });
       const ids = stdout.split('\n').filter(Boolean);
       if (ids.length) await execa('docker', ['rm', '-f', ...ids], { reject: false });
       await compose(['down', '-v', '--remove-orphans', '-t', '10']);

@@ -6,7 +6,9 @@ import { buildTestImages } from './images.js';
 export default async function setup(): Promise<void> {
   const dockerInfo = await execa('docker', ['info', '--format', '{{.ServerVersion}}'], { reject: false });
   if (dockerInfo.exitCode !== 0) {
-    throw new Error(`Docker engine not reachable (${dockerInfo.stderr.trim().split('\n')[0]}); run \`npm run setup\` (installs docker.io and starts dockerd)`);
+    throw new Error(
+      `Docker engine not reachable (${dockerInfo.stderr.trim().split('\n')[0]}); run \`npm run setup\` (installs docker.io and starts dockerd)`,
+    );
   }
   const haproxy = await execa('haproxy', ['-v'], { reject: false });
   if (haproxy.exitCode !== 0) throw new Error('haproxy not found; run `npm run setup` (installs haproxy)');

@@ -48,15 +48,26 @@ export async function buildTestImages(): Promise<void> {
       copies.push(lib);
     }
     await mkdir(path.join(dir, 'app'));
-    for (const file of ['server.js', 'health.js']) await writeFile(path.join(dir, 'app', file), await readFile(path.join(FIXTURE, file)));
+    for (const file of ['server.js', 'health.js'])
+      await writeFile(path.join(dir, 'app', file), await readFile(path.join(FIXTURE, file)));
     await writeFile(
       path.join(dir, 'Dockerfile'),
-      ['FROM scratch', 'COPY rootfs/ /', 'COPY node /node', 'COPY app/ /app/', 'ENV PORT=8080', 'EXPOSE 8080', 'ENTRYPOINT ["/node", "/app/server.js"]', ''].join('\n'),
+      [
+        'FROM scratch',
+        'COPY rootfs/ /',
+        'COPY node /node',
+        'COPY app/ /app/',
+        'ENV PORT=8080',
+        'EXPOSE 8080',
+        'ENTRYPOINT ["/node", "/app/server.js"]',
+        '',
+      ].join('\n'),
     );
     await docker(['build', '-q', '-t', imageRef('base'), '.'], dir);
     for (const variant of VARIANTS) {
       const lines = [`FROM ${imageRef('base')}`, ...Object.entries(variant.env).map(([k, v]) => `ENV ${k}=${v}`)];
-      if (variant.dockerHealthcheck) lines.push('HEALTHCHECK --interval=200ms --timeout=1s --retries=3 CMD ["/node", "/app/health.js"]');
+      if (variant.dockerHealthcheck)
+        lines.push('HEALTHCHECK --interval=200ms --timeout=1s --retries=3 CMD ["/node", "/app/health.js"]');
       const vdir = path.join(dir, `v-${variant.tag}`);
       await mkdir(vdir);
       await writeFile(path.join(vdir, 'Dockerfile'), `${lines.join('\n')}\n`);

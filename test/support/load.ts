@@ -24,7 +24,12 @@ export interface LoadRun {
   samples: Sample[];
 }
 
-export function startLoad({ port, connections = 8, maxDurationMs = 120_000, maxRequests = 2_000_000 }: LoadOptions): LoadRun {
+export function startLoad({
+  port,
+  connections = 8,
+  maxDurationMs = 120_000,
+  maxRequests = 2_000_000,
+}: LoadOptions): LoadRun {
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
   const samples: Sample[] = [];
   const deadline = performance.now() + maxDurationMs;
@@ -38,7 +43,13 @@ export function startLoad({ port, connections = 8, maxDurationMs = 120_000, maxR
         response.on('data', (chunk: string) => (body += chunk));
         response.on('end', () => {
           const status = response.statusCode ?? 0;
-          samples.push({ startedAt, endedAt: performance.now(), version: (response.headers['x-version'] as string) ?? null, status, error: status >= 500 ? `HTTP ${status}: ${body.trim().slice(0, 80)}` : null });
+          samples.push({
+            startedAt,
+            endedAt: performance.now(),
+            version: (response.headers['x-version'] as string) ?? null,
+            status,
+            error: status >= 500 ? `HTTP ${status}: ${body.trim().slice(0, 80)}` : null,
+          });
           resolve();
         });
         response.on('error', (error) => {
@@ -48,7 +59,13 @@ export function startLoad({ port, connections = 8, maxDurationMs = 120_000, maxR
       });
       request.on('timeout', () => request.destroy(new Error('request timeout')));
       request.on('error', (error: NodeJS.ErrnoException) => {
-        samples.push({ startedAt, endedAt: performance.now(), version: null, status: 0, error: error.code ?? error.message });
+        samples.push({
+          startedAt,
+          endedAt: performance.now(),
+          version: null,
+          status: 0,
+          error: error.code ?? error.message,
+        });
         resolve();
       });
     });

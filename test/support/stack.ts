@@ -34,11 +34,21 @@ export interface CliResult {
 
 /** execa's result as a CliResult (stdout/stderr/all as text, a missing exit code as -1). */
 export function toCliResult(r: { exitCode?: number; stdout?: unknown; stderr?: unknown; all?: unknown }): CliResult {
-  return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), all: String(r.all ?? '') };
+  return {
+    exitCode: r.exitCode ?? -1,
+    stdout: String(r.stdout ?? ''),
+    stderr: String(r.stderr ?? ''),
+    all: String(r.all ?? ''),
+  };
 }
 
 /** The fields of the state file the tests read. */
-export type TestState = { linked: string; generation: number; colours: Record<string, { image: string } | null>; pending: unknown };
+export type TestState = {
+  linked: string;
+  generation: number;
+  colours: Record<string, { image: string } | null>;
+  pending: unknown;
+};
 
 export interface PausedCli {
   pid: number;
@@ -64,7 +74,11 @@ export interface Stack {
 
 export async function createStack(prefix: string, service: Record<string, unknown> = {}): Promise<Stack> {
   const dir = await mkdtemp(path.join(os.tmpdir(), `linkswitch-${prefix}-`));
-  const name = `lst-${prefix}-${path.basename(dir).slice(-6).toLowerCase().replace(/[^a-z0-9]/g, 'x')}`;
+  const name = `lst-${prefix}-${path
+    .basename(dir)
+    .slice(-6)
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, 'x')}`;
   const port = await freePort();
   const configFile = path.join(dir, 'linkswitch.yml');
   const base = {
@@ -109,7 +123,11 @@ export async function createStack(prefix: string, service: Record<string, unknow
           output += chunk.toString();
           if (output.includes('Paused at test pause point')) resolve();
         });
-        child.then((result) => reject(new Error(`linkswitch exited (${result.exitCode}) before pausing at ${point}:\n${output}`)), reject);
+        child.then(
+          (result) =>
+            reject(new Error(`linkswitch exited (${result.exitCode}) before pausing at ${point}:\n${output}`)),
+          reject,
+        );
       });
       return {
         pid: child.pid!,
@@ -120,7 +138,12 @@ export async function createStack(prefix: string, service: Record<string, unknow
         async resume() {
           child.kill('SIGUSR2');
           const result = await child;
-          return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr), all: String(result.stderr) };
+          return {
+            exitCode: result.exitCode ?? -1,
+            stdout: String(result.stdout),
+            stderr: String(result.stderr),
+            all: String(result.stderr),
+          };
         },
       };
     },
@@ -135,7 +158,9 @@ export async function createStack(prefix: string, service: Record<string, unknow
       // --lock-wait: a test that failed mid-deploy may still have a deploy running.
       await stack.cli(['--lock-wait', '60s', 'down']);
       // Belt and braces: remove only containers labelled with this stack's service name.
-      const { stdout } = await execa('docker', ['ps', '-aq', '--filter', `label=linkswitch.service=${name}`], { reject: false });
+      const { stdout } = await execa('docker', ['ps', '-aq', '--filter', `label=linkswitch.service=${name}`], {
+        reject: false,
+      });
       const ids = stdout.split('\n').filter(Boolean);
       if (ids.length) await execa('docker', ['rm', '-f', ...ids], { reject: false });
       await rm(dir, { recursive: true, force: true });

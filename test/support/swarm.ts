@@ -9,7 +9,8 @@ import type { CliResult, TestState } from './stack.js';
 // and the per-switch version check. Each test file creates its own swarm and leaves it after.
 
 export const APP = 'linkswitch-test-app';
-const HEALTHCHECK = 'HEALTHCHECK --interval=200ms --timeout=1s --start-period=2s --retries=3 CMD ["/node", "/app/health.js"]';
+const HEALTHCHECK =
+  'HEALTHCHECK --interval=200ms --timeout=1s --start-period=2s --retries=3 CMD ["/node", "/app/health.js"]';
 
 export async function docker(args: string[], input?: string): Promise<string> {
   const { stdout } = await execa('docker', args, { input, env: { DOCKER_BUILDKIT: '0' } });
@@ -23,7 +24,10 @@ let createdGatewayBridge = false;
 export async function initSwarm(): Promise<void> {
   // No skipping: a machine where Swarm cannot start fails the test.
   const nodeState = (await docker(['info', '--format', '{{.Swarm.LocalNodeState}}'])).trim();
-  if (nodeState !== 'inactive') throw new Error(`this Docker engine is already in a swarm (${nodeState}); leave it first (docker swarm leave --force)`);
+  if (nodeState !== 'inactive')
+    throw new Error(
+      `this Docker engine is already in a swarm (${nodeState}); leave it first (docker swarm leave --force)`,
+    );
   createdGatewayBridge = !(await networkExists(GATEWAY_BRIDGE));
   await docker(['swarm', 'init', '--advertise-addr', '127.0.0.1']);
 }
@@ -66,7 +70,9 @@ export function get(port: number): Promise<{ status: number; version: string | n
   return new Promise((resolve, reject) => {
     const req = http.get({ host: '127.0.0.1', port, path: '/', timeout: 2000, agent: false }, (res) => {
       res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, version: (res.headers['x-version'] as string) ?? null }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, version: (res.headers['x-version'] as string) ?? null }),
+      );
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', reject);
@@ -79,7 +85,14 @@ export async function networkExists(name: string): Promise<boolean> {
 
 /** Removes a network once no task is attached any more (Swarm detaches them asynchronously). */
 export async function removeNetwork(name: string): Promise<void> {
-  await until(`removal of network ${name}`, async () => ((await execa('docker', ['network', 'rm', name], { reject: false })).exitCode === 0 || !(await networkExists(name)) ? true : null), 30_000);
+  await until(
+    `removal of network ${name}`,
+    async () =>
+      (await execa('docker', ['network', 'rm', name], { reject: false })).exitCode === 0 || !(await networkExists(name))
+        ? true
+        : null,
+    30_000,
+  );
 }
 
 export interface Switch {
@@ -121,7 +134,13 @@ export function switchRunner(
       const state = await readState();
       expect(state.colours[state.linked]?.image).toBe(`${APP}:swarm-${version}`);
       expect(state.pending).toBeNull();
-      switches.push({ command: args[0]!, startedAt, returnedAt, version, durationMs: JSON.parse(result.stdout).durationMs });
+      switches.push({
+        command: args[0]!,
+        startedAt,
+        returnedAt,
+        version,
+        durationMs: JSON.parse(result.stdout).durationMs,
+      });
       await new Promise((r) => setTimeout(r, 500));
     },
   };

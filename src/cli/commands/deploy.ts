@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { deploy } from '../../core/service.js';
 import { createContext } from '../context.js';
-import { printOutcome } from '../output.js';
 import { globalOptions } from '../options.js';
+import { printOutcome } from '../output.js';
 import { connectSidecar } from '../remote.js';
 
 export function registerDeploy(program: Command): void {

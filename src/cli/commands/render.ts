@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { renderCurrent } from '../../core/service.js';
 import { createContext } from '../context.js';
-import { globalOptions } from '../options.js';
 import { unifiedDiff } from '../diff.js';
+import { globalOptions } from '../options.js';
 
 export function registerRender(program: Command): void {
   program

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { rollback } from '../../core/service.js';
 import { createContext } from '../context.js';
-import { printOutcome } from '../output.js';
 import { globalOptions } from '../options.js';
+import { printOutcome } from '../output.js';
 import { connectSidecar } from '../remote.js';
 
 export function registerRollback(program: Command): void {
@@ -14,7 +14,9 @@ export function registerRollback(program: Command): void {
     .action(async (opts: { dryRun?: boolean; json?: boolean }, cmd: Command) => {
       const global = globalOptions(cmd);
       const sidecar = await connectSidecar(global, 'rollback');
-      const result = sidecar ? await sidecar.rollback({ dryRun: opts.dryRun, lockWaitMs: global.lockWait }) : await rollback((await createContext(global)).service, { dryRun: opts.dryRun });
+      const result = sidecar
+        ? await sidecar.rollback({ dryRun: opts.dryRun, lockWaitMs: global.lockWait })
+        : await rollback((await createContext(global)).service, { dryRun: opts.dryRun });
       printOutcome('rollback', result, opts);
     });
 }

@@ -16,21 +16,36 @@ interface ServeFlags {
 function parseListen(value: string | undefined): { host: string; port: number } | null {
   if (value === undefined) return null;
   const match = /^([\d.]+):(\d{1,5})$/.exec(value);
-  if (!match) throw new ConfigError(`invalid --listen ${JSON.stringify(value)}`, { fix: 'write address:port, e.g. 127.0.0.1:9180 (0.0.0.0:9180 inside a container)' });
+  if (!match)
+    throw new ConfigError(`invalid --listen ${JSON.stringify(value)}`, {
+      fix: 'write address:port, e.g. 127.0.0.1:9180 (0.0.0.0:9180 inside a container)',
+    });
   return { host: safeIpv4(match[1], '--listen address'), port: safePort(match[2], '--listen port') };
 }
 
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .description('run beside HAProxy: reconcile like `up`, watch the templates, config and Docker events, and serve the control API')
+    .description(
+      'run beside HAProxy: reconcile like `up`, watch the templates, config and Docker events, and serve the control API',
+    )
     .option('--listen <address:port>', `also serve the control API on TCP, if $${TOKEN_ENV} holds its bearer token`)
-    .option('--no-failover', "when the linked colour's container dies or turns unhealthy, only log it (default: switch to the warm colour)")
+    .option(
+      '--no-failover',
+      "when the linked colour's container dies or turns unhealthy, only log it (default: switch to the warm colour)",
+    )
     .option('--no-watch', 'do not watch the template directory and the config file')
-    .option('--shutdown-grace <duration>', 'on SIGTERM, how long an operation in flight may take to finish before it is abandoned', '20s')
+    .option(
+      '--shutdown-grace <duration>',
+      'on SIGTERM, how long an operation in flight may take to finish before it is abandoned',
+      '20s',
+    )
     .action(async (opts: ServeFlags, cmd: Command) => {
       const shutdownGraceMs = parseDuration(opts.shutdownGrace);
-      if (shutdownGraceMs === undefined) throw new ConfigError(`invalid --shutdown-grace ${JSON.stringify(opts.shutdownGrace)}`, { fix: 'write a duration such as "20s"' });
+      if (shutdownGraceMs === undefined)
+        throw new ConfigError(`invalid --shutdown-grace ${JSON.stringify(opts.shutdownGrace)}`, {
+          fix: 'write a duration such as "20s"',
+        });
       await Sidecar.run({
         global: globalOptions(cmd),
         listen: parseListen(opts.listen),

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { up } from '../../core/service.js';
 import { createContext } from '../context.js';
-import { printOutcome } from '../output.js';
 import { globalOptions } from '../options.js';
+import { printOutcome } from '../output.js';
 
 export function registerUp(program: Command): void {
   program
