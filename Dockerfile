@@ -39,7 +39,7 @@ ENV NODE_ENV=production \
 # node is PID 1 and handles SIGTERM itself (finishes or abandons an in-flight deploy safely).
 # The sidecar idles almost always and its work is I/O, so memory beats JIT speed: --lite-mode
 # turns off V8's optimizing compilers (and WebAssembly, which nothing loaded here uses: see
-# src/sidecar/lean-modules.ts), and a 1 MB young generation keeps the heap small. Together about
+# src/app/lean-modules.ts), and a 1 MB young generation keeps the heap small. Together about
 # 20 MB less resident memory.
 ENTRYPOINT ["node", "--lite-mode", "--max-semi-space-size=1", "/usr/local/bin/linkswitch"]
 CMD ["serve"]

@@ -1,15 +1,32 @@
 import { defineConfig } from 'vitest/config';
 
-// One suite, three tiers: pure core (src/**), adapters against real local processes
-// (test/adapters), the full flow against real dockerd + HAProxy (test/integration).
-// Files run one at a time: the integration tiers share one Docker engine and two cores.
+// Three tiers, each a vitest project (`npm run test:unit`, `test:adapters`, `test:integration`):
+//   unit         pure core and modules beside their source, plus static checks: no Docker, no HAProxy
+//   adapters     the adapters against real local processes (a real haproxy binary, local HTTP servers)
+//   integration  the full flow against a real dockerd and HAProxy
+// Files run one at a time: the real-process tiers share one Docker engine and two cores.
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    globalSetup: ['test/support/global-setup.ts'],
     fileParallelism: false,
     testTimeout: 60_000,
     hookTimeout: 120_000,
     reporters: ['default'],
+    projects: [
+      { test: { name: 'unit', include: ['src/**/*.test.ts', 'bench/**/*.test.ts', 'test/static/**/*.test.ts'] } },
+      {
+        test: {
+          name: 'adapters',
+          include: ['test/adapters/**/*.test.ts'],
+          globalSetup: ['test/support/global-setup-haproxy.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          globalSetup: ['test/support/global-setup.ts'],
+        },
+      },
+    ],
   },
 });

@@ -6,8 +6,8 @@
 //      start new / sleep 5 / stop old
 //   3. `linkswitch deploy` and `linkswitch rollback` (the real CLI, dist/cli/bin.js)
 //   4. 100 HAProxy reloads under load through linkswitch's reload path (Haproxy.reload())
-// Writes bench/results.md, bench/results.json and bench/timeline.svg.
-// Run: npm run build && npx tsx bench/run.ts   (BENCH_REPS=7, BENCH_RELOADS=100, BENCH_CONNECTIONS=8, BENCH_RATE=50 by default)
+// Writes bench/results.md, bench/results.json and bench/timeline.svg (bench/out/ with --smoke).
+// Run: npm run bench [-- --smoke], i.e. npm run build && npx tsx bench/run.ts   (BENCH_REPS=7, BENCH_RELOADS=100, BENCH_CONNECTIONS=8, BENCH_RATE=50 by default)
 import { type ChildProcess, fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { stringify } from 'yaml';
 import { buildTestImages, imageRef } from '../test/support/images.js';
+import { startBaselineHaproxy } from './baseline-haproxy.js';
 import { analyse, median, type RunMetrics, type RunTimes, type Sample, timeline } from './metrics.js';
 import { type BenchData, type RunRecord, renderMarkdown, type Scenario } from './report.js';
 import { type TimelineRow, timelineSvg } from './svg.js';
@@ -33,8 +34,14 @@ const intEnv = (name: string, fallback: number, min: number, max: number) => {
   const value = Number(process.env[name] ?? fallback);
   return Number.isInteger(value) ? Math.min(max, Math.max(min, value)) : fallback;
 };
-const REPS = intEnv('BENCH_REPS', 7, 1, 15);
-const RELOADS = intEnv('BENCH_RELOADS', 100, 1, 500);
+/**
+ * `--smoke`: one run of every scenario and 10 reloads, written to bench/out/ (git-ignored) so the
+ * committed results stay the full run's. CI runs it after the tests, so the bench cannot rot.
+ */
+const SMOKE = process.argv.includes('--smoke');
+const REPS = SMOKE ? 1 : intEnv('BENCH_REPS', 7, 1, 15);
+const RELOADS = SMOKE ? 10 : intEnv('BENCH_RELOADS', 100, 1, 500);
+const OUT = SMOKE ? path.join(BENCH, 'out') : BENCH;
 /**
  * The same offered load everywhere: 8 keep-alive connections × 50 req/s = 400 req/s. On 2 cores
  * that keeps the machine about a third busy (client, HAProxy, docker-proxy, app), so the deploys
@@ -396,57 +403,23 @@ async function startToHealthy(
 }
 
 // ---------------------------------------------------------------------------------------------
-// HAProxy for the baselines: same binary, same global and defaults partials as linkswitch's
-// template (rendered with the same values), one frontend and one backend.
+// HAProxy for the baselines: linkswitch's template through linkswitch's renderer (baseline-haproxy.ts).
 
-async function startBaselineHaproxy(
+async function baselineHaproxy(
   name: string,
   bindPort: number,
-  servers: Array<{ name: string; port: number }>,
-): Promise<{ stop(): Promise<void> }> {
-  const dir = path.join(tempRoot, `haproxy-${name}`);
-  await mkdir(dir, { recursive: true });
-  const partial = async (file: string) => readFile(path.join(TEMPLATES, 'partials', file), 'utf8');
-  const global = (await partial('global.hbs'))
-    .replace('{{fspath adminSocket}}', path.join(dir, 'admin.sock'))
-    .replace('{{hardStopAfter}}', '30s');
-  const defaults = (await partial('defaults.hbs')).replace('{{retries}}', String(RETRIES));
-  if (/\{\{/.test(global + defaults))
-    throw new Error('templates/partials changed: the bench cannot fill every placeholder');
-  const cfg = [
-    `# linkswitch bench baseline: ${name}`,
-    global.trimEnd(),
-    '',
-    defaults.trimEnd(),
-    '',
-    'frontend fe_bench',
-    `    bind 127.0.0.1:${bindPort}`,
-    '    default_backend be_bench',
-    '',
-    'backend be_bench',
-    '    balance roundrobin',
-    '    option httpchk GET /health',
-    '    http-check expect status 200',
-    `    default-server check inter ${CHECK.inter} rise ${CHECK.rise} fall ${CHECK.fall}`,
-    ...servers.map((s) => `    server ${s.name} 127.0.0.1:${s.port} weight 100`),
-    '',
-  ].join('\n');
-  const cfgFile = path.join(dir, 'haproxy.cfg');
-  const pidFile = path.join(dir, 'haproxy.pid');
-  await writeFile(cfgFile, cfg);
-  await execa('haproxy', ['-c', '-q', '-f', cfgFile]);
-  await execa('haproxy', ['-D', '-p', pidFile, '-f', cfgFile], { stdin: 'ignore' });
-  const stop = async () => {
-    const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim().split('\n')[0]);
-    if (!Number.isInteger(pid) || pid <= 1) return;
-    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-    if (!cmdline.includes('haproxy') || !cmdline.includes(cfgFile)) return; // not ours (any more)
-    process.kill(pid, 'SIGUSR1');
-    for (let i = 0; i < 60 && existsSync(`/proc/${pid}`); i++) await sleep(50);
-    if (existsSync(`/proc/${pid}`)) process.kill(pid, 'SIGTERM');
-  };
-  onCleanup(`stop baseline HAProxy (${name})`, stop);
-  return { stop };
+  servers: Array<{ colour: 'blue' | 'green'; port: number }>,
+) {
+  const haproxy = await startBaselineHaproxy({
+    dir: path.join(tempRoot, `haproxy-${name}`),
+    bindPort,
+    servers,
+    check: CHECK,
+    retries: RETRIES,
+    templateDir: TEMPLATES,
+  });
+  onCleanup(`stop baseline HAProxy (${name})`, () => haproxy.stop());
+  return haproxy;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -537,7 +510,7 @@ async function scenarioRecreate(): Promise<Collected> {
       await execa('docker-compose', [...composeArgs, 'down', '-t', '2'], { reject: false, timeout: 60_000 });
     await removeContainers([COMPOSE_CONTAINER]);
   });
-  const haproxy = await startBaselineHaproxy('recreate', haproxyPort, [{ name: 'app', port: appPort }]);
+  const haproxy = await baselineHaproxy('recreate', haproxyPort, [{ colour: 'blue', port: appPort }]);
 
   let current: Version = 'bench-v1';
   if (useCompose) {
@@ -620,9 +593,9 @@ async function scenarioBlog(): Promise<Collected> {
     ].join('\n'),
   );
   onCleanup('remove blog-recipe containers', () => removeContainers([BLOG.blue, BLOG.green]));
-  const haproxy = await startBaselineHaproxy('blog', haproxyPort, [
-    { name: 'blue', port: ports.blue },
-    { name: 'green', port: ports.green },
+  const haproxy = await baselineHaproxy('blog', haproxyPort, [
+    { colour: 'blue', port: ports.blue },
+    { colour: 'green', port: ports.green },
   ]);
   let colour: 'blue' | 'green' = 'blue';
   let current: Version = 'bench-v1';
@@ -953,7 +926,7 @@ async function main(): Promise<void> {
     const idleBefore = await cpuTicks();
     await sleep(2000);
     backgroundBusyPct = cpuBusy(idleBefore, await cpuTicks());
-    if ((backgroundBusyPct ?? 0) <= 15 || waited >= 60) break;
+    if ((backgroundBusyPct ?? 0) <= 15 || waited >= (SMOKE ? 0 : 60)) break;
     if (waited === 0)
       say(`machine CPU ${backgroundBusyPct} % busy before the bench: waiting up to 60 s for it to be idle`);
   }
@@ -1013,16 +986,20 @@ async function main(): Promise<void> {
     'linkswitch bench: responses per 100 ms during one deploy of each kind',
     collected.map((c) => timelineRow(c)),
   );
-  await writeFile(path.join(BENCH, 'timeline.svg'), svg);
+  await mkdir(OUT, { recursive: true });
+  await writeFile(path.join(OUT, 'timeline.svg'), svg);
   const markdown = renderMarkdown(data);
-  await writeFile(path.join(BENCH, 'results.md'), markdown);
+  await writeFile(path.join(OUT, 'results.md'), markdown);
   const { scenarios, ...rest } = data;
   await writeFile(
-    path.join(BENCH, 'results.json'),
+    path.join(OUT, 'results.json'),
     `${JSON.stringify({ ...rest, scenarios: scenarios.map((s) => ({ ...s, runs: s.runs.map((r) => ({ ...r, extra: { ...r.extra, reloadStarts: undefined } })) })) }, null, 2)}\n`,
   );
   process.stdout.write(markdown);
-  say(`wrote bench/results.md, bench/results.json, bench/timeline.svg; total ${data.runtimeS.toFixed(0)} s`);
+  const where = path.relative(ROOT, OUT);
+  say(
+    `wrote ${where}/results.md, results.json, timeline.svg; total ${data.runtimeS.toFixed(0)} s${SMOKE ? ' (smoke)' : ''}`,
+  );
 }
 
 main().catch(async (error) => {

@@ -3,5 +3,6 @@ import type { Clock } from '../core/ports.js';
 
 export const systemClock: Clock = {
   now: () => new Date(),
+  monotonic: () => performance.now(),
   sleep: (ms) => sleep(ms),
 };

@@ -1,5 +1,6 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { errnoCode } from '../core/errors.js';
 import type { ConfigFilePort } from '../core/ports.js';
 import { writeFileAtomic } from './atomic-file.js';
 
@@ -11,7 +12,7 @@ export class LiveConfigFile implements ConfigFilePort {
     try {
       return await readFile(this.file, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      if (errnoCode(error) === 'ENOENT') return null;
       throw error;
     }
   }

@@ -1,19 +1,19 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { execa } from 'execa';
-import type { Config } from '../config/load.js';
+import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import type { Colour } from '../core/colour.js';
-import { HaproxyConfigError, HaproxyRuntimeError, messageOf } from '../core/errors.js';
-import { backendName, serverStateFileFor, swarmSlots } from '../core/haproxy-context.js';
+import { HaproxyRuntimeError, messageOf, ReloadFailedError } from '../core/errors.js';
+import { backendName } from '../core/haproxy-context.js';
+import { type HaproxyLayout, SINGLE_SERVER_LAYOUT, serverNames } from '../core/layout.js';
 import type { Clock, HaproxyPort, ServerView } from '../core/ports.js';
 import { safeWeight } from '../core/safe-values.js';
+import type { Settings } from '../core/settings.js';
 import { bindsAccepting, checkNewBinds } from './bind-check.js';
+import { checkConfig, isAlive, masterPid, startMaster } from './haproxy-binary.js';
 import { type ProcInfo, parseShowProc, parseShowStat } from './haproxy-parse.js';
 import { SocketUnavailableError, sendCommand } from './haproxy-socket.js';
 
-// The only module that runs the haproxy binary or talks to its sockets. The binary runs through
-// execa with argument arrays (never a shell); socket commands are built from validated names.
+// HAProxy through its master and admin sockets (with `haproxy-binary.ts` for the binary itself):
+// reloads proven by `show proc`, weights and `show stat`. Socket commands are built from
+// validated names only. The layout (one server or a server-template per colour) comes chosen.
 
 const SOCKET_TIMEOUT_MS = 3000;
 const POLL_MS = 25;
@@ -22,8 +22,9 @@ export class Haproxy implements HaproxyPort {
   private readonly backend: string;
 
   constructor(
-    private readonly config: Config,
+    private readonly config: Settings,
     private readonly clock: Clock,
+    private readonly layout: HaproxyLayout = SINGLE_SERVER_LAYOUT,
   ) {
     this.backend = backendName(config.service.name);
   }
@@ -84,70 +85,12 @@ export class Haproxy implements HaproxyPort {
   }
 
   async validate(configText: string): Promise<void> {
-    const dir = path.dirname(this.paths.configFile);
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    // Same directory as the live file so relative paths in the config resolve the same way.
-    const temp = path.join(dir, `.check-${process.pid}-${randomBytes(4).toString('hex')}.cfg`);
-    await writeFile(temp, configText, { mode: 0o600 });
-    try {
-      await execa(this.paths.binary, ['-c', '-f', temp], { all: true, timeout: 30_000 });
-    } catch (error) {
-      // Keep HAProxy's ALERT/WARNING lines; the NOTICE banner (version, executable) is noise.
-      const output = ((error as { all?: string }).all ?? messageOf(error))
-        .replaceAll(temp, 'haproxy.cfg')
-        .split('\n')
-        .filter((line) => !line.includes('[NOTICE]'))
-        .join('\n')
-        .trim();
-      const missing = (error as { code?: string }).code === 'ENOENT';
-      throw new HaproxyConfigError(
-        missing
-          ? `HAProxy binary "${this.paths.binary}" not found`
-          : 'HAProxy rejected the rendered config (haproxy -c)',
-        {
-          detail: output,
-          fix: missing
-            ? 'install haproxy or set haproxy.binary'
-            : 'fix the template or config; the live haproxy.cfg was not changed',
-          cause: error,
-        },
-      );
-    } finally {
-      await unlink(temp).catch(() => undefined);
-    }
+    await checkConfig(this.paths, configText);
     await checkNewBinds(configText, await readFile(this.paths.configFile, 'utf8').catch(() => null));
   }
 
   async start(): Promise<void> {
-    await mkdir(path.dirname(this.paths.masterSocket), { recursive: true, mode: 0o700 });
-    try {
-      // -W master-worker, -D: the master daemonizes, so this returns once the first worker is
-      // forked; -S: the master CLI (mode 600) used for reloads.
-      await execa(
-        this.paths.binary,
-        [
-          '-W',
-          '-D',
-          '-S',
-          `${this.paths.masterSocket},mode,600`,
-          '-f',
-          this.paths.configFile,
-          '-p',
-          this.paths.pidFile,
-        ],
-        {
-          all: true,
-          stdin: 'ignore',
-          timeout: 30_000,
-        },
-      );
-    } catch (error) {
-      throw new HaproxyRuntimeError('HAProxy failed to start', {
-        detail: (error as { all?: string }).all ?? messageOf(error),
-        fix: 'read the HAProxy output above (a port in use or a permission problem is common)',
-        cause: error,
-      });
-    }
+    await startMaster(this.paths);
     // Right after -D returns, the master CLI can still reset a connection (ECONNRESET, seen on a
     // loaded CI machine): until it answers `show proc`, any socket error means "not yet".
     await this.waitFor('HAProxy to answer on its master socket after start', async () =>
@@ -161,7 +104,7 @@ export class Haproxy implements HaproxyPort {
   /** Reload through the master socket, then prove it: a new worker, and no new failed reload. */
   async reload(): Promise<void> {
     const before = await this.procInfo();
-    if (this.config.engine?.kind === 'swarm') await this.saveServerState();
+    if (this.layout.serverStateFile) await this.saveServerState(this.layout.serverStateFile);
     const oldWorkers = new Set(before.workers.map((w) => w.pid));
     try {
       await sendCommand({
@@ -181,7 +124,7 @@ export class Haproxy implements HaproxyPort {
         return null; // the master re-executes itself during a reload: its socket blinks
       }
       if (info.failed > before.failed) {
-        throw new HaproxyRuntimeError(
+        throw new ReloadFailedError(
           'HAProxy reload failed: the new config did not load, the old workers keep serving',
           {
             fix: "run `linkswitch render --check` and read HAProxy's log",
@@ -221,13 +164,8 @@ export class Haproxy implements HaproxyPort {
   }
 
   async stop(): Promise<void> {
-    let pid: number;
-    try {
-      pid = Number((await readFile(this.paths.pidFile, 'utf8')).trim());
-    } catch {
-      return;
-    }
-    if (!Number.isInteger(pid) || pid <= 1 || !(await isHaproxyProcess(pid))) return;
+    const pid = await masterPid(this.paths);
+    if (pid === null) return;
     process.kill(pid, 'SIGUSR1'); // soft stop: workers finish in-flight requests
     const gone = await this.waitFor('HAProxy to stop', async () => (isAlive(pid) ? null : true), 15_000).catch(
       () => false,
@@ -237,12 +175,7 @@ export class Haproxy implements HaproxyPort {
   }
 
   async servers(): Promise<ServerView[]> {
-    const engine = this.config.engine;
-    return parseShowStat(
-      await this.admin('show stat'),
-      this.backend,
-      engine?.kind === 'swarm' ? engine.replicas : undefined,
-    );
+    return parseShowStat(await this.admin('show stat'), this.backend, this.layout.replicas ?? undefined);
   }
 
   async setWeights(weights: Partial<Record<Colour, number>>): Promise<void> {
@@ -251,7 +184,7 @@ export class Haproxy implements HaproxyPort {
     const entries = Object.entries(weights).sort(([, a], [, b]) => (b ?? 0) - (a ?? 0));
     const command = entries
       .flatMap(([colour, weight]) =>
-        this.serverNames(colour as Colour).map(
+        serverNames(this.layout, colour as Colour).map(
           (server) => `set weight ${this.backend}/${server} ${safeWeight(weight)}`,
         ),
       )
@@ -269,19 +202,11 @@ export class Haproxy implements HaproxyPort {
    * Swarm engine: the running worker's `show servers state` into the server-state-file, so the
    * reloaded worker starts with the task addresses DNS gave the old one (init-addr last).
    */
-  private async saveServerState(): Promise<void> {
+  private async saveServerState(file: string): Promise<void> {
     const text = await this.admin('show servers state');
-    const file = serverStateFileFor(this.config);
     const temp = `${file}.${process.pid}.tmp`;
     await writeFile(temp, text.endsWith('\n') ? text : `${text}\n`, { mode: 0o600 });
     await rename(temp, file);
-  }
-
-  /** The colour's server, or every member of its server-template (Swarm engine: blue1…blueN). */
-  private serverNames(colour: Colour): string[] {
-    const engine = this.config.engine;
-    if (engine?.kind !== 'swarm') return [colour];
-    return Array.from({ length: swarmSlots(engine) }, (_, i) => `${colour}${i + 1}`);
   }
 
   private async waitFor<T>(
@@ -300,24 +225,5 @@ export class Haproxy implements HaproxyPort {
       }
       await this.clock.sleep(POLL_MS);
     }
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Only signal a pid from our pidfile if it is still an haproxy process (pids get reused). */
-async function isHaproxyProcess(pid: number): Promise<boolean> {
-  try {
-    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8');
-    return cmdline.split('\0')[0]?.includes('haproxy') ?? false;
-  } catch {
-    return isAlive(pid);
   }
 }

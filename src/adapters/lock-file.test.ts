@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fakeClock } from '../../test/support/fakes.js';
 import { LockHeldError } from '../core/errors.js';
 import { systemClock } from './clock.js';
 import { Lock, type LockOwner } from './lock-file.js';
@@ -114,23 +115,30 @@ describe('Lock', () => {
     expect(await readLock()).toEqual(other);
   });
 
-  it('with waitMs, waits for the holder to release and then acquires', async () => {
+  it('with waitMs, polls until the holder releases and then acquires (fake clock: no real waiting)', async () => {
     const held = await acquire('deploy');
-    const started = Date.now();
-    setTimeout(() => void held.release(), 300);
-    const lock = await acquire('rollback', 5_000);
-    const waited = Date.now() - started;
-    expect(waited).toBeGreaterThanOrEqual(250);
-    expect(waited).toBeLessThan(3_000);
+    const clock = fakeClock();
+    let sleeps = 0;
+    const polling = {
+      ...clock,
+      sleep: async (ms: number) => {
+        await clock.sleep(ms);
+        if (++sleeps === 2) await held.release();
+      },
+    };
+    const lock = await Lock.acquire({ file, ttlMs: TTL, command: 'rollback', clock: polling, waitMs: 5_000 });
+    expect(clock.monotonic()).toBe(400); // two polls of 200 ms
     expect((await readLock()).command).toBe('rollback');
     await lock.release();
   });
 
   it('with waitMs, still gives up once the wait is over', async () => {
     const held = await acquire('deploy');
-    const started = Date.now();
-    await expect(acquire('rollback', 300)).rejects.toBeInstanceOf(LockHeldError);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    const clock = fakeClock();
+    await expect(Lock.acquire({ file, ttlMs: TTL, command: 'rollback', clock, waitMs: 300 })).rejects.toBeInstanceOf(
+      LockHeldError,
+    );
+    expect(clock.monotonic()).toBe(400); // it slept on the given clock: two polls, no real waiting
     await held.release();
   });
 });

@@ -1,7 +1,7 @@
 import { type FileHandle, mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { LockHeldError, StateError } from '../core/errors.js';
+import { errnoCode, LockHeldError, StateError } from '../core/errors.js';
 import type { Clock } from '../core/ports.js';
 
 // One deploy at a time per service. The lock file is created with O_EXCL, so two processes
@@ -47,7 +47,7 @@ export class Lock {
       try {
         handle = await open(file, 'wx', 0o600);
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw lockFileError(file, error);
+        if (errnoCode(error) !== 'EEXIST') throw lockFileError(file, error);
       }
       if (handle) {
         try {
@@ -95,7 +95,7 @@ export class Lock {
 }
 
 function lockFileError(file: string, error: unknown): StateError {
-  const code = (error as NodeJS.ErrnoException).code ?? String(error);
+  const code = errnoCode(error) ?? String(error);
   return new StateError(`cannot create the lock file ${file} (${code}); nothing was changed`, {
     fix:
       code === 'ENOSPC'
@@ -109,7 +109,7 @@ async function readOwner(file: string): Promise<LockOwner | null | 'gone'> {
   try {
     return JSON.parse(await readFile(file, 'utf8')) as LockOwner;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
+    if (errnoCode(error) === 'ENOENT') return 'gone';
     return null; // unreadable or half-written by a crashed owner
   }
 }
@@ -121,7 +121,7 @@ function isStale(owner: LockOwner, now: Date): boolean {
     process.kill(owner.pid, 0);
     return false;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+    return errnoCode(error) === 'ESRCH';
   }
 }
 

@@ -1,6 +1,6 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { messageOf, StateError } from '../core/errors.js';
+import { errnoCode, messageOf, StateError } from '../core/errors.js';
 import type { StateStore } from '../core/ports.js';
 import { parseState, type State, serializeState } from '../core/state.js';
 import { writeFileAtomic } from './atomic-file.js';
@@ -17,7 +17,7 @@ export class StateFile implements StateStore {
     try {
       text = await readFile(this.file, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      if (errnoCode(error) === 'ENOENT') return null;
       throw new StateError(`cannot read state file ${this.file}: ${messageOf(error)}`, {
         fix: 'check its permissions',
         cause: error,

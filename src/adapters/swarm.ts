@@ -1,11 +1,12 @@
-import Docker from 'dockerode';
-import type { Config } from '../config/load.js';
+import type Docker from 'dockerode';
 import type { Colour } from '../core/colour.js';
-import { ConfigError, DockerError, messageOf } from '../core/errors.js';
+import { DockerError } from '../core/errors.js';
 import { containerName } from '../core/naming.js';
 import type { ContainerHealth, DockerPort, ObservedContainer, TaskView } from '../core/ports.js';
 import { safeImage } from '../core/safe-values.js';
-import { demuxLogs, LABEL_COLOUR, LABEL_SERVICE } from './docker.js';
+import type { Settings, SwarmSettings } from '../core/settings.js';
+import { LABEL_COLOUR, LABEL_SERVICE } from './docker.js';
+import { DockerClient, logText, parseMemory } from './docker-client.js';
 
 // The Swarm engine: each colour is a replicated Swarm service `<name>-<colour>` (endpoint mode
 // dnsrr) on an attachable overlay network, and HAProxy finds its tasks through Docker's DNS
@@ -17,8 +18,6 @@ import { demuxLogs, LABEL_COLOUR, LABEL_SERVICE } from './docker.js';
 // A colour is "healthy" when every replica of the current spec runs — Swarm keeps a task with a
 // Docker HEALTHCHECK in "starting" until it passes — and "unhealthy" once a task of the current
 // spec failed or was rejected (a failed HEALTHCHECK kills the task; a missing image rejects it).
-
-type SwarmEngineConfig = Extract<NonNullable<Config['engine']>, { kind: 'swarm' }>;
 
 const NS_PER_MS = 1_000_000;
 /** Where a task ends. A stopped unhealthy task is "complete" (the app exits 0 on SIGTERM). */
@@ -44,15 +43,6 @@ interface TaskInfo {
   NetworksAttachments?: Array<{ Network?: { ID?: string; Spec?: { Name?: string } }; Addresses?: string[] }>;
 }
 
-function statusCode(error: unknown): number | undefined {
-  return (error as { statusCode?: number }).statusCode;
-}
-
-function dockerMessage(error: unknown): string {
-  const json = (error as { json?: { message?: string } }).json;
-  return (json?.message ?? messageOf(error)).split('\n')[0] ?? '';
-}
-
 /** `repo:tag@sha256:…` → `repo:tag` (Swarm may pin a digest when a registry is reachable). */
 function withoutDigest(image: string): string {
   return image.replace(/@sha256:[0-9a-f]+$/, '');
@@ -60,57 +50,40 @@ function withoutDigest(image: string): string {
 
 export class SwarmEngine implements DockerPort {
   readonly updatesInPlace = true;
-  private readonly docker: Docker;
-  private readonly engine: SwarmEngineConfig;
+  private readonly client: DockerClient;
 
   constructor(
-    private readonly config: Config,
-    docker?: Docker,
+    private readonly config: Settings,
+    private readonly engine: SwarmSettings,
+    api?: Docker,
   ) {
-    if (config.engine?.kind !== 'swarm')
-      throw new ConfigError('the Swarm engine needs engine.kind: swarm', {
-        fix: 'set engine.kind: swarm in the config',
-      });
-    this.engine = config.engine;
-    this.docker = docker ?? new Docker();
+    this.client = new DockerClient(
+      {
+        unreachableFix: 'start dockerd (or set DOCKER_HOST) on a Swarm manager; traffic was not changed',
+        byStatus: {
+          503: (what, error) =>
+            new DockerError(`Docker failed to ${what}: this engine is not a Swarm manager`, {
+              fix:
+                'run linkswitch against a manager node (`docker swarm init` or `docker swarm join` as manager); ' +
+                'traffic was not changed',
+              cause: error,
+            }),
+        },
+      },
+      api,
+    );
   }
 
   private name(colour: Colour): string {
     return containerName(this.config.service.name, colour);
   }
 
-  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (error) {
-      if (error instanceof DockerError) throw error;
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'EACCES') {
-        throw new DockerError(`cannot reach the Docker engine (${code}) while trying to ${what}`, {
-          fix: 'start dockerd (or set DOCKER_HOST) on a Swarm manager; traffic was not changed',
-          cause: error,
-        });
-      }
-      if (statusCode(error) === 503) {
-        throw new DockerError(`Docker failed to ${what}: this engine is not a Swarm manager`, {
-          fix: 'run linkswitch against a manager node (`docker swarm init` or `docker swarm join` as manager); traffic was not changed',
-          cause: error,
-        });
-      }
-      throw new DockerError(`Docker failed to ${what}: ${dockerMessage(error)}`, { cause: error });
-    }
-  }
-
   private async service(colour: Colour): Promise<ServiceInfo | null> {
     const name = this.name(colour);
-    return this.call(`inspect service ${name}`, async () => {
-      try {
-        return (await this.docker.getService(name).inspect()) as ServiceInfo;
-      } catch (error) {
-        if (statusCode(error) === 404) return null;
-        throw error;
-      }
-    });
+    return this.client.find(
+      `inspect service ${name}`,
+      async (api) => (await api.getService(name).inspect()) as ServiceInfo,
+    );
   }
 
   async inspect(colour: Colour): Promise<ObservedContainer | null> {
@@ -118,13 +91,13 @@ export class SwarmEngine implements DockerPort {
     if (!info) return null;
     const name = this.name(colour);
     const [tasks, nodes] = await Promise.all([
-      this.call(
+      this.client.call(
         `list the tasks of ${name}`,
-        async () => (await this.docker.listTasks({ filters: { service: [name] } })) as TaskInfo[],
+        async (api) => (await api.listTasks({ filters: { service: [name] } })) as TaskInfo[],
       ),
-      this.call(
+      this.client.call(
         'list the Swarm nodes',
-        async () => (await this.docker.listNodes()) as Array<{ ID: string; Description?: { Hostname?: string } }>,
+        async (api) => (await api.listNodes()) as Array<{ ID: string; Description?: { Hostname?: string } }>,
       ),
     ]);
     const hostnames = new Map(nodes.map((n) => [n.ID, n.Description?.Hostname ?? n.ID]));
@@ -219,8 +192,8 @@ export class SwarmEngine implements DockerPort {
 
   private async update(info: ServiceInfo, spec: Docker.ServiceSpec): Promise<void> {
     const name = spec.Name ?? info.ID;
-    await this.call(`update service ${name}`, () =>
-      this.docker
+    await this.client.call(`update service ${name}`, (api) =>
+      api
         .getService(info.ID)
         .update({ _query: { version: info.Version.Index }, _body: spec } as unknown as Record<string, unknown>),
     );
@@ -235,8 +208,8 @@ export class SwarmEngine implements DockerPort {
       const force = (existing.Spec.TaskTemplate.ForceUpdate ?? 0) + 1;
       await this.update(existing, this.spec(colour, image, this.engine.replicas, force));
     } else {
-      await this.call(`create service ${name} from ${image}`, () =>
-        this.docker.createService(this.spec(colour, image, this.engine.replicas, 0) as Docker.CreateServiceOptions),
+      await this.client.call(`create service ${name} from ${image}`, (api) =>
+        api.createService(this.spec(colour, image, this.engine.replicas, 0) as Docker.CreateServiceOptions),
       );
     }
     return this.observedOrFail(colour);
@@ -244,10 +217,11 @@ export class SwarmEngine implements DockerPort {
 
   private async observedOrFail(colour: Colour): Promise<ObservedContainer> {
     const observed = await this.inspect(colour);
-    if (!observed)
+    if (!observed) {
       throw new DockerError(`service ${this.name(colour)} vanished right after it was changed`, {
         fix: 'check that nothing else removes linkswitch services',
       });
+    }
     return observed;
   }
 
@@ -279,34 +253,14 @@ export class SwarmEngine implements DockerPort {
 
   async remove(colour: Colour): Promise<void> {
     const name = this.name(colour);
-    await this.call(`remove service ${name}`, async () => {
-      try {
-        await this.docker.getService(name).remove();
-      } catch (error) {
-        if (statusCode(error) === 404) return;
-        throw error;
-      }
-    });
+    await this.client.tolerate(`remove service ${name}`, [404], (api) => api.getService(name).remove());
   }
 
   async logs(colour: Colour, lines: number): Promise<string> {
     const name = this.name(colour);
-    return this.call(`read logs of service ${name}`, async () => {
-      try {
-        const buffer = (await this.docker
-          .getService(name)
-          .logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
-        return demuxLogs(Buffer.isBuffer(buffer) ? buffer : Buffer.from(String(buffer)));
-      } catch (error) {
-        if (statusCode(error) === 404) return '';
-        throw error;
-      }
-    });
+    const buffer = await this.client.find(`read logs of service ${name}`, (api) =>
+      api.getService(name).logs({ stdout: true, stderr: true, tail: lines, follow: false }),
+    );
+    return buffer === null ? '' : logText(buffer);
   }
-}
-
-function parseMemory(value: string): number {
-  const match = /^(\d+)([kmg]?)$/i.exec(value)!;
-  const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[match[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
-  return Number(match[1]) * unit;
 }

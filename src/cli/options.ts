@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
+import type { GlobalOptions } from '../app/root.js';
 import { parseDuration } from '../core/duration.js';
 import { ConfigError } from '../core/errors.js';
-import type { GlobalOptions } from './context.js';
 
 /** The program-level flags, checked here so a bad flag is named in the error. */
 export function globalOptions(cmd: Command): GlobalOptions {

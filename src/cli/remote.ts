@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import http from 'node:http';
 import { createLogger } from '../adapters/logger.js';
-import { configPath, loadConfig } from '../config/load.js';
-import { ConfigError } from '../core/errors.js';
+import { type GlobalOptions, loadSettings } from '../app/root.js';
+import { ConfigError, errnoCode } from '../core/errors.js';
 import type { CommandResult, StatusReport } from '../core/service.js';
+import type { Settings } from '../core/settings.js';
 import { type ErrorBody, RemoteError, SidecarError } from '../sidecar/errors.js';
 import {
   controlSocketPath,
@@ -14,7 +15,6 @@ import {
   SIDECAR_ENV,
   TOKEN_ENV,
 } from '../sidecar/protocol.js';
-import type { GlobalOptions } from './context.js';
 
 // The CLI side of the sidecar's control API. When a sidecar runs (LINKSWITCH_SIDECAR points at
 // it, or its control socket answers beside the state file), deploy, rollback and status run
@@ -144,7 +144,7 @@ export class SidecarClient {
   private lost(route: string, error: Error): SidecarError {
     const verb = route.split('/').pop();
     return new SidecarError(
-      `lost the connection to the sidecar at ${this.target.label} during ${verb} (${(error as NodeJS.ErrnoException).code ?? error.message})`,
+      `lost the connection to the sidecar at ${this.target.label} during ${verb} (${errnoCode(error) ?? error.message})`,
       {
         fix: 'it may have finished or abandoned the operation: run `linkswitch status`',
         cause: error,
@@ -153,34 +153,35 @@ export class SidecarClient {
   }
 }
 
+/** Where a verb runs: in the sidecar that owns the stack, or here with the config read once. */
+export type VerbTarget = { sidecar: SidecarClient; settings?: undefined } | { sidecar?: undefined; settings: Settings };
+
 /**
- * The sidecar to run a verb in, or null to run it here. $LINKSWITCH_SIDECAR is explicit (an
- * unreachable sidecar is then an error); otherwise a control socket that answers beside the
- * state file means a `linkswitch serve` owns this stack. A socket nobody answers on was left by
- * a sidecar that is gone: run here, under the same lock.
+ * Where to run a verb. $LINKSWITCH_SIDECAR is explicit (no local config needed; an unreachable
+ * sidecar is then an error); otherwise the config is read (once: a local run reuses it) and a
+ * control socket that answers beside the state file means a `linkswitch serve` owns this stack.
+ * A socket nobody answers on was left by a sidecar that is gone: run here, under the same lock.
  */
-export async function connectSidecar(
+export async function locateVerb(
   options: GlobalOptions,
   verb: string,
   env: NodeJS.ProcessEnv = process.env,
-): Promise<SidecarClient | null> {
-  let target = sidecarFromEnv(env);
-  if (!target) {
-    let socketPath: string;
-    try {
-      socketPath = controlSocketPath(await loadConfig(configPath(options.config, env)));
-    } catch {
-      return null; // running here reports the config problem
-    }
-    if (!existsSync(socketPath)) return null;
-    const client = new SidecarClient({ label: `unix:${socketPath}`, socketPath });
-    try {
-      await client.health(2_000);
-    } catch {
-      return null;
-    }
-    target = client.target;
+): Promise<VerbTarget> {
+  const explicit = sidecarFromEnv(env);
+  if (explicit) return { sidecar: announce(new SidecarClient(explicit), verb) };
+  const settings = await loadSettings(options, env);
+  const socketPath = controlSocketPath(settings);
+  if (!existsSync(socketPath)) return { settings };
+  const client = new SidecarClient({ label: `unix:${socketPath}`, socketPath });
+  try {
+    await client.health(2_000);
+  } catch {
+    return { settings };
   }
-  createLogger().info({ sidecar: target.label, command: verb }, 'Running in the sidecar');
-  return new SidecarClient(target);
+  return { sidecar: announce(client, verb) };
+}
+
+function announce(client: SidecarClient, verb: string): SidecarClient {
+  createLogger().info({ sidecar: client.target.label, command: verb }, 'Running in the sidecar');
+  return client;
 }

@@ -2,12 +2,13 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import type { ZodError } from 'zod';
-import { ConfigError, messageOf } from '../core/errors.js';
+import { ConfigError, errnoCode, messageOf } from '../core/errors.js';
 import { safeFsPath } from '../core/safe-values.js';
-import { configSchema, type ParsedConfig } from './schema.js';
+import type { Settings } from '../core/settings.js';
+import { configSchema } from './schema.js';
 
 /** The validated config with every path made absolute (relative paths are relative to the file). */
-export type Config = ParsedConfig & { file: string };
+export type Config = Settings;
 
 export const CONFIG_ENV = 'LINKSWITCH_CONFIG';
 export const DEFAULT_CONFIG_FILE = 'linkswitch.yml';
@@ -24,7 +25,7 @@ export function formatZodError(error: ZodError): string {
     .join('\n');
 }
 
-export function parseConfig(text: string, file: string): Config {
+export function parseConfig(text: string, file: string): Settings {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const first = doc.errors[0]!;
@@ -65,12 +66,6 @@ export function parseConfig(text: string, file: string): Config {
       });
     }
   }
-  if (config.engine?.kind === 'swarm' && config.health.use === 'http') {
-    // The tasks' IPs are on the overlay network, which the controller need not reach.
-    throw new ConfigError(`${file}: health.use "http" is not available with engine.kind "swarm"`, {
-      fix: 'use "auto" or "docker": give the image a Docker HEALTHCHECK (Swarm gates each task on it); HAProxy\'s own check is the second gate',
-    });
-  }
   const unknownSecrets = config.service.secretEnv.filter((name) => !Object.hasOwn(config.service.env, name));
   if (unknownSecrets.length > 0) {
     throw new ConfigError(
@@ -83,12 +78,12 @@ export function parseConfig(text: string, file: string): Config {
   return { ...config, haproxy, state: { file: abs(config.state.file) }, file };
 }
 
-export async function loadConfig(file: string): Promise<Config> {
+export async function loadConfig(file: string): Promise<Settings> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = errnoCode(error);
     const fix =
       code === 'ENOENT'
         ? `create it (see the README's example) or pass --config / set ${CONFIG_ENV}`

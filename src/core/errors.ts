@@ -78,9 +78,23 @@ export class HaproxyConfigError extends LinkswitchError {
   override readonly exitCode = 7;
 }
 
-/** HAProxy's master or admin socket did not answer, or a reload failed. */
+/** HAProxy's master or admin socket did not answer, or refused a runtime command. */
 export class HaproxyRuntimeError extends LinkswitchError {
-  override readonly code = 'HAPROXY_RUNTIME_FAILED';
+  override readonly code: string = 'HAPROXY_RUNTIME_FAILED';
+  override readonly exitCode = 8;
+}
+
+/** HAProxy's master counted a failed reload: the new config did not load, the old workers serve. */
+export class ReloadFailedError extends HaproxyRuntimeError {
+  override readonly code = 'HAPROXY_RELOAD_FAILED';
+}
+
+/**
+ * A verb that needs a running stack found none: no state file yet, or HAProxy not running.
+ * Exit code 8 like the HAProxy errors it used to be reported as, so scripts keep working.
+ */
+export class NotBroughtUpError extends LinkswitchError {
+  override readonly code = 'NOT_BROUGHT_UP';
   override readonly exitCode = 8;
 }
 
@@ -101,7 +115,18 @@ export function formatError(error: unknown): string {
   return `linkswitch: unexpected error: ${message}`;
 }
 
-/** Wraps unknown failures so the CLI always exits with a typed error. */
+/** The message of anything thrown, for logs and wrapped errors. */
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** The errno code (`ENOENT`, `EACCES`, …) of a failed system call, or undefined for anything else. */
+export function errnoCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** The default branch of an exhaustive `switch`: unreachable while every case is handled. */
+export function assertNever(value: never): never {
+  throw new Error(`unhandled case: ${JSON.stringify(value)}`);
 }

@@ -1,20 +1,23 @@
-import type { Config } from '../config/load.js';
 import { COLOURS } from './colour.js';
-import { HaproxyRuntimeError } from './errors.js';
+import { assertNever, HaproxyRuntimeError } from './errors.js';
 import { buildHaproxyContext, type HaproxyContext, IDLE_WEIGHT, LINKED_WEIGHT } from './haproxy-context.js';
 import { waitUntilHaproxySeesUp, waitUntilHealthy } from './health-check.js';
+import type { HaproxyLayout } from './layout.js';
 import { expectedMembers } from './members.js';
 import { containerNameFor } from './naming.js';
 import type { Observed, Step } from './plan.js';
 import { describeStep } from './plan.js';
 import type { Clock, ConfigFilePort, DockerPort, HaproxyPort, HttpProbe, Progress, StateStore } from './ports.js';
+import type { Settings } from './settings.js';
 import { type State, withLinked } from './state.js';
 
 // Runs a plan step by step against the ports. Each step is small and named after what it does;
 // the executor keeps the latest observed containers and state so later steps see earlier ones.
 
 export interface Runtime {
-  config: Config;
+  config: Settings;
+  /** How HAProxy reaches the colours (one server, or a DNS server-template per colour). */
+  layout: HaproxyLayout;
   docker: DockerPort;
   haproxy: HaproxyPort;
   configFile: ConfigFilePort;
@@ -62,7 +65,7 @@ export class Executor {
 
   /** Renders haproxy.cfg for a linked colour from the latest observed containers. */
   async renderFor(linked: State['linked']): Promise<string> {
-    return this.rt.render(buildHaproxyContext(this.rt.config, linked, this.observed));
+    return this.rt.render(buildHaproxyContext(this.rt.config, linked, this.observed, this.rt.layout));
   }
 
   private async validate(text: string): Promise<void> {
@@ -157,9 +160,9 @@ export class Executor {
         );
         return;
       case 'switch': {
-        const started = performance.now();
+        const started = clock.monotonic();
         await haproxy.setWeights({ [step.to]: LINKED_WEIGHT, [step.from]: IDLE_WEIGHT });
-        this.report.switchMs = performance.now() - started;
+        this.report.switchMs = clock.monotonic() - started;
         this.rt.progress.phase('switched', {
           from: step.from,
           to: step.to,
@@ -186,6 +189,9 @@ export class Executor {
       case 'drain':
         await this.drain(step.colour);
         return;
+      default:
+        // A step kind added to plan.ts without a case here is a compile error, not a silent no-op.
+        return assertNever(step);
     }
   }
 

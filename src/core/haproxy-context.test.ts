@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { observedContainer } from '../../test/support/fakes.js';
 import { parseConfig } from '../config/load.js';
 import type { Colour } from './colour.js';
 import { UnsafeValueError } from './errors.js';
@@ -12,18 +13,7 @@ const config = parseConfig(
 );
 
 function container(colour: Colour, address: ObservedContainer['address']): ObservedContainer {
-  return {
-    colour,
-    name: `shop.api-${colour}`,
-    id: colour,
-    image: 'app:1',
-    running: true,
-    exitCode: null,
-    restarts: 0,
-    health: 'none',
-    address,
-    probeAddress: address,
-  };
+  return observedContainer(colour, { name: `shop.api-${colour}`, health: 'none', address, running: true });
 }
 
 const observed = (blueHost = '172.18.0.2', greenHost = '172.18.0.3'): Observed => ({

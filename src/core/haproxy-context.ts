@@ -1,9 +1,9 @@
-import path from 'node:path';
-import type { Config } from '../config/load.js';
 import { COLOURS, type Colour } from './colour.js';
 import { haproxyDuration } from './duration.js';
+import { type HaproxyLayout, SINGLE_SERVER_LAYOUT } from './layout.js';
 import type { Observed } from './plan.js';
 import { safeFsPath, safeHost, safeHttpPath, safeIpv4, safeName, safePort, safeWeight } from './safe-values.js';
+import type { Settings } from './settings.js';
 
 // The plain object the haproxy.cfg template sees (docker-gen's "context"). Every value is checked
 // here, and the template's helpers check again, so a template edit cannot bypass validation.
@@ -54,26 +54,19 @@ export function backendName(service: string): string {
   return `be_${safeName(service, 'service name')}`;
 }
 
-/** server-template slots per colour for the Swarm engine: room for tasks being replaced. */
-export function swarmSlots(engine: { replicas: number; slots?: number | undefined }): number {
-  return engine.slots ?? engine.replicas * 2;
-}
-
-/** Beside the live haproxy.cfg (the directory HAProxy's container shares with linkswitch). */
-export function serverStateFileFor(config: Config): string {
-  return path.join(path.dirname(config.haproxy.configFile), 'servers.state');
-}
-
-function nameserverOf(value: string): { host: string; port: number } {
-  const [host = '', port = ''] = value.split(':');
-  return { host: safeIpv4(host, 'engine.nameserver address'), port: safePort(port, 'engine.nameserver port') };
-}
-
-export function buildHaproxyContext(config: Config, linked: Colour, observed: Observed): HaproxyContext {
+/**
+ * The context for one linked colour. `layout` says how HAProxy reaches the colours (chosen once
+ * by the composition root); its values are checked again here like everything else.
+ */
+export function buildHaproxyContext(
+  config: Settings,
+  linked: Colour,
+  observed: Observed,
+  layout: HaproxyLayout = SINGLE_SERVER_LAYOUT,
+): HaproxyContext {
   const service = safeName(config.service.name, 'service name');
   const [bindAddress = '', bindPort = ''] = config.haproxy.bind.split(':');
   const servers: ServerContext[] = [];
-  const swarm = config.engine?.kind === 'swarm' ? config.engine : null;
   for (const colour of COLOURS) {
     const address = observed[colour]?.address;
     // A colour without a running container has no server line; deploy stages it before use.
@@ -86,7 +79,7 @@ export function buildHaproxyContext(config: Config, linked: Colour, observed: Ob
       port: safePort(address.port, `${colour} port`),
       weight: safeWeight(colour === linked ? LINKED_WEIGHT : IDLE_WEIGHT),
       linked: colour === linked,
-      ...(swarm ? { slots: swarmSlots(swarm) } : {}),
+      ...(layout.slots === null ? {} : { slots: layout.slots }),
     });
   }
   return {
@@ -105,11 +98,14 @@ export function buildHaproxyContext(config: Config, linked: Colour, observed: Ob
     retries: config.haproxy.retries,
     hardStopAfter: haproxyDuration(config.haproxy.hardStopAfter),
     adminSocket: safeFsPath(config.haproxy.adminSocket, 'haproxy.adminSocket'),
-    ...(swarm
+    ...(layout.resolvers
       ? {
-          resolvers: nameserverOf(swarm.nameserver),
-          serverStateFile: safeFsPath(serverStateFileFor(config), 'server state file'),
+          resolvers: {
+            host: safeIpv4(layout.resolvers.host, 'engine.nameserver address'),
+            port: safePort(layout.resolvers.port, 'engine.nameserver port'),
+          },
         }
       : {}),
+    ...(layout.serverStateFile ? { serverStateFile: safeFsPath(layout.serverStateFile, 'server state file') } : {}),
   };
 }

@@ -1,14 +1,14 @@
-import type { Config } from '../config/load.js';
 import type { Colour } from './colour.js';
 import { UnhealthyError } from './errors.js';
 import { membersMismatch } from './members.js';
 import type { Clock, DockerPort, HaproxyPort, HttpProbe, ObservedContainer } from './ports.js';
+import type { Settings } from './settings.js';
 
 // Two gates before a colour gets traffic: the app answers its own health check (Docker's
 // HEALTHCHECK when the image has one, else an HTTP probe), then HAProxy's own check sees it UP.
 
 export interface HealthDeps {
-  config: Config;
+  config: Settings;
   docker: DockerPort;
   probe: HttpProbe;
   clock: Clock;

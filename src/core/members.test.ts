@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { observedContainer } from '../../test/support/fakes.js';
 import { expectedMembers, membersMismatch } from './members.js';
 import type { ObservedContainer, ServerView, TaskView } from './ports.js';
 
@@ -12,19 +13,13 @@ const task = (address: string | null, state = 'running'): TaskView => ({
 });
 
 function observed(tasks?: TaskView[]): ObservedContainer {
-  return {
-    colour: 'green',
-    name: 'web-green',
+  return observedContainer('green', {
     id: 'svc',
     image: 'app:2',
-    running: true,
-    exitCode: null,
-    restarts: 0,
-    health: 'healthy',
     address: { host: 'tasks.web-green', port: 8080 },
     probeAddress: null,
     ...(tasks ? { tasks } : {}),
-  };
+  });
 }
 
 const server = (address: string): ServerView => ({

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { observedContainer } from '../../test/support/fakes.js';
 import type { Colour } from './colour.js';
 import { NotWarmError } from './errors.js';
 import { describeStep, type Observed, planDeploy, planRollback, planUp, type Step } from './plan.js';
@@ -6,21 +7,7 @@ import type { ObservedContainer, ServerView } from './ports.js';
 import { initialState, type State } from './state.js';
 
 function container(colour: Colour, over: Partial<ObservedContainer> = {}): ObservedContainer {
-  const port = colour === 'blue' ? 32001 : 32002;
-  const address = { host: '127.0.0.1', port };
-  return {
-    colour,
-    name: `web-${colour}`,
-    id: `id-${colour}`,
-    image: 'app:1',
-    running: true,
-    exitCode: null,
-    restarts: 0,
-    health: 'healthy',
-    address,
-    probeAddress: address,
-    ...over,
-  };
+  return observedContainer(colour, over);
 }
 
 function server(colour: Colour, over: Partial<ServerView> = {}): ServerView {

@@ -100,6 +100,8 @@ export interface StateStore {
 
 export interface Clock {
   now(): Date;
+  /** Milliseconds from an arbitrary origin that never steps back (NTP, a changed date): for durations. */
+  monotonic(): number;
   sleep(ms: number): Promise<void>;
 }
 
@@ -112,4 +114,22 @@ export interface HttpProbe {
 export interface Progress {
   phase(name: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** A Docker event about one of the service's colour containers (for `serve`). */
+export interface ColourEvent {
+  colour: Colour;
+  container: string;
+  /** die: the process exited (crash, kill, stop); unhealthy/healthy: its HEALTHCHECK changed. */
+  action: 'die' | 'unhealthy' | 'healthy' | 'start';
+  exitCode: number | null;
+}
+
+/** Where the sidecar hears about the colours' containers dying, turning unhealthy or starting. */
+export interface ColourEventSource {
+  /**
+   * Resolves once the stream is open; `onEnd` is called when the engine closes it (restart,
+   * error) so the caller can reconnect. Returns a function that stops following.
+   */
+  watch(onEvent: (event: ColourEvent) => void, onEnd: (error?: unknown) => void): Promise<() => void>;
 }

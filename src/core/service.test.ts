@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { fakeClock, observedContainer } from '../../test/support/fakes.js';
 import { parseConfig } from '../config/load.js';
 import type { Colour } from './colour.js';
-import { HaproxyConfigError, HaproxyRuntimeError, NotWarmError, UnhealthyError, UnsafeValueError } from './errors.js';
+import { HaproxyConfigError, NotBroughtUpError, NotWarmError, UnhealthyError, UnsafeValueError } from './errors.js';
 import type { HaproxyContext } from './haproxy-context.js';
+import { SINGLE_SERVER_LAYOUT } from './layout.js';
 import type {
-  Clock,
   ConfigFilePort,
   ContainerHealth,
   DockerPort,
@@ -27,18 +28,14 @@ const T0 = Date.parse('2025-06-01T12:00:00.000Z');
 
 function container(colour: Colour, image: string, health: ContainerHealth, running = true): ObservedContainer {
   const address = running ? { host: '127.0.0.1', port: PORTS[colour] } : null;
-  return {
-    colour,
-    name: `web-${colour}`,
+  return observedContainer(colour, {
     id: `${colour}-${image}`,
     image,
-    running,
-    exitCode: running ? null : 0,
-    restarts: 0,
     health,
     address,
-    probeAddress: address,
-  };
+    running,
+    exitCode: running ? null : 0,
+  });
 }
 
 class FakeDocker implements DockerPort {
@@ -127,7 +124,7 @@ function fakes(
   containers: Record<Colour, ObservedContainer | null>,
   { haproxyRunning = true, probeOk = true } = {},
 ) {
-  let now = T0;
+  const clock = fakeClock(T0);
   const store = { state: state === null ? null : structuredClone(state), writes: [] as State[] };
   const docker = new FakeDocker(containers);
   const haproxy = new FakeHaproxy(haproxyRunning, docker);
@@ -137,6 +134,7 @@ function fakes(
   const probes: string[] = [];
   const svc: Service = {
     config,
+    layout: SINGLE_SERVER_LAYOUT,
     docker,
     haproxy,
     configFile: {
@@ -153,12 +151,7 @@ function fakes(
         store.state = structuredClone(next);
       },
     } satisfies StateStore,
-    clock: {
-      now: () => new Date(now),
-      sleep: async (ms) => {
-        now += ms;
-      },
-    } satisfies Clock,
+    clock,
     probe: {
       probe: async (host, port, path) => {
         probes.push(`${host}:${port}${path}`);
@@ -177,7 +170,7 @@ function fakes(
     } satisfies Locker,
     render: async (context: HaproxyContext) => JSON.stringify(context),
   };
-  return { svc, store, docker, haproxy, configFile, events, lockLog, probes, now: () => now };
+  return { svc, store, docker, haproxy, configFile, events, lockLog, probes, now: () => clock.now().getTime() };
 }
 
 const rec = (image: string, colour: Colour) => ({
@@ -246,13 +239,13 @@ describe('deploy', () => {
     expect(f.lockLog).toEqual(['acquire deploy', 'release']);
   });
 
-  it('refuses with HaproxyRuntimeError when HAProxy is not running, touching nothing', async () => {
+  it('refuses with NotBroughtUpError when HAProxy is not running, touching nothing', async () => {
     const f = fakes(
       deployedState(),
       { blue: container('blue', 'app:1', 'healthy'), green: null },
       { haproxyRunning: false },
     );
-    await expect(deploy(f.svc, { image: 'app:2' })).rejects.toBeInstanceOf(HaproxyRuntimeError);
+    await expect(deploy(f.svc, { image: 'app:2' })).rejects.toBeInstanceOf(NotBroughtUpError);
     await expect(deploy(f.svc, { image: 'app:2' })).rejects.toThrow(/HAProxy is not running/);
     expect(f.docker.calls).toEqual([]);
     expect(f.store.writes).toEqual([]);
@@ -274,9 +267,9 @@ describe('deploy', () => {
     expect(f.lockLog).toEqual(['acquire deploy', 'release']);
   });
 
-  it('refuses with HaproxyRuntimeError when the stack was never brought up', async () => {
+  it('refuses with NotBroughtUpError when the stack was never brought up', async () => {
     const f = fakes(null, { blue: null, green: null });
-    await expect(deploy(f.svc, { image: 'app:2' })).rejects.toThrow(HaproxyRuntimeError);
+    await expect(deploy(f.svc, { image: 'app:2' })).rejects.toThrow(NotBroughtUpError);
     expect(f.store.writes).toEqual([]);
   });
 

@@ -1,5 +1,5 @@
 import { COLOURS, type Colour, otherColour } from './colour.js';
-import { HaproxyRuntimeError, LinkswitchError } from './errors.js';
+import { LinkswitchError, NotBroughtUpError } from './errors.js';
 import { type ExecutionReport, Executor, type Runtime } from './executor.js';
 import { type Observed, planDeploy, planRollback, planUp, type Step } from './plan.js';
 import type { ServerView, TaskView } from './ports.js';
@@ -51,14 +51,14 @@ async function execute(
   dryRun: boolean,
   started: number,
 ): Promise<CommandResult> {
-  if (dryRun) return { plan, report: null, state, durationMs: performance.now() - started };
+  if (dryRun) return { plan, report: null, state, durationMs: svc.clock.monotonic() - started };
   const executor = new Executor(svc, state, observed);
   const report = await executor.run(plan);
-  return { plan, report, state: executor.state, durationMs: performance.now() - started };
+  return { plan, report, state: executor.state, durationMs: svc.clock.monotonic() - started };
 }
 
 export async function up(svc: Service, { dryRun = false } = {}): Promise<CommandResult> {
-  const started = performance.now();
+  const started = svc.clock.monotonic();
   return withLock(svc, 'up', async () => {
     const { state, fresh } = await loadState(svc);
     const observed = await observe(svc);
@@ -77,13 +77,13 @@ export async function deploy(
   svc: Service,
   { image = svc.config.service.image, dryRun = false } = {},
 ): Promise<CommandResult> {
-  const started = performance.now();
+  const started = svc.clock.monotonic();
   safeImage(image);
   return withLock(svc, 'deploy', async () => {
     const loaded = await loadState(svc);
     const haproxyRunning = await svc.haproxy.running();
     if (loaded.fresh || !haproxyRunning) {
-      throw new HaproxyRuntimeError(
+      throw new NotBroughtUpError(
         loaded.fresh ? 'no state file yet: the stack was never brought up' : 'HAProxy is not running',
         {
           fix: 'run `linkswitch up` first',
@@ -100,11 +100,11 @@ export async function deploy(
       observed = recovery.observed;
     }
     const plan = planDeploy({ state, observed, image, haproxyRunning, inPlace: svc.docker.updatesInPlace === true });
-    if (dryRun) return { plan, report: null, state, durationMs: performance.now() - started };
+    if (dryRun) return { plan, report: null, state, durationMs: svc.clock.monotonic() - started };
     const executor = new Executor(svc, state, observed);
     try {
       const report = await executor.run(plan);
-      return { plan, report, state: executor.state, durationMs: performance.now() - started };
+      return { plan, report, state: executor.state, durationMs: svc.clock.monotonic() - started };
     } catch (error) {
       await abandonDeploy(svc, executor, otherColour(state.linked), error);
       throw error;
@@ -133,11 +133,11 @@ async function abandonDeploy(svc: Service, executor: Executor, target: Colour, e
 }
 
 export async function rollback(svc: Service, { dryRun = false } = {}): Promise<CommandResult> {
-  const started = performance.now();
+  const started = svc.clock.monotonic();
   return withLock(svc, 'rollback', async () => {
     const { state, fresh } = await loadState(svc);
     if (fresh)
-      throw new HaproxyRuntimeError('no state file yet: nothing to roll back', {
+      throw new NotBroughtUpError('no state file yet: nothing to roll back', {
         fix: 'run `linkswitch up` and `linkswitch deploy` first',
       });
     const [observed, servers] = await Promise.all([observe(svc), svc.haproxy.servers()]);

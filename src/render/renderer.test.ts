@@ -3,34 +3,25 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Config, parseConfig } from '../config/load.js';
+import { observedContainer } from '../../test/support/fakes.js';
+import { parseConfig } from '../config/load.js';
 import type { Colour } from '../core/colour.js';
 import { TemplateError } from '../core/errors.js';
 import { buildHaproxyContext, type HaproxyContext } from '../core/haproxy-context.js';
 import type { Observed } from '../core/plan.js';
 import type { ObservedContainer } from '../core/ports.js';
+import type { Settings } from '../core/settings.js';
 import { renderHaproxyConfig } from './renderer.js';
 
 const SHIPPED = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'templates');
 
-const config: Config = parseConfig(
+const config: Settings = parseConfig(
   'service:\n  name: web\n  image: app:1\n  port: 8080\nhaproxy:\n  bind: 127.0.0.1:18080\n  retries: 4\n  check: { inter: 200ms, rise: 2, fall: 3 }\n',
   '/srv/app/linkswitch.yml',
 );
 
 function container(colour: Colour, address: ObservedContainer['address']): ObservedContainer {
-  return {
-    colour,
-    name: `web-${colour}`,
-    id: `id-${colour}`,
-    image: 'app:1',
-    running: address !== null,
-    exitCode: null,
-    restarts: 0,
-    health: 'healthy',
-    address,
-    probeAddress: address,
-  };
+  return observedContainer(colour, { address });
 }
 
 const both = (): Observed => ({

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import Handlebars from 'handlebars';
-import { messageOf, TemplateError } from '../core/errors.js';
+import { errnoCode, messageOf, TemplateError } from '../core/errors.js';
 import type { HaproxyContext } from '../core/haproxy-context.js';
 import { safeFsPath, safeHost, safeHttpPath, safeName, safePort, safeWeight } from '../core/safe-values.js';
 
@@ -36,7 +36,7 @@ async function loadPartials(dir: string): Promise<Record<string, string>> {
   try {
     files = await readdir(partialsDir);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    if (errnoCode(error) === 'ENOENT') return {};
     throw error;
   }
   const partials: Record<string, string> = {};

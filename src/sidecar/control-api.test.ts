@@ -1,4 +1,5 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -25,6 +26,18 @@ const result = (image: string): CommandResult => ({
   },
   durationMs: 12,
 });
+
+/** The HTTP status the API answers a raw request with (0: the connection was cut first). */
+function rawStatus(socketPath: string, method: string, route: string, body?: string): Promise<number> {
+  return new Promise((resolve) => {
+    const request = http.request({ socketPath, method, path: route }, (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    });
+    request.on('error', () => resolve(0));
+    request.end(body);
+  });
+}
 
 describe('control API', () => {
   let dir: string;
@@ -106,13 +119,16 @@ describe('control API', () => {
     expect(requests).toEqual([]);
   });
 
-  it('rejects malformed requests as config errors and unknown routes', async () => {
+  it('rejects malformed requests (400), unknown routes (404) and oversized bodies (413) as request errors', async () => {
     const socketPath = path.join(dir, 'control.sock');
     api = await startControlApi({ socketPath, listen: null, token: null, handlers, log });
     const client = new SidecarClient({ label: 'unix', socketPath });
     const typed = await client.deploy({ image: 42 as unknown as string }).catch((e: unknown) => e);
-    expect(typed).toMatchObject({ code: 'CONFIG_INVALID', exitCode: 2 });
+    expect(typed).toMatchObject({ code: 'REQUEST_INVALID', exitCode: 2 });
     expect(String((typed as Error).message)).toMatch(/"image" must be a string/);
+    expect(await rawStatus(socketPath, 'GET', '/v1/nothing-here')).toBe(404);
+    expect(await rawStatus(socketPath, 'POST', '/v1/deploy', '{"image": ')).toBe(400);
+    expect(await rawStatus(socketPath, 'POST', '/v1/deploy', 'x'.repeat(64 * 1024))).toBe(413);
   });
 
   it('is an unreachable-sidecar error when nothing listens', async () => {

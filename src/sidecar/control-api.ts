@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { ConfigError } from '../core/errors.js';
 import type { CommandResult, StatusReport } from '../core/service.js';
-import { errorBody, httpStatusFor, SidecarError, TokenRefusedError } from './errors.js';
+import { errorBody, httpStatusFor, RequestError, SidecarError, TokenRefusedError } from './errors.js';
 import { type DeployRequest, type HealthReport, MIN_TOKEN_LENGTH, ROUTES, type RollbackRequest } from './protocol.js';
 
 // The sidecar's control API: JSON over HTTP on a unix socket (mode 600: whoever may use it may
@@ -38,19 +38,22 @@ function readBody(request: http.IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     let size = 0;
     const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(
-          new ConfigError(`request body larger than ${MAX_BODY_BYTES} bytes`, {
-            fix: 'send only the documented fields',
-          }),
-        );
-        request.destroy();
+      if (size <= MAX_BODY_BYTES) {
+        chunks.push(chunk);
         return;
       }
-      chunks.push(chunk);
-    });
+      // Stop reading (nothing more is buffered) and answer 413; the connection closes after it.
+      request.off('data', onData);
+      request.pause();
+      reject(
+        new RequestError(413, `request body larger than ${MAX_BODY_BYTES} bytes`, {
+          fix: 'send only the documented fields',
+        }),
+      );
+    };
+    request.on('data', onData);
     request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     request.on('error', reject);
   });
@@ -62,10 +65,12 @@ function parseJson(text: string): Record<string, unknown> {
   try {
     value = JSON.parse(text);
   } catch {
-    throw new ConfigError('request body is not valid JSON', { fix: 'send a JSON object, e.g. {"image": "myapp:1.1"}' });
+    throw new RequestError(400, 'request body is not valid JSON', {
+      fix: 'send a JSON object, e.g. {"image": "myapp:1.1"}',
+    });
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value))
-    throw new ConfigError('request body must be a JSON object', { fix: 'send e.g. {"image": "myapp:1.1"}' });
+    throw new RequestError(400, 'request body must be a JSON object', { fix: 'send e.g. {"image": "myapp:1.1"}' });
   return value as Record<string, unknown>;
 }
 
@@ -73,9 +78,13 @@ function optional<T>(body: Record<string, unknown>, key: string, type: 'string' 
   const value = body[key];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== type || (type === 'number' && !(Number.isFinite(value) && (value as number) >= 0))) {
-    throw new ConfigError(`request field "${key}" must be a ${type === 'number' ? 'non-negative number' : type}`, {
-      fix: 'correct the request',
-    });
+    throw new RequestError(
+      400,
+      `request field "${key}" must be a ${type === 'number' ? 'non-negative number' : type}`,
+      {
+        fix: 'correct the request',
+      },
+    );
   }
   return value as T;
 }
@@ -139,10 +148,17 @@ function handler(options: ControlApiOptions, requireToken: boolean): http.Reques
             return send(
               response,
               404,
-              errorBody(new ConfigError(`no such route: ${route}`, { fix: `use ${Object.values(ROUTES).join(', ')}` })),
+              errorBody(
+                new RequestError(404, `no such route: ${route}`, { fix: `use ${Object.values(ROUTES).join(', ')}` }),
+              ),
             );
         }
       } catch (error) {
+        if (error instanceof RequestError && error.status === 413) {
+          // The rest of the body is never read: close the connection once the answer is out.
+          response.setHeader('connection', 'close');
+          response.on('finish', () => request.destroy());
+        }
         if (!response.headersSent) send(response, httpStatusFor(error), errorBody(error));
       }
     })();

@@ -1,4 +1,4 @@
-import { LinkswitchError } from '../core/errors.js';
+import { type ErrorOptions, LinkswitchError } from '../core/errors.js';
 
 // Errors of the sidecar's control API, on both ends. An error the sidecar hits while running a
 // verb travels as JSON and is rebuilt by the CLI with the same code, exit code, fix and detail,
@@ -14,6 +14,18 @@ export class SidecarError extends LinkswitchError {
 export class TokenRefusedError extends LinkswitchError {
   override readonly code = 'SIDECAR_TOKEN_REFUSED';
   override readonly exitCode = 9;
+}
+
+/** A control-API request the sidecar cannot take: malformed (400), unknown route (404), too large (413). */
+export class RequestError extends LinkswitchError {
+  override readonly code = 'REQUEST_INVALID';
+  override readonly exitCode = 2;
+  readonly status: 400 | 404 | 413;
+
+  constructor(status: 400 | 404 | 413, message: string, options: ErrorOptions = {}) {
+    super(message, options);
+    this.status = status;
+  }
 }
 
 export interface ErrorBody {
@@ -55,6 +67,7 @@ export function errorBody(error: unknown): ErrorBody {
 /** HTTP status for an error: the client relies on the body, this is for curl and proxies. */
 export function httpStatusFor(error: unknown): number {
   if (!(error instanceof LinkswitchError)) return 500;
+  if (error instanceof RequestError) return error.status;
   switch (error.code) {
     case 'CONFIG_INVALID':
     case 'UNSAFE_VALUE':

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Config } from '../config/load.js';
+import type { Settings } from '../core/settings.js';
 
 // What the CLI and `linkswitch serve` agree on: routes, where the unix socket lives, and the
 // environment variables that point the CLI at a sidecar.
@@ -22,7 +22,7 @@ export const MIN_TOKEN_LENGTH = 16;
  * The control socket sits beside the state file and its lock, so every linkswitch that shares
  * the state (the CLI on the same host or `docker compose exec` in the sidecar) finds it.
  */
-export function controlSocketPath(config: Config): string {
+export function controlSocketPath(config: Settings): string {
   return path.join(path.dirname(config.state.file), 'control.sock');
 }
 

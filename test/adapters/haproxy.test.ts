@@ -11,13 +11,14 @@ import { LiveConfigFile } from '../../src/adapters/config-file.js';
 import { Haproxy } from '../../src/adapters/haproxy.js';
 import { parseShowProc } from '../../src/adapters/haproxy-parse.js';
 import { sendCommand } from '../../src/adapters/haproxy-socket.js';
-import { type Config, parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/config/load.js';
 import type { Colour } from '../../src/core/colour.js';
 import { HaproxyConfigError, HaproxyRuntimeError } from '../../src/core/errors.js';
 import { buildHaproxyContext } from '../../src/core/haproxy-context.js';
 import type { Observed } from '../../src/core/plan.js';
-import type { ObservedContainer } from '../../src/core/ports.js';
+import type { Settings } from '../../src/core/settings.js';
 import { renderHaproxyConfig } from '../../src/render/renderer.js';
+import { httpGet, observedContainer, versionOf } from '../support/fakes.js';
 import { freePort, TEMPLATES } from '../support/stack.js';
 
 // The Haproxy adapter against a real haproxy process (master-worker, master CLI + admin socket)
@@ -63,18 +64,13 @@ function configYaml(bindPort: number, service = SERVICE): string {
 }
 
 function observedFor(ports: Record<Colour, number>): Observed {
-  const container = (colour: Colour): ObservedContainer => ({
-    colour,
-    name: `${SERVICE}-${colour}`,
-    id: `fake-${colour}`,
-    restarts: 0,
-    image: 'linkswitch-test-app:v1',
-    running: true,
-    exitCode: null,
-    health: 'none',
-    address: { host: '127.0.0.1', port: ports[colour] },
-    probeAddress: { host: '127.0.0.1', port: ports[colour] },
-  });
+  const container = (colour: Colour) =>
+    observedContainer(colour, {
+      name: `${SERVICE}-${colour}`,
+      image: 'linkswitch-test-app:v1',
+      health: 'none',
+      address: { host: '127.0.0.1', port: ports[colour] },
+    });
   return { blue: container('blue'), green: container('green') };
 }
 
@@ -84,21 +80,9 @@ interface Answer {
 }
 
 /** One GET through HAProxy on a fresh connection; bounded by a 5 s timeout. */
-function get(port: number, agent: http.Agent | false = false): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const request = http.get({ host: '127.0.0.1', port, path: '/', agent, timeout: 5_000 }, (response) => {
-      response.resume();
-      response.on('end', () =>
-        resolve({
-          status: response.statusCode ?? 0,
-          version: (response.headers['x-version'] as string | undefined) ?? null,
-        }),
-      );
-      response.on('error', reject);
-    });
-    request.on('timeout', () => request.destroy(new Error('request timeout')));
-    request.on('error', reject);
-  });
+async function get(port: number, agent: http.Agent | false = false): Promise<Answer> {
+  const answer = await httpGet(port, { agent });
+  return { status: answer.status, version: versionOf(answer) };
 }
 
 async function versions(port: number, count: number): Promise<string[]> {
@@ -146,7 +130,7 @@ function isAlive(pid: number): boolean {
   }
 }
 
-async function showProc(config: Config) {
+async function showProc(config: Settings) {
   const text = await sendCommand({ path: config.haproxy.masterSocket, command: 'show proc; quit', timeoutMs: 3_000 });
   const info = parseShowProc(text);
   if (!info) throw new Error(`unexpected show proc answer: ${text}`);
@@ -214,7 +198,7 @@ function startLoad(port: number, { loops = 4, maxMs = 3_000, maxRequests = 5_000
 
 describe('Haproxy adapter against a real haproxy', () => {
   let dir: string;
-  let config: Config;
+  let config: Settings;
   let haproxy: Haproxy;
   let live: LiveConfigFile;
   let bindPort: number;

@@ -1,7 +1,7 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
-import http from 'node:http';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { httpGet, versionOf } from '../support/fakes.js';
 import { createStack, type Stack } from '../support/stack.js';
 
 // up / status / render / down against the real engine and HAProxy, plus recovery from an
@@ -9,14 +9,8 @@ import { createStack, type Stack } from '../support/stack.js';
 
 /** One request on a fresh connection, so it is answered by HAProxy's current worker. */
 async function get(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http
-      .get({ host: '127.0.0.1', port, path: '/', agent: false }, (response) => {
-        response.resume();
-        resolve((response.headers['x-version'] as string) ?? `HTTP ${response.statusCode}`);
-      })
-      .on('error', reject);
-  });
+  const answer = await httpGet(port);
+  return versionOf(answer) ?? `HTTP ${answer.status}`;
 }
 
 function alive(pid: number): boolean {

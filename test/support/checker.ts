@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import http from 'node:http';
+import { httpGet, versionOf } from './fakes.js';
 
 // The background consistency checker of the fault tests: every 100 ms it asks HAProxy (on a
 // fresh connection, so the current worker answers) which version serves a new request, and
@@ -22,16 +22,10 @@ export interface Checker {
   stop(): Promise<{ samples: CheckerSample[]; violations: CheckerSample[] }>;
 }
 
-function getVersion(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const request = http.get({ host: '127.0.0.1', port, path: '/', agent: false, timeout: 5_000 }, (response) => {
-      response.resume();
-      if ((response.statusCode ?? 0) >= 500) reject(new Error(`HTTP ${response.statusCode}`));
-      else resolve((response.headers['x-version'] as string) ?? '');
-    });
-    request.on('timeout', () => request.destroy(new Error('timeout')));
-    request.on('error', reject);
-  });
+async function getVersion(port: number): Promise<string> {
+  const answer = await httpGet(port);
+  if (answer.status >= 500) throw new Error(`HTTP ${answer.status}`);
+  return versionOf(answer) ?? '';
 }
 
 async function recordedVersion(stateFile: string): Promise<string | null> {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { stringify } from 'yaml';
 import { buildLocalBaseImages, ROOT, SIDECAR_IMAGE } from '../../scripts/local-images.js';
+import { httpGet, versionOf } from './fakes.js';
 import { CLI, type CliResult, freePort, TEMPLATES, type TestState, toCliResult } from './stack.js';
 
 // The repo's docker-compose.yml brought up as its own compose project: unique project, network,
@@ -39,18 +40,17 @@ export interface ComposeStack {
 }
 
 /** GET / on a fresh connection: the version header and any X-Template header. */
-export function getVersion(port: number): Promise<{ version: string; template: string | null }> {
-  return new Promise((resolve) => {
-    const request = http.get({ host: '127.0.0.1', port, path: '/', agent: false, timeout: 3000 }, (response) => {
-      response.resume();
-      resolve({
-        version: (response.headers['x-version'] as string) ?? `HTTP ${response.statusCode}`,
-        template: (response.headers['x-template'] as string) ?? null,
-      });
-    });
-    request.on('timeout', () => request.destroy(new Error('timeout')));
-    request.on('error', (error) => resolve({ version: `error ${error.message}`, template: null }));
-  });
+export async function getVersion(port: number): Promise<{ version: string; template: string | null }> {
+  try {
+    const answer = await httpGet(port, { timeoutMs: 3000 });
+    const template = answer.headers['x-template'];
+    return {
+      version: versionOf(answer) ?? `HTTP ${answer.status}`,
+      template: typeof template === 'string' ? template : null,
+    };
+  } catch (error) {
+    return { version: `error ${(error as Error).message}`, template: null };
+  }
 }
 
 /** Polls `check` every `everyMs` until it returns a value other than undefined, or throws after `timeoutMs`. */

@@ -1,6 +1,6 @@
-import http from 'node:http';
 import { execa } from 'execa';
 import { expect } from 'vitest';
+import { httpGet, versionOf } from './fakes.js';
 import type { Sample } from './load.js';
 import type { CliResult, TestState } from './stack.js';
 
@@ -66,17 +66,9 @@ export async function until<T>(what: string, fn: () => Promise<T | null>, timeou
 }
 
 /** One GET / on a fresh connection to 127.0.0.1. */
-export function get(port: number): Promise<{ status: number; version: string | null }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/', timeout: 2000, agent: false }, (res) => {
-      res.resume();
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, version: (res.headers['x-version'] as string) ?? null }),
-      );
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-  });
+export async function get(port: number): Promise<{ status: number; version: string | null }> {
+  const answer = await httpGet(port, { timeoutMs: 2000 });
+  return { status: answer.status, version: versionOf(answer) };
 }
 
 export async function networkExists(name: string): Promise<boolean> {

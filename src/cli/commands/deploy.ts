@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
+import { buildApp } from '../../app/root.js';
 import { deploy } from '../../core/service.js';
-import { createContext } from '../context.js';
 import { globalOptions } from '../options.js';
 import { printOutcome } from '../output.js';
-import { connectSidecar } from '../remote.js';
+import { locateVerb } from '../remote.js';
 
 export function registerDeploy(program: Command): void {
   program
@@ -14,10 +14,10 @@ export function registerDeploy(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (opts: { image?: string; dryRun?: boolean; json?: boolean }, cmd: Command) => {
       const global = globalOptions(cmd);
-      const sidecar = await connectSidecar(global, 'deploy');
-      const result = sidecar
-        ? await sidecar.deploy({ image: opts.image, dryRun: opts.dryRun, lockWaitMs: global.lockWait })
-        : await deploy((await createContext(global)).service, { image: opts.image, dryRun: opts.dryRun });
+      const where = await locateVerb(global, 'deploy');
+      const result = where.sidecar
+        ? await where.sidecar.deploy({ image: opts.image, dryRun: opts.dryRun, lockWaitMs: global.lockWait })
+        : await deploy(buildApp(where.settings, global).service, { image: opts.image, dryRun: opts.dryRun });
       printOutcome('deploy', result, opts);
     });
 }

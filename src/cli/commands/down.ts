@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
+import { buildApp, loadSettings } from '../../app/root.js';
 import { down } from '../../core/service.js';
-import { createContext } from '../context.js';
 import { globalOptions } from '../options.js';
 
 export function registerDown(program: Command): void {
@@ -8,7 +8,8 @@ export function registerDown(program: Command): void {
     .command('down')
     .description('remove both colour containers and stop the HAProxy that `up` started (the state file stays)')
     .action(async (_opts: unknown, cmd: Command) => {
-      const { service } = await createContext(globalOptions(cmd));
+      const global = globalOptions(cmd);
+      const { service } = buildApp(await loadSettings(global), global);
       await down(service);
       console.log(`down: ${service.config.service.name} stopped`);
     });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
+import { buildApp, loadSettings } from '../../app/root.js';
 import { renderCurrent } from '../../core/service.js';
-import { createContext } from '../context.js';
 import { unifiedDiff } from '../diff.js';
 import { globalOptions } from '../options.js';
 
@@ -10,7 +10,8 @@ export function registerRender(program: Command): void {
     .description('print the haproxy.cfg that would be written and its diff against the live one (changes nothing)')
     .option('--check', 'also validate it with `haproxy -c`')
     .action(async (opts: { check?: boolean }, cmd: Command) => {
-      const { service, config } = await createContext(globalOptions(cmd));
+      const global = globalOptions(cmd);
+      const { service, settings: config } = buildApp(await loadSettings(global), global);
       const result = await renderCurrent(service, { check: opts.check });
       process.stdout.write(result.text);
       const diff = unifiedDiff(result.current ?? '', result.text, config.haproxy.configFile);

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
+import { buildApp } from '../../app/root.js';
 import { rollback } from '../../core/service.js';
-import { createContext } from '../context.js';
 import { globalOptions } from '../options.js';
 import { printOutcome } from '../output.js';
-import { connectSidecar } from '../remote.js';
+import { locateVerb } from '../remote.js';
 
 export function registerRollback(program: Command): void {
   program
@@ -13,10 +13,10 @@ export function registerRollback(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (opts: { dryRun?: boolean; json?: boolean }, cmd: Command) => {
       const global = globalOptions(cmd);
-      const sidecar = await connectSidecar(global, 'rollback');
-      const result = sidecar
-        ? await sidecar.rollback({ dryRun: opts.dryRun, lockWaitMs: global.lockWait })
-        : await rollback((await createContext(global)).service, { dryRun: opts.dryRun });
+      const where = await locateVerb(global, 'rollback');
+      const result = where.sidecar
+        ? await where.sidecar.rollback({ dryRun: opts.dryRun, lockWaitMs: global.lockWait })
+        : await rollback(buildApp(where.settings, global).service, { dryRun: opts.dryRun });
       printOutcome('rollback', result, opts);
     });
 }

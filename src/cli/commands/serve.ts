@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { createLogger } from '../../adapters/logger.js';
 import { parseDuration } from '../../core/duration.js';
 import { ConfigError } from '../../core/errors.js';
 import { safeIpv4, safePort } from '../../core/safe-values.js';
@@ -46,13 +47,24 @@ export function registerServe(program: Command): void {
         throw new ConfigError(`invalid --shutdown-grace ${JSON.stringify(opts.shutdownGrace)}`, {
           fix: 'write a duration such as "20s"',
         });
-      await Sidecar.run({
-        global: globalOptions(cmd),
-        listen: parseListen(opts.listen),
-        token: process.env[TOKEN_ENV] || null,
-        failover: opts.failover,
-        watch: opts.watch,
-        shutdownGraceMs,
+      const sidecar = await Sidecar.start(
+        {
+          global: globalOptions(cmd),
+          listen: parseListen(opts.listen),
+          token: process.env[TOKEN_ENV] || null,
+          failover: opts.failover,
+          watch: opts.watch,
+          shutdownGraceMs,
+        },
+        createLogger(),
+      );
+      // The process is the CLI's: it ends here once the sidecar has stopped its parts (watchers,
+      // sockets and Docker's event stream would otherwise keep Node's event loop alive).
+      await new Promise<void>((resolve) => {
+        for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+          process.once(signal, () => void sidecar.stop(signal).then(resolve));
+        }
       });
+      process.exit(0);
     });
 }

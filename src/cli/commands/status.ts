@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
+import { buildApp } from '../../app/root.js';
 import { type StatusReport, status } from '../../core/service.js';
-import { createContext } from '../context.js';
 import { globalOptions } from '../options.js';
 import { printJson } from '../output.js';
-import { connectSidecar } from '../remote.js';
+import { locateVerb } from '../remote.js';
 
 function formatStatus(report: StatusReport): string {
   const lines = [
@@ -37,8 +37,8 @@ export function registerStatus(program: Command): void {
     .option('--json', 'print the status as JSON')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
       const global = globalOptions(cmd);
-      const sidecar = await connectSidecar(global, 'status');
-      const report = sidecar ? await sidecar.status() : await status((await createContext(global)).service);
+      const where = await locateVerb(global, 'status');
+      const report = where.sidecar ? await where.sidecar.status() : await status(buildApp(where.settings).service);
       if (opts.json) printJson(report);
       else console.log(formatStatus(report));
     });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
+import { buildApp, loadSettings } from '../../app/root.js';
 import { up } from '../../core/service.js';
-import { createContext } from '../context.js';
 import { globalOptions } from '../options.js';
 import { printOutcome } from '../output.js';
 
@@ -11,7 +11,8 @@ export function registerUp(program: Command): void {
     .option('--dry-run', 'print the plan without changing anything')
     .option('--json', 'print the result as JSON')
     .action(async (opts: { dryRun?: boolean; json?: boolean }, cmd: Command) => {
-      const { service } = await createContext(globalOptions(cmd));
+      const global = globalOptions(cmd);
+      const { service } = buildApp(await loadSettings(global), global);
       const result = await up(service, { dryRun: opts.dryRun });
       printOutcome('up', result, opts);
     });

@@ -1,0 +1,201 @@
+import type { Logger } from 'pino';
+import type { Lock } from '../adapters/lock-file.js';
+import { fileLocker } from '../app/root.js';
+import { HaproxyConfigError, LinkswitchError, messageOf, ReloadFailedError, TemplateError } from '../core/errors.js';
+import { type CommandResult, deploy, rollback, type Service, up } from '../core/service.js';
+import { SidecarError } from './errors.js';
+import type { Metrics } from './metrics.js';
+import type { DeployRequest, RollbackRequest } from './protocol.js';
+
+// The operations the sidecar runs through the core verbs: each under the CLI's own lock file,
+// tracked while in flight (its last phase, for the shutdown log), counted in the metrics. On
+// shutdown, `drain` lets them finish within a grace period and releases the locks they hold.
+
+interface Operation {
+  command: string;
+  /** The last progress phase the core reported (mark-pending, wait-healthy, switch, …). */
+  phase: string;
+  startedAt: number;
+  done: Promise<unknown>;
+}
+
+/** A failover waits this long for a deploy in flight; a reconcile waits up to the lock's TTL. */
+export const FAILOVER_LOCK_WAIT_MS = 30_000;
+
+export interface OperationsOptions {
+  /** The service as configured now (a config reload replaces it). */
+  service(): Service;
+  metrics: Metrics;
+  log: Logger;
+  signal: AbortSignal;
+}
+
+export class Operations {
+  private readonly inFlight = new Set<Operation>();
+  private readonly heldLocks = new Set<Lock>();
+
+  constructor(private readonly options: OperationsOptions) {}
+
+  get size(): number {
+    return this.inFlight.size;
+  }
+
+  /** The service the core verbs run against for one operation: its phases tracked, its lock held here. */
+  private serviceFor(op: Pick<Operation, 'phase'>, lockWaitMs: number): Service {
+    const base = this.options.service();
+    return {
+      ...base,
+      progress: {
+        phase: (name, fields) => {
+          op.phase = name;
+          base.progress.phase(name, fields);
+        },
+        warn: (message, fields) => base.progress.warn(message, fields),
+      },
+      // The CLI's lock file: a CLI that does not delegate (`up`, `down`) waits or is refused
+      // exactly as against another CLI.
+      locker: fileLocker(base.config, {
+        prefix: 'serve',
+        waitMs: lockWaitMs,
+        onAcquired: (lock) => this.heldLocks.add(lock),
+        onReleased: (lock) => this.heldLocks.delete(lock),
+      }),
+    };
+  }
+
+  private async run<T>(command: string, lockWaitMs: number, fn: (svc: Service) => Promise<T>): Promise<T> {
+    if (this.options.signal.aborted) {
+      throw new SidecarError('the sidecar is shutting down', { fix: 'retry once it is back (`docker compose ps`)' });
+    }
+    const op: Operation = { command, phase: 'waiting-for-lock', startedAt: Date.now(), done: Promise.resolve() };
+    const done = fn(this.serviceFor(op, lockWaitMs));
+    op.done = done;
+    this.inFlight.add(op);
+    try {
+      return await done;
+    } finally {
+      this.inFlight.delete(op);
+    }
+  }
+
+  async deploy(request: DeployRequest): Promise<CommandResult> {
+    try {
+      const result = await this.run('deploy', request.lockWaitMs ?? 0, (svc) =>
+        deploy(svc, { image: request.image, dryRun: request.dryRun }),
+      );
+      if (!request.dryRun) this.recordSuccess('deploy', result);
+      return result;
+    } catch (error) {
+      this.recordFailure('deploy', error);
+      throw error;
+    }
+  }
+
+  async rollback(request: RollbackRequest, trigger: 'api' | 'failover'): Promise<CommandResult> {
+    const command = trigger === 'api' ? 'rollback' : 'failover';
+    try {
+      const lockWait = trigger === 'api' ? (request.lockWaitMs ?? 0) : FAILOVER_LOCK_WAIT_MS;
+      const result = await this.run(command, lockWait, (svc) => rollback(svc, { dryRun: request.dryRun }));
+      if (!request.dryRun) {
+        this.options.metrics.rolledBack(trigger);
+        this.recordSuccess(command, result);
+      }
+      return result;
+    } catch (error) {
+      this.recordFailure(command, error);
+      throw error;
+    }
+  }
+
+  /** `up` under the lock (waiting up to its TTL): re-render, validate, write and reload only on change. */
+  async reconcile(reason: string): Promise<boolean> {
+    const { metrics, log } = this.options;
+    try {
+      const result = await this.run('reconcile', this.options.service().config.deploy.lockTtl, (svc) => up(svc));
+      metrics.setLinked(result.state.linked);
+      if (result.report?.configChanged) {
+        metrics.reloaded('applied');
+        log.info(
+          { reason, steps: result.plan.map((s) => s.kind) },
+          'haproxy.cfg changed: validated, written, HAProxy reloaded',
+        );
+      } else {
+        log.info({ reason }, 'haproxy.cfg unchanged: no reload');
+      }
+      return true;
+    } catch (error) {
+      this.recordFailure('reconcile', error);
+      if (error instanceof HaproxyConfigError || error instanceof TemplateError) {
+        log.error({ reason }, 'Change refused: HAProxy keeps running the previous haproxy.cfg');
+      }
+      return false;
+    }
+  }
+
+  private recordSuccess(command: string, result: CommandResult): void {
+    const { metrics, log } = this.options;
+    if (command === 'deploy') metrics.deployed();
+    if (result.report?.switchMs != null) metrics.switched(result.report.switchMs);
+    if (result.report?.configChanged) metrics.reloaded('applied');
+    metrics.setLinked(result.state.linked);
+    const { state } = result;
+    log.info(
+      {
+        command,
+        linked: state.linked,
+        generation: state.generation,
+        image: state.colours[state.linked]?.image,
+        switchMs: result.report?.switchMs,
+        durationMs: Math.round(result.durationMs),
+      },
+      `${command} finished`,
+    );
+  }
+
+  recordFailure(command: string, error: unknown): void {
+    const { metrics } = this.options;
+    metrics.failed(command, error instanceof LinkswitchError ? error.code : 'UNEXPECTED');
+    if (error instanceof HaproxyConfigError || error instanceof TemplateError) metrics.reloaded('rejected');
+    else if (error instanceof ReloadFailedError) metrics.reloaded('failed');
+    logFailure(this.options.log, command, error);
+  }
+
+  /**
+   * Shutdown: lets the operations in flight finish within `graceMs`, else abandons them (safe at
+   * any instant: state and haproxy.cfg are replaced atomically and a deploy in flight is recorded
+   * as pending), then releases every lock held so that nobody waits for its expiry.
+   */
+  async drain(graceMs: number): Promise<void> {
+    const { log } = this.options;
+    if (this.inFlight.size > 0) {
+      const ops = [...this.inFlight].map((op) => ({ command: op.command, phase: op.phase }));
+      log.warn({ inFlight: ops, graceMs }, 'Waiting for the operation in flight to finish');
+      const all = Promise.allSettled([...this.inFlight].map((op) => op.done));
+      let timer: NodeJS.Timeout | undefined;
+      const expired = new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), graceMs);
+      });
+      const finished = await Promise.race([all.then(() => true), expired]);
+      clearTimeout(timer);
+      for (const op of finished ? [] : this.inFlight) {
+        log.warn(
+          { command: op.command, phase: op.phase, runningMs: Date.now() - op.startedAt },
+          `Abandoning the in-flight ${op.command} at phase ${op.phase}: the state file records it; the next \`linkswitch serve\` or \`up\` resolves it`,
+        );
+      }
+    }
+    for (const lock of [...this.heldLocks]) await lock.release().catch(() => undefined);
+    this.heldLocks.clear();
+  }
+
+  /** What the shutdown log lists. */
+  describeInFlight(): Array<{ command: string; phase: string }> {
+    return [...this.inFlight].map((op) => ({ command: op.command, phase: op.phase }));
+  }
+}
+
+export function logFailure(log: Logger, command: string, error: unknown): void {
+  if (error instanceof LinkswitchError)
+    log.error({ command, code: error.code, fix: error.fix, detail: error.detail }, error.message);
+  else log.error({ command, error: messageOf(error) }, 'Unexpected error');
+}
