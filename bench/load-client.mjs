@@ -63,7 +63,7 @@ function once(port, agent) {
   });
 }
 
-async function loop(_index, { port, connections, ratePerConn, maxRequests }, deadline) {
+async function loop(index, { port, connections, ratePerConn, maxRequests }, deadline) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const interval = 1000 / ratePerConn;
   // Stagger the loops so requests are spread evenly over each interval.

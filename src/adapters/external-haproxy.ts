@@ -36,7 +36,9 @@ export function externalHaproxy(
         throw new HaproxyRuntimeError(
           `HAProxy did not answer on its master socket ${masterSocket} within ${Math.round(waited / 1000)} s`,
           {
-            fix: 'check the haproxy container (`docker compose ps haproxy`, `docker compose logs haproxy`) and that it shares the socket directory with the sidecar',
+            fix:
+              'check the haproxy container (`docker compose ps haproxy`, `docker compose logs haproxy`) and ' +
+              'that it shares the socket directory with the sidecar',
           },
         );
       }

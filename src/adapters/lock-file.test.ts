@@ -41,7 +41,7 @@ function owner(over: Partial<LockOwner>): LockOwner {
 }
 
 describe('Lock', () => {
-  it('creates the lock file (mode 600, in a created directory) naming its owner, and removes it on release', async () => {
+  it('creates the lock file (mode 600, in a created directory) naming its owner; release removes it', async () => {
     const lock = await acquire('deploy');
     const written = await readLock();
     expect(written).toMatchObject({ pid: process.pid, host: os.hostname(), command: 'deploy' });

@@ -74,7 +74,9 @@ export class Lock {
           ? `${holder.command}, pid ${holder.pid} on ${holder.host}, since ${holder.startedAt}`
           : 'owner unknown';
         throw new LockHeldError(`another linkswitch (${who}) holds the lock ${file}`, {
-          fix: "wait for it to finish, or pass --lock-wait <duration>; a crashed owner's lock is taken over automatically",
+          fix:
+            "wait for it to finish, or pass --lock-wait <duration>; a crashed owner's lock is taken over " +
+            'automatically',
         });
       }
       await clock.sleep(200);

@@ -2,11 +2,12 @@ import type Docker from 'dockerode';
 import type { Colour } from '../core/colour.js';
 import { DockerError } from '../core/errors.js';
 import { containerName } from '../core/naming.js';
-import type { ContainerHealth, DockerPort, ObservedContainer, TaskView } from '../core/ports.js';
+import type { DockerPort, ObservedContainer, TaskView } from '../core/ports.js';
 import { safeImage } from '../core/safe-values.js';
 import type { Settings, SwarmSettings } from '../core/settings.js';
 import { LABEL_COLOUR, LABEL_SERVICE } from './docker.js';
 import { DockerClient, logText, parseMemory } from './docker-client.js';
+import { classifyTasks, type TaskInfo, withoutDigest } from './swarm-tasks.js';
 
 // The Swarm engine: each colour is a replicated Swarm service `<name>-<colour>` (endpoint mode
 // dnsrr) on an attachable overlay network, and HAProxy finds its tasks through Docker's DNS
@@ -15,13 +16,9 @@ import { DockerClient, logText, parseMemory } from './docker-client.js';
 //   run   = create the service, or update its image in place (a forced update: fresh tasks)
 //   start = scale to the configured replicas (a new generation); stop = scale to 0 (kept for
 //           `docker service logs`)
-// A colour is "healthy" when every replica of the current spec runs — Swarm keeps a task with a
-// Docker HEALTHCHECK in "starting" until it passes — and "unhealthy" once a task of the current
-// spec failed or was rejected (a failed HEALTHCHECK kills the task; a missing image rejects it).
+// Its health comes from Swarm's task states (swarm-tasks.ts).
 
 const NS_PER_MS = 1_000_000;
-/** Where a task ends. A stopped unhealthy task is "complete" (the app exits 0 on SIGTERM). */
-const ENDED_STATES = new Set(['complete', 'shutdown', 'failed', 'rejected', 'orphaned', 'remove']);
 
 interface ServiceInfo {
   ID: string;
@@ -30,22 +27,6 @@ interface ServiceInfo {
     TaskTemplate: { ContainerSpec: { Image: string }; ForceUpdate?: number };
     Mode?: { Replicated?: { Replicas?: number } };
   };
-}
-
-interface TaskInfo {
-  ID: string;
-  ServiceID: string;
-  NodeID?: string;
-  DesiredState: string;
-  Status: { State: string; Err?: string; Message?: string };
-  Spec: { ContainerSpec?: { Image?: string }; ForceUpdate?: number };
-  /** The task's addresses per network, as CIDR (`10.0.1.5/24`). */
-  NetworksAttachments?: Array<{ Network?: { ID?: string; Spec?: { Name?: string } }; Addresses?: string[] }>;
-}
-
-/** `repo:tag@sha256:…` → `repo:tag` (Swarm may pin a digest when a registry is reachable). */
-function withoutDigest(image: string): string {
-  return image.replace(/@sha256:[0-9a-f]+$/, '');
 }
 
 export class SwarmEngine implements DockerPort {
@@ -105,23 +86,7 @@ export class SwarmEngine implements DockerPort {
     const image = withoutDigest(template.ContainerSpec.Image);
     const replicas = info.Spec.Mode?.Replicated?.Replicas ?? 0;
     const own = tasks.filter((t) => t.ServiceID === info.ID);
-    const current = (t: TaskInfo) =>
-      withoutDigest(t.Spec.ContainerSpec?.Image ?? '') === image &&
-      (t.Spec.ForceUpdate ?? 0) === (template.ForceUpdate ?? 0);
-    const desired = own.filter((t) => t.DesiredState === 'running');
-    const runningCurrent = desired.filter((t) => t.Status.State === 'running' && current(t));
-    // Every deploy and every start bumps ForceUpdate, so "current" tasks are this generation's
-    // only; one of them that ended while the service still wants replicas failed (exited, killed
-    // as unhealthy, rejected): Swarm replaces it, which the health gate counts as a restart.
-    const failed = replicas > 0 ? own.filter((t) => ENDED_STATES.has(t.Status.State) && current(t)) : [];
-    // A task of an earlier spec still running (Swarm is stopping it, or it drains on SIGTERM)
-    // still answers through DNS: the colour is not ready until it is gone.
-    const oldStillRunning = own.some((t) => t.Status.State === 'running' && !current(t));
-    let health: ContainerHealth;
-    if (replicas > 0 && runningCurrent.length >= replicas && desired.every(current) && !oldStillRunning)
-      health = 'healthy';
-    else if (failed.length > 0) health = 'unhealthy';
-    else health = 'starting';
+    const { health, desired, failed } = classifyTasks(own, { image, forceUpdate: template.ForceUpdate ?? 0, replicas });
     const running = replicas > 0;
     const view = (t: TaskInfo): TaskView => ({
       id: t.ID.slice(0, 12),

@@ -7,7 +7,9 @@ import { chooseEngine } from './engine.js';
 // The engine is chosen once, from the config; what only one engine can honour is refused here.
 
 const base = 'service:\n  name: shop\n  image: app:1\n  port: 8080\n';
-const swarm = `${base}engine:\n  kind: swarm\n  network: appnet\n  replicas: 3\nhaproxy:\n  configFile: /srv/run/haproxy.cfg\n`;
+const swarm =
+  `${base}engine:\n  kind: swarm\n  network: appnet\n  replicas: 3\nhaproxy:\n  configFile: ` +
+  `/srv/run/haproxy.cfg\n`;
 
 describe('chooseEngine', () => {
   it('without an engine key: single containers, Docker events, one server per colour, HAProxy started here', () => {

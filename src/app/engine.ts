@@ -58,7 +58,9 @@ function checkSwarmSettings(settings: Settings): void {
   if (settings.health.use === 'http') {
     // The tasks' IPs are on the overlay network, which the controller need not reach.
     throw new ConfigError(`${file}: health.use "http" is not available with engine.kind "swarm"`, {
-      fix: 'use "auto" or "docker": give the image a Docker HEALTHCHECK (Swarm gates each task on it); HAProxy\'s own check is the second gate',
+      fix:
+        'use "auto" or "docker": give the image a Docker HEALTHCHECK (Swarm gates each task on it); HAProxy\'s ' +
+        'own check is the second gate',
     });
   }
   if (settings.service.pull !== 'missing') {

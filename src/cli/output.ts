@@ -28,7 +28,8 @@ export function printResult(verb: string, result: CommandResult, json: boolean):
   }
   const switched = summary.switchMs === null ? '' : `, switch ${Number(summary.switchMs).toFixed(1)} ms`;
   process.stdout.write(
-    `${verb}: ${summary.linked} is linked (${summary.image ?? 'no image'}), generation ${summary.generation}, ${summary.durationMs} ms${switched}\n`,
+    `${verb}: ${summary.linked} is linked (${summary.image ?? 'no image'}), generation ${summary.generation}, ` +
+      `${summary.durationMs} ms${switched}\n`,
   );
 }
 

@@ -144,7 +144,8 @@ export class SidecarClient {
   private lost(route: string, error: Error): SidecarError {
     const verb = route.split('/').pop();
     return new SidecarError(
-      `lost the connection to the sidecar at ${this.target.label} during ${verb} (${errnoCode(error) ?? error.message})`,
+      `lost the connection to the sidecar at ${this.target.label} during ${verb} ` +
+        `(${errnoCode(error) ?? error.message})`,
       {
         fix: 'it may have finished or abandoned the operation: run `linkswitch status`',
         cause: error,

@@ -97,7 +97,8 @@ export const configSchema = z
                   code: z.ZodIssueCode.custom,
                   path: [key],
                   message:
-                    'invalid label name; use letters, digits, ".", "_", "/" and "-", not the reserved "linkswitch." prefix',
+                    'invalid label name; use letters, digits, ".", "_", "/" and "-", not the reserved ' +
+                    '"linkswitch." prefix',
                 });
               }
             }

@@ -22,7 +22,8 @@ describe('formatError', () => {
       detail: '[ALERT] parsing [haproxy.cfg:12]: unknown keyword\n[ALERT] fatal errors found\n',
     });
     expect(formatError(error)).toBe(
-      'linkswitch: haproxy -c rejected the rendered config; fix the template\n  [ALERT] parsing [haproxy.cfg:12]: unknown keyword\n  [ALERT] fatal errors found',
+      'linkswitch: haproxy -c rejected the rendered config; fix the template\n  [ALERT] parsing [haproxy.cfg:12]: ' +
+        'unknown keyword\n  [ALERT] fatal errors found',
     );
   });
 

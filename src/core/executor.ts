@@ -1,5 +1,6 @@
 import { COLOURS } from './colour.js';
-import { assertNever, HaproxyRuntimeError } from './errors.js';
+import { drainColour } from './drain.js';
+import { assertNever } from './errors.js';
 import { buildHaproxyContext, type HaproxyContext, IDLE_WEIGHT, LINKED_WEIGHT } from './haproxy-context.js';
 import { waitUntilHaproxySeesUp, waitUntilHealthy } from './health-check.js';
 import type { HaproxyLayout } from './layout.js';
@@ -187,7 +188,7 @@ export class Executor {
         await this.resolvePending();
         return;
       case 'drain':
-        await this.drain(step.colour);
+        await drainColour(this.rt, step.colour);
         return;
       default:
         // A step kind added to plan.ts without a case here is a compile error, not a silent no-op.
@@ -243,26 +244,5 @@ export class Executor {
       this.observed[pending.colour] = await this.rt.docker.inspect(pending.colour);
     }
     await this.saveState({ ...this.state, pending: null });
-  }
-
-  /** Waits until the old colour has no open sessions; it keeps running (warm) for rollback. */
-  private async drain(colour: State['linked']): Promise<void> {
-    const { clock, haproxy, config } = this.rt;
-    const started = clock.now().getTime();
-    for (;;) {
-      let sessions: number;
-      try {
-        sessions = (await haproxy.servers()).find((s) => s.colour === colour)?.sessions ?? 0;
-      } catch (error) {
-        if (error instanceof HaproxyRuntimeError) return; // drained or not, the switch is done
-        throw error;
-      }
-      if (sessions === 0) return;
-      if (clock.now().getTime() - started >= config.deploy.drainTimeout) {
-        this.rt.progress.warn('Drain timed out; the old colour keeps its remaining sessions', { colour, sessions });
-        return;
-      }
-      await clock.sleep(50);
-    }
   }
 }

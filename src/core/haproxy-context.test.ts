@@ -8,7 +8,8 @@ import type { Observed } from './plan.js';
 import type { ObservedContainer } from './ports.js';
 
 const config = parseConfig(
-  'service:\n  name: shop.api\n  image: app:1\n  port: 8080\nhealth:\n  path: /ready\nhaproxy:\n  bind: 0.0.0.0:8443\n  hardStopAfter: 1m\n  check: { inter: 1.5s }\n',
+  'service:\n  name: shop.api\n  image: app:1\n  port: 8080\nhealth:\n  path: /ready\nhaproxy:\n  bind: ' +
+    '0.0.0.0:8443\n  hardStopAfter: 1m\n  check: { inter: 1.5s }\n',
   '/srv/shop/linkswitch.yml',
 );
 

@@ -20,7 +20,9 @@ async function failWithLogs(deps: HealthDeps, colour: Colour, reason: string): P
   const logs = await deps.docker.logs(colour, LOG_LINES).catch(() => '');
   throw new UnhealthyError(`${colour} did not become healthy: ${reason}`, {
     detail: logs.trim() ? `last ${LOG_LINES} log lines of ${colour}:\n${logs.trimEnd()}` : undefined,
-    fix: `the live colour and traffic are unchanged; the ${colour} container is left stopped for inspection (docker logs)`,
+    fix:
+      `the live colour and traffic are unchanged; the ${colour} container is left stopped for inspection ` +
+      `(docker logs)`,
   });
 }
 

@@ -12,8 +12,12 @@ const HTTP_PATH = /^\/[A-Za-z0-9._~!$&'()*+,=:@%/?-]{0,1023}$/;
 const FS_PATH = /^[A-Za-z0-9._/@+=,-]{1,4096}$/;
 // Docker image references: [registry[:port]/]name[:tag][@digest]; the grammar is Docker's,
 // narrowed to the characters it allows at all.
-const IMAGE =
-  /^(?:[a-zA-Z0-9.-]+(?::\d{1,5})?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+const IMAGE_COMPONENT = String.raw`[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*`;
+const IMAGE = new RegExp(
+  String.raw`^(?:[a-zA-Z0-9.-]+(?::\d{1,5})?/)?` +
+    `${IMAGE_COMPONENT}(?:/${IMAGE_COMPONENT})*` +
+    '(?::[\\w][\\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$',
+);
 
 function describe(value: unknown): string {
   const text = typeof value === 'string' ? value : String(value);

@@ -53,13 +53,16 @@ export function parseState(text: string, file: string, service: string): State {
     raw = JSON.parse(text);
   } catch {
     throw new StateError(`state file ${file} is not valid JSON (truncated or corrupted)`, {
-      fix: 'restore it from a backup, or move it away and run `linkswitch up` to recreate it from the running containers',
+      fix:
+        'restore it from a backup, or move it away and run `linkswitch up` to recreate it from the running ' +
+        'containers',
     });
   }
   const version = (raw as { version?: unknown } | null)?.version;
   if (version !== STATE_VERSION) {
     throw new StateError(
-      `state file ${file} has unsupported version ${JSON.stringify(version)} (this linkswitch reads version ${STATE_VERSION})`,
+      `state file ${file} has unsupported version ${JSON.stringify(version)} (this linkswitch reads version ` +
+        `${STATE_VERSION})`,
       {
         fix: 'use the linkswitch version that wrote it, or move the file away and run `linkswitch up`',
       },

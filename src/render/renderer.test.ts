@@ -16,7 +16,8 @@ import { renderHaproxyConfig } from './renderer.js';
 const SHIPPED = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'templates');
 
 const config: Settings = parseConfig(
-  'service:\n  name: web\n  image: app:1\n  port: 8080\nhaproxy:\n  bind: 127.0.0.1:18080\n  retries: 4\n  check: { inter: 200ms, rise: 2, fall: 3 }\n',
+  'service:\n  name: web\n  image: app:1\n  port: 8080\nhaproxy:\n  bind: 127.0.0.1:18080\n  retries: 4\n  check: ' +
+    '{ inter: 200ms, rise: 2, fall: 3 }\n',
   '/srv/app/linkswitch.yml',
 );
 

@@ -119,7 +119,7 @@ describe('control API', () => {
     expect(requests).toEqual([]);
   });
 
-  it('rejects malformed requests (400), unknown routes (404) and oversized bodies (413) as request errors', async () => {
+  it('refuses malformed requests (400), unknown routes (404) and oversized bodies (413)', async () => {
     const socketPath = path.join(dir, 'control.sock');
     api = await startControlApi({ socketPath, listen: null, token: null, handlers, log });
     const client = new SidecarClient({ label: 'unix', socketPath });

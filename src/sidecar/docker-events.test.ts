@@ -45,7 +45,7 @@ describe('followEvents', () => {
     vi.useRealTimers();
   });
 
-  it('delivers events, reconnects after the stream ends with back-off, resyncs only after a reconnect, stops on abort', async () => {
+  it('delivers events, reconnects with back-off, resyncs after a reconnect only, stops on abort', async () => {
     const source = new FakeSource();
     const abort = new AbortController();
     const events: ColourEvent[] = [];

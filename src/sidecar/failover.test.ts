@@ -1,5 +1,6 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
+import { observedContainer } from '../../test/support/fakes.js';
 import { NotWarmError, UnhealthyError } from '../core/errors.js';
 import type { ColourEvent } from '../core/ports.js';
 import { initialState, type State } from '../core/state.js';
@@ -97,5 +98,15 @@ describe('Failover', () => {
       },
     });
     await expect(other.failover.handle(died('blue'))).resolves.toBeUndefined();
+  });
+
+  it('resync: a linked container found stopped after a reconnect is a failure like its die event', async () => {
+    const f = setup({ states: [blueLinked, blueLinked, blueLinked] });
+    const stopped = observedContainer('blue', { address: null, exitCode: 0 });
+    await f.failover.resync(async (colour) => (colour === 'blue' ? stopped : null));
+    expect(f.rollbacks()).toBe(1);
+    const running = setup({});
+    await running.failover.resync(async (colour) => observedContainer(colour));
+    expect(running.rollbacks()).toBe(0);
   });
 });

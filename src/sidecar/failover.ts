@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
+import type { Colour } from '../core/colour.js';
 import { NotWarmError } from '../core/errors.js';
-import type { ColourEvent } from '../core/ports.js';
+import type { ColourEvent, ObservedContainer } from '../core/ports.js';
 import type { State } from '../core/state.js';
 import type { Metrics } from './metrics.js';
 
@@ -72,6 +73,21 @@ export class Failover {
         );
       }
       // Other failures were logged by the operation that ran the rollback.
+    }
+  }
+
+  /** After a reconnect to Docker, events may have been missed: look at the linked colour directly. */
+  async resync(inspect: (colour: Colour) => Promise<ObservedContainer | null>): Promise<void> {
+    const state = await this.options.readState().catch(() => null);
+    if (!state) return;
+    const container = await inspect(state.linked).catch(() => null);
+    if (container && !container.running) {
+      await this.handle({
+        colour: state.linked,
+        container: container.name,
+        action: 'die',
+        exitCode: container.exitCode,
+      });
     }
   }
 }

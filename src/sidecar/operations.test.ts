@@ -25,10 +25,9 @@ afterEach(async () => {
 });
 
 function setup() {
-  const settings = parseConfig(
-    `service:\n  name: web\n  image: app:1\n  port: 8080\nstate:\n  file: ${JSON.stringify(path.join(dir, 'state.json'))}\n`,
-    path.join(dir, 'linkswitch.yml'),
-  );
+  const stateFile = JSON.stringify(path.join(dir, 'state.json'));
+  const yaml = `service: { name: web, image: "app:1", port: 8080 }\nstate: { file: ${stateFile} }\n`;
+  const settings = parseConfig(yaml, path.join(dir, 'linkswitch.yml'));
   let release: (state: State | null) => void = () => undefined;
   const stateRead = new Promise<State | null>((resolve) => {
     release = resolve;
@@ -50,7 +49,7 @@ function setup() {
 }
 
 describe('Operations', () => {
-  it('tracks an operation in flight under the lock file; drain abandons it after the grace period and frees the lock', async () => {
+  it('tracks an operation under the lock; drain abandons it after the grace period and frees the lock', async () => {
     const { ops, settings, lines, release } = setup();
     const rollback = ops.rollback({}, 'api').catch((error: unknown) => error);
     await new Promise((resolve) => setTimeout(resolve, 50));

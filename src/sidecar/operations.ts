@@ -180,7 +180,8 @@ export class Operations {
       for (const op of finished ? [] : this.inFlight) {
         log.warn(
           { command: op.command, phase: op.phase, runningMs: Date.now() - op.startedAt },
-          `Abandoning the in-flight ${op.command} at phase ${op.phase}: the state file records it; the next \`linkswitch serve\` or \`up\` resolves it`,
+          `Abandoning the in-flight ${op.command} at phase ${op.phase}: the state file records it; the next ` +
+            `\`linkswitch serve\` or \`up\` resolves it`,
         );
       }
     }

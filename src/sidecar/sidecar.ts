@@ -138,7 +138,9 @@ export class Sidecar {
       log: this.log,
       signal: this.abort.signal,
       onEvent: (event) => this.onColourEvent(event),
-      onResync: () => void this.checkLinkedIsRunning(),
+      onResync: () => {
+        if (this.phase === 'serving') void this.failover.resync((colour) => this.app.service.docker.inspect(colour));
+      },
     });
   }
 
@@ -205,22 +207,6 @@ export class Sidecar {
       logFailure(this.log, 'reload-config', error);
       this.log.error({ reason }, 'Config file refused; the previous config stays in force');
       return false;
-    }
-  }
-
-  /** After a reconnect to Docker: events may have been missed, so look at the linked colour. */
-  private async checkLinkedIsRunning(): Promise<void> {
-    const { store, docker } = this.app.service;
-    const state = await store.read().catch(() => null);
-    if (!state || this.phase !== 'serving') return;
-    const container = await docker.inspect(state.linked).catch(() => null);
-    if (container && !container.running) {
-      await this.failover.handle({
-        colour: state.linked,
-        container: container.name,
-        action: 'die',
-        exitCode: container.exitCode,
-      });
     }
   }
 

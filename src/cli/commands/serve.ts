@@ -28,7 +28,8 @@ export function registerServe(program: Command): void {
   program
     .command('serve')
     .description(
-      'run beside HAProxy: reconcile like `up`, watch the templates, config and Docker events, and serve the control API',
+      'run beside HAProxy: reconcile like `up`, watch the templates, config and Docker events, and serve the ' +
+        'control API',
     )
     .option('--listen <address:port>', `also serve the control API on TCP, if $${TOKEN_ENV} holds its bearer token`)
     .option(

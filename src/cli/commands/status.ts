@@ -7,12 +7,15 @@ import { locateVerb } from '../remote.js';
 
 function formatStatus(report: StatusReport): string {
   const lines = [
-    `service ${report.service}: ${report.linked ? `${report.linked} linked` : 'never brought up'}, generation ${report.generation}, last switch ${report.lastSwitchAt ?? 'never'}`,
-    `haproxy: ${report.haproxy.running ? 'running' : 'not running'}${report.haproxy.error ? ` (${report.haproxy.error})` : ''}`,
+    `service ${report.service}: ${report.linked ? `${report.linked} linked` : 'never brought up'}, generation ` +
+      `${report.generation}, last switch ${report.lastSwitchAt ?? 'never'}`,
+    `haproxy: ${report.haproxy.running ? 'running' : 'not running'}` +
+      (report.haproxy.error ? ` (${report.haproxy.error})` : ''),
   ];
   if (report.pending)
     lines.push(
-      `interrupted deploy of ${report.pending.colour} (${report.pending.image}) since ${report.pending.startedAt}: run \`linkswitch up\``,
+      `interrupted deploy of ${report.pending.colour} (${report.pending.image}) since ${report.pending.startedAt}: ` +
+        `run \`linkswitch up\``,
     );
   for (const c of report.colours) {
     const hap = c.haproxy
@@ -24,7 +27,8 @@ function formatStatus(report: StatusReport): string {
     // Swarm engine: one line per task, grouped by node.
     for (const t of c.tasks ?? [])
       lines.push(
-        `    task ${t.id} on ${t.node}: ${t.state}${t.address ? ` at ${t.address}` : ''}${t.error ? ` (${t.error})` : ''}`,
+        `    task ${t.id} on ${t.node}: ` +
+          `${t.state}${t.address ? ` at ${t.address}` : ''}${t.error ? ` (${t.error})` : ''}`,
       );
   }
   return lines.join('\n');
