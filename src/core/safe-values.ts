@@ -12,7 +12,7 @@ const HTTP_PATH = /^\/[A-Za-z0-9._~!$&'()*+,=:@%/?-]{0,1023}$/;
 const FS_PATH = /^[A-Za-z0-9._/@+=,-]{1,4096}$/;
 // Docker image references: [registry[:port]/]name[:tag][@digest]; the grammar is Docker's,
 // narrowed to the characters it allows at all.
-const IMAGE_COMPONENT = String.raw`[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*`;
+const IMAGE_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
 const IMAGE = new RegExp(
   String.raw`^(?:[a-zA-Z0-9.-]+(?::\d{1,5})?/)?` +
     `${IMAGE_COMPONENT}(?:/${IMAGE_COMPONENT})*` +

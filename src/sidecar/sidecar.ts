@@ -130,7 +130,7 @@ export class Sidecar {
   private followEvents(): void {
     const { events, eventsAbsentReason } = this.app.engine;
     if (!events) {
-      this.log.info({ engine: this.app.engine.kind }, eventsAbsentReason ?? 'No container events with this engine');
+      this.log.info(eventsAbsentReason ?? 'No container events with this engine');
       return;
     }
     this.events = followEvents({
