@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from '../core/duration.js';
+import { LinkswitchError } from '../core/errors.js';
 import { safeHost, safeHttpPath, safeImage, safeIpv4, safeName, safePort } from '../core/safe-values.js';
 
 // The YAML config, validated in one pass so every problem is reported with its key path.
@@ -30,7 +31,7 @@ function checked<T>(check: (value: unknown) => T) {
     } catch (error) {
       ctx.addIssue({
         code: z.ZodIssueCode.custom,
-        message: (error as { shortMessage?: string }).shortMessage ?? String(error),
+        message: error instanceof LinkswitchError ? error.shortMessage : String(error),
       });
     }
   };

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import Handlebars from 'handlebars';
-import { errnoCode, messageOf, TemplateError } from '../core/errors.js';
+import { errnoCode, LinkswitchError, messageOf, TemplateError } from '../core/errors.js';
 import type { HaproxyContext } from '../core/haproxy-context.js';
 import { safeFsPath, safeHost, safeHttpPath, safeName, safePort, safeWeight } from '../core/safe-values.js';
 
@@ -70,7 +70,7 @@ export async function renderHaproxyConfig(templateDir: string, context: HaproxyC
     return text.endsWith('\n') ? text : `${text}\n`;
   } catch (error) {
     const message =
-      (error as { shortMessage?: string }).shortMessage ?? messageOf(error).split('\n').slice(0, 2).join(' ');
+      error instanceof LinkswitchError ? error.shortMessage : messageOf(error).split('\n').slice(0, 2).join(' ');
     throw new TemplateError(`template ${file} failed to render: ${message}`, {
       fix: 'fix the template; the live haproxy.cfg was not changed',
       cause: error,
