@@ -53,9 +53,11 @@ export function parseState(text: string, file: string, service: string): State {
     raw = JSON.parse(text);
   } catch {
     throw new StateError(`state file ${file} is not valid JSON (truncated or corrupted)`, {
+      // Not "move it away and run up": without a state file `up` starts afresh with blue linked,
+      // whatever serves now (rebuilding the state from the running stack is not done yet).
       fix:
-        'restore it from a backup, or move it away and run `linkswitch up` to recreate it from the running ' +
-        'containers',
+        'restore it from a backup; without one, read which colour serves (`linkswitch status`) before ' +
+        'moving it away, since `linkswitch up` then starts a fresh state with blue linked',
     });
   }
   const version = (raw as { version?: unknown } | null)?.version;
