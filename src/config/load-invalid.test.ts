@@ -1,5 +1,9 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configError, FILE, MINIMAL } from '../../test/support/config-fixtures.js';
+import { loadConfig, parseConfig } from './load.js';
 
 describe('parseConfig: invalid files', () => {
   it.each([
@@ -115,5 +119,40 @@ top: 1
     ['network.name', `${MINIMAL}network:\n  mode: network\n  name: "net;x"\n`, /network\.name: invalid network name/],
   ])('refuses an injection attempt in %s', (_key, text, pattern) => {
     expect(configError(text).message).toMatch(pattern);
+  });
+});
+
+describe('parseConfig / loadConfig: resource exhaustion', () => {
+  const bomb = [
+    'a: &a [x, x, x, x, x, x, x, x, x]',
+    'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]',
+    'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]',
+    'd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]',
+    'e: [*d, *d, *d, *d, *d, *d, *d, *d, *d]',
+    '',
+  ].join('\n');
+
+  it('refuses a YAML alias bomb as a config error (exit 2), not an unexpected error', () => {
+    const error = configError(`${MINIMAL}${bomb}`);
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toMatch(/YAML aliases expand too far/);
+  });
+
+  it('still accepts ordinary aliases', () => {
+    const yaml = 'service:\n  name: web\n  image: &img "app:1"\n  port: 8080\n  labels: { image: *img }\n';
+    expect(parseConfig(yaml, FILE).service.labels).toEqual({ image: 'app:1' });
+  });
+
+  it('refuses a config over 1 MiB without parsing it, from text and from a file', async () => {
+    const huge = `${MINIMAL}# ${'x'.repeat(1024 * 1024)}\n`;
+    expect(configError(huge).message).toMatch(/larger than 1024 KiB/);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'linkswitch-huge-'));
+    try {
+      const file = path.join(dir, 'linkswitch.yml');
+      await writeFile(file, huge);
+      await expect(loadConfig(file)).rejects.toMatchObject({ code: 'CONFIG_INVALID', exitCode: 2 });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

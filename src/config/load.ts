@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import type { ZodError } from 'zod';
@@ -25,7 +25,18 @@ export function formatZodError(error: ZodError): string {
     .join('\n');
 }
 
-export function parseConfig(text: string, file: string): Settings {
+/** A config is a page of YAML; anything near this size is a mistake (or an attack), not a config. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+/** YAML aliases expand: a few lines of nested aliases can stand for billions of nodes. */
+const MAX_ALIAS_COUNT = 100;
+
+/** The YAML as plain data, refusing documents that would exhaust memory when expanded. */
+function yamlData(text: string, file: string): unknown {
+  if (Buffer.byteLength(text, 'utf8') > MAX_CONFIG_BYTES) {
+    throw new ConfigError(`${file}: config larger than ${MAX_CONFIG_BYTES / 1024} KiB`, {
+      fix: 'point --config at the linkswitch config file; it is a page of YAML',
+    });
+  }
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const first = doc.errors[0]!;
@@ -33,7 +44,19 @@ export function parseConfig(text: string, file: string): Settings {
       fix: 'fix the YAML syntax at that line',
     });
   }
-  const result = configSchema.safeParse(doc.toJS() ?? {});
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
+  } catch (error) {
+    // The yaml library's only throw here is its alias-expansion guard (a ReferenceError).
+    throw new ConfigError(`${file}: YAML aliases expand too far (${messageOf(error)})`, {
+      fix: `use at most ${MAX_ALIAS_COUNT} alias expansions; write the values out instead of nesting aliases`,
+      cause: error,
+    });
+  }
+}
+
+export function parseConfig(text: string, file: string): Settings {
+  const result = configSchema.safeParse(yamlData(text, file));
   if (!result.success) {
     const problems = formatZodError(result.error);
     const count = result.error.issues.length;
@@ -81,8 +104,16 @@ export function parseConfig(text: string, file: string): Settings {
 export async function loadConfig(file: string): Promise<Settings> {
   let text: string;
   try {
+    // Size first: never read a multi-GB file (a device, a log named by mistake) into memory.
+    const info = await stat(file);
+    if (info.size > MAX_CONFIG_BYTES) {
+      throw new ConfigError(`${file}: config larger than ${MAX_CONFIG_BYTES / 1024} KiB (${info.size} bytes)`, {
+        fix: 'point --config at the linkswitch config file; it is a page of YAML',
+      });
+    }
     text = await readFile(file, 'utf8');
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     const code = errnoCode(error);
     const fix =
       code === 'ENOENT'
