@@ -25,10 +25,11 @@ export async function writeFileAtomic(file: string, data: string, mode = 0o600):
     await unlink(temp).catch(() => undefined);
     throw error;
   }
-  await fsyncDir(dir);
+  await syncDirectory(dir);
 }
 
-async function fsyncDir(dir: string): Promise<void> {
+/** fsync of a directory: makes a rename in it durable. */
+export async function syncDirectory(dir: string): Promise<void> {
   const handle = await open(dir, 'r');
   try {
     await handle.sync();

@@ -47,6 +47,17 @@ export function parseMemory(value: string): number {
   return Number(match[1]) * unit;
 }
 
+/** Docker could not bind a published port: something else took it. */
+export class PortTakenError extends DockerError {}
+
+/**
+ * Docker's only signal for a taken host port is its message (HTTP 500, "port is already
+ * allocated" or the kernel's "address already in use"): read in this one place, turned into a type.
+ */
+function isPortTaken(error: unknown): boolean {
+  return statusCode(error) === 500 && /port is already allocated|address already in use/i.test(dockerMessage(error));
+}
+
 export interface DockerCallOptions {
   /** What to do when the engine cannot be reached at all (socket missing, refused, forbidden). */
   unreachableFix: string;
@@ -77,6 +88,12 @@ export class DockerClient {
       if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'EACCES') {
         throw new DockerError(`cannot reach the Docker engine (${code}) while trying to ${what}`, {
           fix: this.options.unreachableFix,
+          cause: error,
+        });
+      }
+      if (isPortTaken(error)) {
+        throw new PortTakenError(`Docker failed to ${what}: ${dockerMessage(error)}`, {
+          fix: 'another process holds that host port; retry, or stop the process that holds it',
           cause: error,
         });
       }

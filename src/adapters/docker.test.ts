@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toColourEvent } from './docker.js';
+import { toColourEvent } from './docker-event-stream.js';
 
 // Lines of Docker's /events stream, as the engine writes them (abridged).
 const event = (action: string, attributes: Record<string, string>) =>

@@ -2,20 +2,34 @@ import type Docker from 'dockerode';
 import type { Colour } from '../core/colour.js';
 import { DockerError } from '../core/errors.js';
 import { containerName } from '../core/naming.js';
-import type { ColourEvent, ColourEventSource, ContainerHealth, DockerPort, ObservedContainer } from '../core/ports.js';
+import type { ColourLabels, ContainerHealth, DockerPort, ObservedContainer } from '../core/ports.js';
 import { safeImage } from '../core/safe-values.js';
 import type { Settings } from '../core/settings.js';
-import { DockerClient, dockerMessage, logText, parseMemory } from './docker-client.js';
+import { DockerClient, dockerMessage, logText, PortTakenError, parseMemory } from './docker-client.js';
+import { freePort } from './free-port.js';
 
 // The container engine: one container `<service>-<colour>` per colour on this host. Containers
 // are built from the config's allow-listed fields alone: no privileged mode, no host mounts, no
 // capabilities beyond Docker's defaults. Its Docker events feed the sidecar's failover.
 
+/** Tries of a freshly chosen host port before a deploy gives up (each one lost a race). */
+const PORT_ATTEMPTS = 3;
+
 export const LABEL_SERVICE = 'linkswitch.service';
 export const LABEL_COLOUR = 'linkswitch.colour';
+export const LABEL_GENERATION = 'linkswitch.generation';
 
-export class DockerEngine implements DockerPort, ColourEventSource {
-  private readonly client: DockerClient;
+/** What linkswitch's labels on a container or service say (see ObservedContainer.owner). */
+export function ownerOf(labels: Record<string, string> | undefined | null): ObservedContainer['owner'] {
+  const generation = Number(labels?.[LABEL_GENERATION]);
+  return {
+    service: labels?.[LABEL_SERVICE] ?? null,
+    generation: Number.isInteger(generation) && generation >= 0 ? generation : null,
+  };
+}
+
+export class DockerEngine implements DockerPort {
+  readonly client: DockerClient;
 
   constructor(
     private readonly config: Settings,
@@ -71,6 +85,7 @@ export class DockerEngine implements DockerPort, ColourEventSource {
       health,
       address,
       probeAddress,
+      owner: ownerOf(info.Config.Labels),
     };
   }
 
@@ -100,9 +115,29 @@ export class DockerEngine implements DockerPort, ColourEventSource {
     }
   }
 
-  async run(colour: Colour, image: string): Promise<ObservedContainer> {
+  async run(colour: Colour, image: string, labels?: ColourLabels): Promise<ObservedContainer> {
     safeImage(image);
     await this.ensureImage(image);
+    if (this.config.network.mode !== 'published') {
+      await this.create(colour, image, labels, null);
+      return this.start(colour);
+    }
+    // A host port chosen here and written into the container's binding (not one Docker picks):
+    // the engine binds the same port again when it restarts the container after its own restart
+    // or a reboot, so the haproxy.cfg that names it stays right without anyone running `up`.
+    for (let attempt = 1; ; attempt++) {
+      await this.create(colour, image, labels, await freePort(this.config.network.hostIp));
+      try {
+        return await this.start(colour);
+      } catch (error) {
+        // Taken between our check and Docker's bind: another port, a few times.
+        if (!(error instanceof PortTakenError) || attempt >= PORT_ATTEMPTS) throw error;
+        await this.remove(colour);
+      }
+    }
+  }
+
+  private async create(colour: Colour, image: string, labels: ColourLabels | undefined, hostPort: number | null) {
     const { service, network } = this.config;
     const name = this.name(colour);
     const portKey = `${service.port}/tcp`;
@@ -112,8 +147,7 @@ export class DockerEngine implements DockerPort, ColourEventSource {
       ...(service.memory ? { Memory: parseMemory(service.memory) } : {}),
     };
     if (network.mode === 'published') {
-      // HostPort "" lets Docker choose a free port; we read it back from inspect.
-      hostConfig.PortBindings = { [portKey]: [{ HostIp: network.hostIp, HostPort: '' }] };
+      hostConfig.PortBindings = { [portKey]: [{ HostIp: network.hostIp, HostPort: String(hostPort) }] };
     } else {
       hostConfig.NetworkMode = network.name;
     }
@@ -122,14 +156,18 @@ export class DockerEngine implements DockerPort, ColourEventSource {
         name,
         Image: image,
         Env: Object.entries(service.env).map(([key, value]) => `${key}=${value}`),
-        Labels: { ...service.labels, [LABEL_SERVICE]: service.name, [LABEL_COLOUR]: colour },
+        Labels: {
+          ...service.labels,
+          [LABEL_SERVICE]: service.name,
+          [LABEL_COLOUR]: colour,
+          ...(labels ? { [LABEL_GENERATION]: String(labels.generation) } : {}),
+        },
         ExposedPorts: { [portKey]: {} },
         StopTimeout: service.stopTimeout,
         ...(service.command ? { Cmd: service.command } : {}),
         HostConfig: hostConfig,
       }),
     );
-    return this.start(colour);
   }
 
   async start(colour: Colour): Promise<ObservedContainer> {
@@ -160,43 +198,6 @@ export class DockerEngine implements DockerPort, ColourEventSource {
     );
   }
 
-  /**
-   * Follows Docker's event stream for this service's colour containers. Resolves once the
-   * stream is open; `onEnd` is called when the engine closes it (restart, error) so the caller
-   * can reconnect. Returns a function that stops following.
-   */
-  async watch(onEvent: (event: ColourEvent) => void, onEnd: (error?: unknown) => void): Promise<() => void> {
-    const filters = {
-      type: ['container' as const],
-      label: [`${LABEL_SERVICE}=${this.config.service.name}`],
-      event: ['die', 'health_status', 'start'],
-    };
-    const stream = (await this.client.call('follow Docker events', (api) =>
-      api.getEvents({ filters }),
-    )) as NodeJS.ReadableStream & { destroy(): void };
-    let buffered = '';
-    let stopped = false;
-    const end = (error?: unknown) => {
-      if (!stopped) onEnd(error);
-      stopped = true;
-    };
-    stream.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString('utf8');
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines) {
-        const event = line.trim() ? toColourEvent(line) : null;
-        if (event) onEvent(event);
-      }
-    });
-    stream.on('error', (error: unknown) => end(error));
-    stream.on('end', () => end());
-    return () => {
-      stopped = true;
-      stream.destroy();
-    };
-  }
-
   async logs(colour: Colour, lines: number): Promise<string> {
     const name = this.name(colour);
     const buffer = await this.client.find(`read logs of ${name}`, (api) =>
@@ -204,26 +205,4 @@ export class DockerEngine implements DockerPort, ColourEventSource {
     );
     return buffer === null ? '' : logText(buffer);
   }
-}
-
-/** One line of the events stream (a JSON object) → a ColourEvent, or null for anything else. */
-export function toColourEvent(line: string): ColourEvent | null {
-  let raw: { Action?: string; Actor?: { Attributes?: Record<string, string> } };
-  try {
-    raw = JSON.parse(line);
-  } catch {
-    return null;
-  }
-  const attributes = raw.Actor?.Attributes ?? {};
-  const colour = attributes[LABEL_COLOUR];
-  if (colour !== 'blue' && colour !== 'green') return null;
-  const action =
-    raw.Action === 'health_status: unhealthy'
-      ? 'unhealthy'
-      : raw.Action === 'health_status: healthy'
-        ? 'healthy'
-        : raw.Action;
-  if (action !== 'die' && action !== 'unhealthy' && action !== 'healthy' && action !== 'start') return null;
-  const exitCode = attributes.exitCode === undefined ? null : Number(attributes.exitCode);
-  return { colour, container: attributes.name ?? '', action, exitCode: Number.isFinite(exitCode) ? exitCode : null };
 }

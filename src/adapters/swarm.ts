@@ -2,10 +2,10 @@ import type Docker from 'dockerode';
 import type { Colour } from '../core/colour.js';
 import { DockerError } from '../core/errors.js';
 import { containerName } from '../core/naming.js';
-import type { DockerPort, ObservedContainer, TaskView } from '../core/ports.js';
+import type { ColourLabels, DockerPort, ObservedContainer, TaskView } from '../core/ports.js';
 import { safeImage } from '../core/safe-values.js';
 import type { Settings, SwarmSettings } from '../core/settings.js';
-import { LABEL_COLOUR, LABEL_SERVICE } from './docker.js';
+import { LABEL_COLOUR, LABEL_GENERATION, LABEL_SERVICE, ownerOf } from './docker.js';
 import { DockerClient, logText, parseMemory } from './docker-client.js';
 import { classifyTasks, type TaskInfo, withoutDigest } from './swarm-tasks.js';
 
@@ -109,6 +109,7 @@ export class SwarmEngine implements DockerPort {
       address,
       // The controller need not be on the overlay network: health comes from Swarm's task states.
       probeAddress: null,
+      owner: ownerOf(info.Spec.Labels),
       tasks: [...desired, ...failed].map(view).sort((a, b) => a.node.localeCompare(b.node) || a.id.localeCompare(b.id)),
     };
   }
@@ -121,10 +122,21 @@ export class SwarmEngine implements DockerPort {
     return attachment?.Addresses?.[0]?.split('/')[0] ?? null;
   }
 
-  private spec(colour: Colour, image: string, replicas: number, forceUpdate: number): Docker.ServiceSpec {
+  private spec(
+    colour: Colour,
+    image: string,
+    replicas: number,
+    forceUpdate: number,
+    generation?: number,
+  ): Docker.ServiceSpec {
     const { service } = this.config;
     const { engine } = this;
-    const labels = { ...service.labels, [LABEL_SERVICE]: service.name, [LABEL_COLOUR]: colour };
+    const labels = {
+      ...service.labels,
+      [LABEL_SERVICE]: service.name,
+      [LABEL_COLOUR]: colour,
+      ...(generation === undefined ? {} : { [LABEL_GENERATION]: String(generation) }),
+    };
     return {
       Name: this.name(colour),
       Labels: labels,
@@ -164,17 +176,19 @@ export class SwarmEngine implements DockerPort {
     );
   }
 
-  async run(colour: Colour, image: string): Promise<ObservedContainer> {
+  async run(colour: Colour, image: string, labels?: ColourLabels): Promise<ObservedContainer> {
     safeImage(image);
     const name = this.name(colour);
     const existing = await this.service(colour);
     if (existing) {
       // A forced update even for the same image: a deploy always gets fresh tasks.
       const force = (existing.Spec.TaskTemplate.ForceUpdate ?? 0) + 1;
-      await this.update(existing, this.spec(colour, image, this.engine.replicas, force));
+      await this.update(existing, this.spec(colour, image, this.engine.replicas, force, labels?.generation));
     } else {
       await this.client.call(`create service ${name} from ${image}`, (api) =>
-        api.createService(this.spec(colour, image, this.engine.replicas, 0) as Docker.CreateServiceOptions),
+        api.createService(
+          this.spec(colour, image, this.engine.replicas, 0, labels?.generation) as Docker.CreateServiceOptions,
+        ),
       );
     }
     return this.observedOrFail(colour);

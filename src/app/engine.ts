@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { DockerEngine } from '../adapters/docker.js';
+import { DockerEventSource } from '../adapters/docker-event-stream.js';
 import { SwarmEngine } from '../adapters/swarm.js';
 import { ConfigError } from '../core/errors.js';
 import { type HaproxyLayout, SINGLE_SERVER_LAYOUT } from '../core/layout.js';
@@ -91,7 +92,7 @@ export function chooseEngine(settings: Settings): Engine {
   return {
     kind: 'container',
     docker,
-    events: docker,
+    events: new DockerEventSource(docker.client, settings.service.name),
     eventsAbsentReason: null,
     layout: SINGLE_SERVER_LAYOUT,
     haproxyExternal: false,

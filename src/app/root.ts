@@ -83,7 +83,7 @@ function assemble(settings: Settings, engine: Engine, haproxy: HaproxyPort, log:
     docker: engine.docker,
     haproxy,
     configFile: new LiveConfigFile(settings.haproxy.configFile),
-    store: new StateFile(settings.state.file, settings.service.name),
+    store: new StateFile(settings.state.file, settings.service.name, engine.kind),
     probe: httpProbe,
     progress: progressFor(log, { service: settings.service.name }),
     render: (context) => renderHaproxyConfig(settings.haproxy.templateDir, context),

@@ -44,9 +44,26 @@ export class UnsafeValueError extends LinkswitchError {
 
 /** The state file cannot be trusted: malformed, unknown version, unknown colour. */
 export class StateError extends LinkswitchError {
-  override readonly code = 'STATE_INVALID';
+  override readonly code: string = 'STATE_INVALID';
   override readonly exitCode = 3;
 }
+
+/**
+ * The state file is missing or unreadable and the running stack does not say which colour is
+ * linked (both weighted, labels of another service, HAProxy and its config disagreeing).
+ */
+export class AmbiguousWorldError extends LinkswitchError {
+  override readonly code = 'WORLD_AMBIGUOUS';
+  override readonly exitCode = 3;
+}
+
+/** The state file is for another stack (another service, another engine): never overwritten. */
+export class StateMismatchError extends StateError {
+  override readonly code = 'STATE_MISMATCH';
+}
+
+/** The state file cannot be parsed (truncated, corrupted, edited wrongly): rebuildable from the stack. */
+export class StateUnreadableError extends StateError {}
 
 /** Another linkswitch holds the deploy lock. */
 export class LockHeldError extends LinkswitchError {

@@ -107,7 +107,10 @@ export class Executor {
         this.observed[step.colour] = null;
         return;
       case 'run-container':
-        this.observed[step.colour] = await docker.run(step.colour, step.image);
+        // The generation it has once linked: today's for the linked colour (up), the next for a deploy.
+        this.observed[step.colour] = await docker.run(step.colour, step.image, {
+          generation: this.state.generation + (step.colour === this.state.linked ? 0 : 1),
+        });
         return;
       case 'start-container':
         this.observed[step.colour] = await docker.start(step.colour);

@@ -24,6 +24,14 @@ export interface ObservedContainer {
   probeAddress: { host: string; port: number } | null;
   /** Swarm engine: the colour's service tasks, one per replica, with the node each runs on. */
   tasks?: TaskView[];
+  /** What linkswitch's labels on it say (absent on containers from before they existed). */
+  owner?: { service: string | null; generation: number | null };
+}
+
+/** Labels linkswitch puts on every colour it creates, so the state can be rebuilt from them. */
+export interface ColourLabels {
+  /** The generation the colour has once it is linked (the state's generation after the switch). */
+  generation: number;
 }
 
 /** One Swarm task of a colour's service (Swarm engine only). */
@@ -46,7 +54,7 @@ export interface DockerPort {
   readonly updatesInPlace?: boolean;
   inspect(colour: Colour): Promise<ObservedContainer | null>;
   /** Creates and starts the colour's container from the configured spec with `image`. */
-  run(colour: Colour, image: string): Promise<ObservedContainer>;
+  run(colour: Colour, image: string, labels?: ColourLabels): Promise<ObservedContainer>;
   start(colour: Colour): Promise<ObservedContainer>;
   stop(colour: Colour): Promise<void>;
   remove(colour: Colour): Promise<void>;
@@ -94,8 +102,11 @@ export interface ConfigFilePort {
 }
 
 export interface StateStore {
+  /** Null when there is no state file; StateUnreadableError when it cannot be parsed. */
   read(): Promise<State | null>;
   write(state: State): Promise<void>;
+  /** Moves an unreadable state file aside (kept for a person to look at); returns where. */
+  quarantine(): Promise<string | null>;
 }
 
 export interface Clock {

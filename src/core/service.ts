@@ -4,7 +4,8 @@ import { type ExecutionReport, Executor, type Runtime } from './executor.js';
 import { type Observed, planDeploy, planRollback, planUp, type Step } from './plan.js';
 import type { ServerView, TaskView } from './ports.js';
 import { safeImage } from './safe-values.js';
-import { initialState, type State } from './state.js';
+import type { State } from './state.js';
+import { loadState, observe, resolveState } from './state-source.js';
 
 // The verbs of linkswitch as the core sees them: observe → plan → execute, under the lock.
 // The CLI (or the sidecar) calls exactly one of these per command.
@@ -22,11 +23,8 @@ export interface CommandResult {
   report: ExecutionReport | null;
   state: State;
   durationMs: number;
-}
-
-async function observe(rt: Runtime): Promise<Observed> {
-  const [blue, green] = await Promise.all(COLOURS.map((c) => rt.docker.inspect(c)));
-  return { blue: blue ?? null, green: green ?? null };
+  /** `up` without a usable state file: what it adopted from the running stack (one line). */
+  adopted?: string;
 }
 
 async function withLock<T>(svc: Service, command: string, fn: () => Promise<T>): Promise<T> {
@@ -36,11 +34,6 @@ async function withLock<T>(svc: Service, command: string, fn: () => Promise<T>):
   } finally {
     await lock.release();
   }
-}
-
-async function loadState(rt: Runtime): Promise<{ state: State; fresh: boolean }> {
-  const state = await rt.store.read();
-  return state ? { state, fresh: false } : { state: initialState(rt.config.service.name), fresh: true };
 }
 
 async function execute(
@@ -60,7 +53,7 @@ async function execute(
 export async function up(svc: Service, { dryRun = false } = {}): Promise<CommandResult> {
   const started = svc.clock.monotonic();
   return withLock(svc, 'up', async () => {
-    const { state, fresh } = await loadState(svc);
+    const { state, fresh, adopted } = await resolveState(svc, { record: !dryRun });
     const observed = await observe(svc);
     const plan = planUp({
       state,
@@ -69,7 +62,8 @@ export async function up(svc: Service, { dryRun = false } = {}): Promise<Command
       haproxyRunning: await svc.haproxy.running(),
       configuredImage: svc.config.service.image,
     });
-    return execute(svc, state, observed, plan, dryRun, started);
+    const result = await execute(svc, state, observed, plan, dryRun, started);
+    return adopted ? { ...result, adopted } : result;
   });
 }
 
@@ -223,9 +217,9 @@ export interface RenderResult {
   linked: Colour;
 }
 
-/** What `up` would write now, without writing it. */
+/** What `up` would write now, without writing it (an adoptable stack is rendered as adopted). */
 export async function renderCurrent(rt: Runtime, { check = false } = {}): Promise<RenderResult> {
-  const { state } = await loadState(rt);
+  const { state } = await resolveState(rt, { record: false });
   const observed = await observe(rt);
   const executor = new Executor(rt, state, observed);
   const text = await executor.renderFor(state.linked);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { COLOURS, type Colour } from './colour.js';
-import { StateError } from './errors.js';
+import { StateError, StateMismatchError, StateUnreadableError } from './errors.js';
 
 // The state file is the single record of which colour is linked. It is parsed strictly: a file
 // we do not understand is an error for a person to look at, never something to overwrite.
@@ -19,6 +19,8 @@ const stateSchema = z
   .object({
     version: z.literal(STATE_VERSION),
     service: z.string().min(1),
+    // Which engine runs the colours; absent in files from before it was recorded.
+    engine: z.enum(['container', 'swarm']).optional(),
     linked: z.enum(COLOURS),
     generation: z.number().int().min(0),
     lastSwitchAt: z.string().nullable(),
@@ -47,17 +49,15 @@ export function initialState(service: string): State {
 }
 
 /** Parses the file's text; every way it can be wrong is a StateError naming the file. */
-export function parseState(text: string, file: string, service: string): State {
+export function parseState(text: string, file: string, service: string, engine?: 'container' | 'swarm'): State {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch {
-    throw new StateError(`state file ${file} is not valid JSON (truncated or corrupted)`, {
-      // Not "move it away and run up": without a state file `up` starts afresh with blue linked,
-      // whatever serves now (rebuilding the state from the running stack is not done yet).
+    throw new StateUnreadableError(`state file ${file} is not valid JSON (truncated or corrupted)`, {
       fix:
-        'restore it from a backup; without one, read which colour serves (`linkswitch status`) before ' +
-        'moving it away, since `linkswitch up` then starts a fresh state with blue linked',
+        'run `linkswitch up`: it rebuilds the state from the running stack and keeps this file aside ' +
+        '(or restore the file from a backup)',
     });
   }
   const version = (raw as { version?: unknown } | null)?.version;
@@ -66,21 +66,31 @@ export function parseState(text: string, file: string, service: string): State {
       `state file ${file} has unsupported version ${JSON.stringify(version)} (this linkswitch reads version ` +
         `${STATE_VERSION})`,
       {
-        fix: 'use the linkswitch version that wrote it, or move the file away and run `linkswitch up`',
+        fix:
+          'use the linkswitch version that wrote it, or move the file away: `linkswitch up` then rebuilds ' +
+          'the state from the running stack',
       },
     );
   }
   const result = stateSchema.safeParse(raw);
   if (!result.success) {
     const problems = result.error.issues.map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`).join('; ');
-    throw new StateError(`state file ${file} is invalid: ${problems}`, {
-      fix: 'repair the named fields (linked must be "blue" or "green"), or move the file away and run `linkswitch up`',
+    throw new StateUnreadableError(`state file ${file} is invalid: ${problems}`, {
+      fix:
+        'repair the named fields (linked must be "blue" or "green"), or run `linkswitch up` to rebuild ' +
+        'the state from the running stack (this file is kept aside)',
     });
   }
   if (result.data.service !== service) {
-    throw new StateError(`state file ${file} belongs to service "${result.data.service}", not "${service}"`, {
+    throw new StateMismatchError(`state file ${file} belongs to service "${result.data.service}", not "${service}"`, {
       fix: 'give each service its own state.file in the config',
     });
+  }
+  if (engine && result.data.engine && result.data.engine !== engine) {
+    throw new StateMismatchError(
+      `state file ${file} was written by the ${result.data.engine} engine, but the config selects ${engine}`,
+      { fix: 'give each engine its own state.file, or bring the stack down with the engine that runs it first' },
+    );
   }
   return result.data;
 }

@@ -1,5 +1,6 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -146,6 +147,34 @@ describe('control API', () => {
       startControlApi({ socketPath, listen: { host: '127.0.0.1', port: 1 }, token: 'short', handlers, log }),
     ).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
     api = await startControlApi({ socketPath, listen: { host: '127.0.0.1', port: 1 }, token: null, handlers, log });
+    expect((await new SidecarClient({ label: 'unix', socketPath }).health()).ok).toBe(true);
+  });
+
+  it('closes a client that sends its request too slowly, and refuses connections beyond the cap', async () => {
+    const socketPath = path.join(dir, 'control.sock');
+    const limits = { headersMs: 200, requestMs: 300, checkEveryMs: 50, maxConnections: 3 };
+    api = await startControlApi({ socketPath, listen: null, token: null, handlers, log, limits });
+    const open = () => {
+      const socket = net.createConnection(socketPath);
+      const closed = new Promise<string>((resolve) => {
+        let answer = '';
+        socket.on('data', (chunk) => {
+          answer += chunk.toString();
+        });
+        socket.on('close', () => resolve(answer));
+        socket.on('error', () => undefined);
+      });
+      return { socket, closed };
+    };
+    // Slow clients: headers started, never finished.
+    const slow = [open(), open(), open()];
+    for (const { socket } of slow) socket.write('GET /v1/status HTTP/1.1\r\nHost: sidecar\r\n');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // A fourth connection while three are open: closed at once, unanswered.
+    expect(await open().closed).toBe('');
+    // The slow ones are answered 408 and closed once the header deadline passes.
+    for (const answer of await Promise.all(slow.map((c) => c.closed))) expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    // And the API still serves.
     expect((await new SidecarClient({ label: 'unix', socketPath }).health()).ok).toBe(true);
   });
 });

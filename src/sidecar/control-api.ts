@@ -1,10 +1,10 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { chmod, mkdir, unlink } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { ConfigError } from '../core/errors.js';
 import type { CommandResult, StatusReport } from '../core/service.js';
+import { optional, parseJson, readBody, send, tokenMatches } from './api-request.js';
 import { errorBody, httpStatusFor, RequestError, SidecarError, TokenRefusedError } from './errors.js';
 import { type DeployRequest, type HealthReport, MIN_TOKEN_LENGTH, ROUTES, type RollbackRequest } from './protocol.js';
 
@@ -19,8 +19,17 @@ export interface ControlHandlers {
   metrics(): string;
 }
 
+/**
+ * Bounds for clients that misbehave: a request must arrive whole within `requestMs` (headers
+ * within `headersMs`), however slowly it is sent; at most `maxConnections` are open at once.
+ * The answer to a deploy may take minutes: only receiving the request is bounded.
+ */
+export const API_LIMITS = { headersMs: 5_000, requestMs: 10_000, checkEveryMs: 1_000, maxConnections: 64 };
+
 export interface ControlApiOptions {
   socketPath: string;
+  /** Tests shorten these; production uses API_LIMITS. */
+  limits?: typeof API_LIMITS;
   listen: { host: string; port: number } | null;
   token: string | null;
   handlers: ControlHandlers;
@@ -30,77 +39,6 @@ export interface ControlApiOptions {
 export interface ControlApi {
   /** Stops accepting connections; resolves once the requests in flight have been answered. */
   close(): Promise<void>;
-}
-
-const MAX_BODY_BYTES = 16 * 1024;
-
-function readBody(request: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let size = 0;
-    const chunks: Buffer[] = [];
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY_BYTES) {
-        chunks.push(chunk);
-        return;
-      }
-      // Stop reading (nothing more is buffered) and answer 413; the connection closes after it.
-      request.off('data', onData);
-      request.pause();
-      reject(
-        new RequestError(413, `request body larger than ${MAX_BODY_BYTES} bytes`, {
-          fix: 'send only the documented fields',
-        }),
-      );
-    };
-    request.on('data', onData);
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
-}
-
-function parseJson(text: string): Record<string, unknown> {
-  if (!text.trim()) return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new RequestError(400, 'request body is not valid JSON', {
-      fix: 'send a JSON object, e.g. {"image": "myapp:1.1"}',
-    });
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    throw new RequestError(400, 'request body must be a JSON object', { fix: 'send e.g. {"image": "myapp:1.1"}' });
-  return value as Record<string, unknown>;
-}
-
-function optional<T>(body: Record<string, unknown>, key: string, type: 'string' | 'boolean' | 'number'): T | undefined {
-  const value = body[key];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== type || (type === 'number' && !(Number.isFinite(value) && (value as number) >= 0))) {
-    throw new RequestError(
-      400,
-      `request field "${key}" must be a ${type === 'number' ? 'non-negative number' : type}`,
-      {
-        fix: 'correct the request',
-      },
-    );
-  }
-  return value as T;
-}
-
-function tokenMatches(header: string | undefined, token: string): boolean {
-  const given = /^Bearer (\S+)$/.exec(header ?? '')?.[1];
-  if (!given) return false;
-  // Compare digests: equal lengths for timingSafeEqual, and no early exit on the first byte.
-  const digest = (s: string) => createHash('sha256').update(s).digest();
-  return timingSafeEqual(digest(given), digest(token));
-}
-
-function send(response: http.ServerResponse, status: number, body: unknown, contentType = 'application/json'): void {
-  const text = contentType === 'application/json' ? `${JSON.stringify(body)}\n` : String(body);
-  response.writeHead(status, { 'content-type': contentType, 'cache-control': 'no-store' });
-  response.end(text);
 }
 
 function handler(options: ControlApiOptions, requireToken: boolean): http.RequestListener {
@@ -216,7 +154,20 @@ export async function startControlApi(options: ControlApiOptions): Promise<Contr
   await mkdir(path.dirname(socketPath), { recursive: true, mode: 0o700 });
   await unlink(socketPath).catch(() => undefined); // left by a previous run that was killed
   const servers: http.Server[] = [];
-  const unix = http.createServer(handler(options, false));
+  const limits = options.limits ?? API_LIMITS;
+  const create = (requireToken: boolean) => {
+    const server = http.createServer(
+      {
+        headersTimeout: limits.headersMs,
+        requestTimeout: limits.requestMs,
+        connectionsCheckingInterval: limits.checkEveryMs,
+      },
+      handler(options, requireToken),
+    );
+    server.maxConnections = limits.maxConnections;
+    return server;
+  };
+  const unix = create(false);
   await listen(unix, socketPath);
   await chmod(socketPath, 0o600);
   servers.push(unix);
@@ -227,7 +178,7 @@ export async function startControlApi(options: ControlApiOptions): Promise<Contr
       'LINKSWITCH_TOKEN is not set: the TCP control API stays off (the unix socket still answers)',
     );
   } else if (tcp) {
-    const server = http.createServer(handler(options, true));
+    const server = create(true);
     await listen(server, tcp);
     servers.push(server);
     log.info({ address: `${tcp.host}:${tcp.port}` }, 'Control API listening on TCP (bearer token required)');

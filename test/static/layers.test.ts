@@ -50,10 +50,11 @@ describe('src/ layers', () => {
     expect(violations).toEqual([]);
   });
 
-  it('only the engine chooser reads engine.kind', async () => {
+  it("only the engine chooser reads the config's engine settings", async () => {
     const readers: string[] = [];
     for (const file of await sources(SRC)) {
-      if (/engine\??\.kind\b/.test(await readFile(file, 'utf8'))) readers.push(path.relative(SRC, file));
+      const text = await readFile(file, 'utf8');
+      if (/\b(settings|config)\??\.engine\b/.test(text)) readers.push(path.relative(SRC, file));
     }
     expect(readers).toEqual(['app/engine.ts']);
   });

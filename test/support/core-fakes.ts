@@ -1,6 +1,6 @@
 import { parseConfig } from '../../src/config/load.js';
 import type { Colour } from '../../src/core/colour.js';
-import { HaproxyConfigError } from '../../src/core/errors.js';
+import { HaproxyConfigError, StateUnreadableError } from '../../src/core/errors.js';
 import type { HaproxyContext } from '../../src/core/haproxy-context.js';
 import { SINGLE_SERVER_LAYOUT } from '../../src/core/layout.js';
 import type {
@@ -126,7 +126,13 @@ export function fakes(
   { haproxyRunning = true, probeOk = true } = {},
 ) {
   const clock = fakeClock(T0);
-  const store = { state: state === null ? null : structuredClone(state), writes: [] as State[] };
+  const store = {
+    state: state === null ? null : structuredClone(state),
+    writes: [] as State[],
+    /** The file exists but cannot be parsed. */
+    unreadable: false,
+    quarantined: 0,
+  };
   const docker = new FakeDocker(containers);
   const haproxy = new FakeHaproxy(haproxyRunning, docker);
   const configFile = { text: 'live config' as string | null, writes: [] as string[] };
@@ -146,10 +152,18 @@ export function fakes(
       },
     } satisfies ConfigFilePort,
     store: {
-      read: async () => (store.state === null ? null : structuredClone(store.state)),
+      read: async () => {
+        if (store.unreadable) throw new StateUnreadableError('state file is not valid JSON');
+        return store.state === null ? null : structuredClone(store.state);
+      },
       write: async (next) => {
         store.writes.push(structuredClone(next));
         store.state = structuredClone(next);
+        store.unreadable = false;
+      },
+      quarantine: async () => {
+        store.quarantined += 1;
+        return '/srv/app/state.json.unreadable-x';
       },
     } satisfies StateStore,
     clock,
