@@ -31,7 +31,9 @@ export class StateFile implements StateStore {
   async write(state: State): Promise<void> {
     try {
       await mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
-      await writeFileAtomic(this.file, serializeState(this.engine ? { ...state, engine: this.engine } : state), 0o600);
+      const { engine: _recorded, ...rest } = state;
+      const record = this.engine ? { ...rest, engine: this.engine } : state;
+      await writeFileAtomic(this.file, serializeState(record), 0o600);
     } catch (error) {
       throw new StateError(`cannot write state file ${this.file}: ${messageOf(error)}; the previous state is intact`, {
         fix: 'free disk space or fix permissions, then retry',

@@ -109,10 +109,22 @@ export interface UpInput {
   observed: Observed;
   haproxyRunning: boolean;
   configuredImage: string;
+  /**
+   * The linked colour was adopted from containers that no recorded state vouches for (HAProxy
+   * was not running): gate it on its health check again before HAProxy sends it traffic.
+   */
+  recheckHealth?: boolean;
 }
 
 /** Up: converge on the recorded state; with nothing to fix the plan only re-checks the config. */
-export function planUp({ state, fresh, observed, haproxyRunning, configuredImage }: UpInput): Step[] {
+export function planUp({
+  state,
+  fresh,
+  observed,
+  haproxyRunning,
+  configuredImage,
+  recheckHealth = false,
+}: UpInput): Step[] {
   const steps: Step[] = [];
   if (state.pending) steps.push({ kind: 'resolve-pending' });
   const linked = state.linked;
@@ -124,7 +136,7 @@ export function planUp({ state, fresh, observed, haproxyRunning, configuredImage
     changed = true;
   } else if (!container.running) {
     steps.push({ kind: 'start-container', colour: linked }, { kind: 'wait-healthy', colour: linked });
-  } else if (container.health === 'starting') {
+  } else if (container.health === 'starting' || recheckHealth) {
     steps.push({ kind: 'wait-healthy', colour: linked });
   }
   if (changed) steps.push({ kind: 'record-state', linked, image, switched: false });

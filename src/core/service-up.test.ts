@@ -81,4 +81,14 @@ describe('up without a usable state file', () => {
     expect(result.adopted).toBeUndefined();
     expect(result.state.linked).toBe('blue');
   });
+
+  it('with HAProxy down, the adopted linked colour is gated on its health again before HAProxy starts', async () => {
+    const f = servingGreen(null);
+    f.haproxy.isRunning = false;
+    const result = await up(f.svc);
+    expect(result.adopted).toMatch(/from the live haproxy.cfg \(HAProxy is not running\): green linked/);
+    const kinds = result.plan.map((s) => s.kind);
+    expect(kinds.indexOf('wait-healthy')).toBeGreaterThanOrEqual(0);
+    expect(kinds.indexOf('wait-healthy')).toBeLessThan(kinds.indexOf('start-haproxy'));
+  });
 });

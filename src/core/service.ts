@@ -53,7 +53,7 @@ async function execute(
 export async function up(svc: Service, { dryRun = false } = {}): Promise<CommandResult> {
   const started = svc.clock.monotonic();
   return withLock(svc, 'up', async () => {
-    const { state, fresh, adopted } = await resolveState(svc, { record: !dryRun });
+    const { state, fresh, adopted, unverified } = await resolveState(svc, { record: !dryRun });
     const observed = await observe(svc);
     const plan = planUp({
       state,
@@ -61,6 +61,7 @@ export async function up(svc: Service, { dryRun = false } = {}): Promise<Command
       observed,
       haproxyRunning: await svc.haproxy.running(),
       configuredImage: svc.config.service.image,
+      recheckHealth: unverified === true,
     });
     const result = await execute(svc, state, observed, plan, dryRun, started);
     return adopted ? { ...result, adopted } : result;

@@ -21,6 +21,8 @@ export interface LoadedState {
   fresh: boolean;
   /** What was adopted from the running stack (one line), if the state came from it. */
   adopted: string | null;
+  /** Adopted while HAProxy was not running: no live traffic vouches for the linked colour's health. */
+  unverified?: boolean;
 }
 
 /** The recorded state, or the initial one when there is none (never adopts: deploy, rollback). */
@@ -65,5 +67,5 @@ export async function resolveState(rt: Runtime, { record }: { record: boolean })
     await rt.store.write(adoption.state);
     rt.progress.warn(`State file ${aside ? `unreadable (kept as ${aside})` : 'missing'}: ${adoption.summary}`);
   }
-  return { state: adoption.state, fresh: false, adopted: adoption.summary };
+  return { state: adoption.state, fresh: false, adopted: adoption.summary, unverified: servers === null };
 }

@@ -19,8 +19,6 @@ const stateSchema = z
   .object({
     version: z.literal(STATE_VERSION),
     service: z.string().min(1),
-    // Which engine runs the colours; absent in files from before it was recorded.
-    engine: z.enum(['container', 'swarm']).optional(),
     linked: z.enum(COLOURS),
     generation: z.number().int().min(0),
     lastSwitchAt: z.string().nullable(),
@@ -30,6 +28,9 @@ const stateSchema = z
       .object({ colour: z.enum(COLOURS), image: z.string(), startedAt: z.string(), phase: z.string() })
       .strict()
       .nullable(),
+    // Which engine runs the colours; absent in files from before it was recorded. Last, so a
+    // file read and written again keeps its bytes.
+    engine: z.enum(['container', 'swarm']).optional(),
   })
   .strict();
 

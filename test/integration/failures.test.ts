@@ -192,14 +192,21 @@ describe('failures leave the live service untouched', () => {
       const original = await readFile(stack.stateFile, 'utf8');
       const garbage = original.slice(0, original.length / 2);
       await writeFile(stack.stateFile, garbage);
-      for (const verb of ['status', 'deploy', 'up', 'rollback']) {
+      for (const verb of ['status', 'deploy', 'rollback']) {
         const result = await stack.cli([verb]);
         expect(result.exitCode, verb).toBe(3);
         expect(firstLine(result.stderr)).toMatch(
-          /state file .* is not valid JSON \(truncated or corrupted\); restore it/,
+          /state file .* is not valid JSON \(truncated or corrupted\); run `linkswitch up`: it rebuilds/,
         );
         expect(await readFile(stack.stateFile, 'utf8')).toBe(garbage);
       }
+      // `up` rebuilds it from the running stack; the unreadable file is kept beside it, unchanged.
+      const up = await stack.cli(['up']);
+      expect(up.exitCode, up.all).toBe(0);
+      const kept = /kept as (\S+)\)/.exec(up.stderr)?.[1];
+      expect(kept, up.stderr).toBeDefined();
+      expect(await readFile(kept!, 'utf8')).toBe(garbage);
+      expect((await stack.readState()).linked).toBe(JSON.parse(original).linked);
       await writeFile(stack.stateFile, original.replace(/"linked": "\w+"/, '"linked": "purple"'));
       const purple = await stack.cli(['status']);
       expect(purple.exitCode).toBe(3);

@@ -47,10 +47,14 @@ describe('security', () => {
       expect(info.HostConfig.CapAdd ?? []).toEqual([]);
       expect(info.HostConfig.PidMode).toBe('');
       expect(info.HostConfig.NetworkMode).not.toBe('host');
-      expect(info.HostConfig.PortBindings).toEqual({ '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] });
+      // A host port chosen at creation and written into the binding (kept across engine restarts).
+      const bindings = info.HostConfig.PortBindings as Record<string, Array<{ HostIp: string; HostPort: string }>>;
+      expect(Object.keys(bindings)).toEqual(['8080/tcp']);
+      expect(bindings['8080/tcp']).toEqual([{ HostIp: '127.0.0.1', HostPort: expect.stringMatching(/^\d{4,5}$/) }]);
       expect(info.Config.Labels).toMatchObject({
         'linkswitch.service': stack.name,
         'linkswitch.colour': colour,
+        'linkswitch.generation': expect.stringMatching(/^\d+$/),
         'team.note': HOSTILE_LABEL,
       });
       expect(info.Config.Env).toEqual(expect.arrayContaining([`DB_PASSWORD=${SECRET}`, 'PLAIN=hello # ; "quoted"']));

@@ -77,13 +77,25 @@ export async function residentKb(pid: number): Promise<{ rss: number; anon: numb
 }
 
 /** The state file of a sidecar container (running or stopped), copied out into `dir`. */
-export async function readStateFrom(container: string, dir: string): Promise<TestState> {
+export async function readStateFrom(
+  container: string,
+  dir: string,
+  env: Record<string, string> = {},
+): Promise<TestState> {
   const target = path.join(dir, `state-${Date.now()}.json`);
-  await execa('docker', ['cp', `${container}:/var/lib/linkswitch/state.json`, target]);
+  await execa('docker', ['cp', `${container}:/var/lib/linkswitch/state.json`, target], { env });
   return JSON.parse(await readFile(target, 'utf8'));
 }
 
-export async function createComposeStack(prefix: string, config: { image: string }): Promise<ComposeStack> {
+/** `engine`: run the stack on another Docker engine (DOCKER_HOST and its socket for the sidecar). */
+export async function createComposeStack(
+  prefix: string,
+  config: { image: string },
+  engine: { dockerHost: string; socket: string } | null = null,
+): Promise<ComposeStack> {
+  const engineEnv: Record<string, string> = engine
+    ? { DOCKER_HOST: engine.dockerHost, LINKSWITCH_DOCKER_SOCKET: engine.socket }
+    : {};
   const dir = await mkdtemp(path.join(os.tmpdir(), `linkswitch-${prefix}-`));
   const suffix = path
     .basename(dir)
@@ -120,6 +132,7 @@ export async function createComposeStack(prefix: string, config: { image: string
     LINKSWITCH_NETWORK: project,
     LINKSWITCH_ETC: etc,
     LINKSWITCH_TEMPLATES: templatesDir,
+    ...engineEnv,
   };
   const compose = async (args: string[], extra: Record<string, string> = {}) =>
     toCliResult(
@@ -199,16 +212,17 @@ export async function createComposeStack(prefix: string, config: { image: string
         .map((line) => JSON.parse(line) as Record<string, unknown>);
     },
     async readState() {
-      return readStateFrom(await stack.sidecarContainer(), dir);
+      return readStateFrom(await stack.sidecarContainer(), dir, engineEnv);
     },
     async destroy() {
       // The sidecar first, so that removing the colours does not look like a failure to it.
       await compose(['stop', '-t', '30', 'linkswitch']);
       const { stdout } = await execa('docker', ['ps', '-aq', '--filter', `label=linkswitch.service=${service}`], {
         reject: false,
+        env: engineEnv,
       });
       const ids = stdout.split('\n').filter(Boolean);
-      if (ids.length) await execa('docker', ['rm', '-f', ...ids], { reject: false });
+      if (ids.length) await execa('docker', ['rm', '-f', ...ids], { reject: false, env: engineEnv });
       await compose(['down', '-v', '--remove-orphans', '-t', '10']);
       await rm(dir, { recursive: true, force: true });
     },

@@ -72,7 +72,13 @@ export interface Stack {
   destroy(): Promise<void>;
 }
 
-export async function createStack(prefix: string, service: Record<string, unknown> = {}): Promise<Stack> {
+/** `env`: added to every command the stack runs (e.g. DOCKER_HOST of a private engine). */
+export async function createStack(
+  prefix: string,
+  service: Record<string, unknown> = {},
+  options: { env?: Record<string, string> } = {},
+): Promise<Stack> {
+  const stackEnv = options.env ?? {};
   const dir = await mkdtemp(path.join(os.tmpdir(), `linkswitch-${prefix}-`));
   const name = `lst-${prefix}-${path
     .basename(dir)
@@ -106,7 +112,7 @@ export async function createStack(prefix: string, service: Record<string, unknow
       const result = await execa('node', [CLI, ...args], {
         reject: false,
         all: true,
-        env: { LINKSWITCH_CONFIG: configFile, LINKSWITCH_LOG_FORMAT: 'json', ...options.env },
+        env: { LINKSWITCH_CONFIG: configFile, LINKSWITCH_LOG_FORMAT: 'json', ...stackEnv, ...options.env },
         timeout: 120_000,
       });
       return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr, all: result.all };
@@ -114,7 +120,7 @@ export async function createStack(prefix: string, service: Record<string, unknow
     async startPaused(args, point) {
       const child = execa('node', [CLI, ...args], {
         reject: false,
-        env: { LINKSWITCH_CONFIG: configFile, LINKSWITCH_LOG_FORMAT: 'json', LINKSWITCH_PAUSE_AT: point },
+        env: { LINKSWITCH_CONFIG: configFile, LINKSWITCH_LOG_FORMAT: 'json', LINKSWITCH_PAUSE_AT: point, ...stackEnv },
         timeout: 120_000,
       });
       let output = '';
@@ -160,9 +166,10 @@ export async function createStack(prefix: string, service: Record<string, unknow
       // Belt and braces: remove only containers labelled with this stack's service name.
       const { stdout } = await execa('docker', ['ps', '-aq', '--filter', `label=linkswitch.service=${name}`], {
         reject: false,
+        env: stackEnv,
       });
       const ids = stdout.split('\n').filter(Boolean);
-      if (ids.length) await execa('docker', ['rm', '-f', ...ids], { reject: false });
+      if (ids.length) await execa('docker', ['rm', '-f', ...ids], { reject: false, env: stackEnv });
       await rm(dir, { recursive: true, force: true });
     },
   };
