@@ -78,9 +78,12 @@ describe('the Docker engine restarts under the compose stack (HAProxy and the si
       { dockerHost: dockerd.env.DOCKER_HOST!, socket: dockerd.socket },
     );
     await buildSidecarImage(stack);
+    // Network and containers first, so forwarding on the network's bridge is allowed before anything starts.
+    const created = await stack.compose(['up', '--no-start']);
+    expect(created.exitCode, created.all).toBe(0);
+    await dockerd.allowForwarding();
     const up = await stack.compose(['up', '-d']);
     expect(up.exitCode, up.all).toBe(0);
-    await dockerd.allowForwarding();
     await waitFor(
       'v1 behind HAProxy',
       async () => ((await getVersion(stack.httpPort)).version === 'v1' ? true : undefined),
