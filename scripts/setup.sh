@@ -9,6 +9,8 @@ command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
 command -v haproxy >/dev/null 2>&1 || need+=(haproxy)
 # docker-compose (v1, Debian's) runs the sidecar stack of docker-compose.yml in the tests.
 command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
+# patchelf: haproxy/build.ts points Debian 13's HAProxy 3.0 at its own library closure.
+command -v patchelf >/dev/null 2>&1 || need+=(patchelf)
 if [ "${#need[@]}" -gt 0 ]; then
   echo "setup: installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -20,7 +22,9 @@ fi
 if ! docker info >/dev/null 2>&1; then
   echo "setup: starting dockerd"
   # setsid: dockerd must outlive this script (and the CI step that runs it).
-  setsid nohup dockerd >/var/log/linkswitch-dockerd.log 2>&1 < /dev/null &
+  # DOCKER_SERVICE_PREFER_OFFLINE_IMAGE: Swarm tasks use the local image instead of first asking a
+  # registry (none is reachable here: every task start would wait on a DNS lookup that fails).
+  DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1 setsid nohup dockerd >/var/log/linkswitch-dockerd.log 2>&1 < /dev/null &
   for _ in $(seq 1 120); do
     docker info >/dev/null 2>&1 && break
     sleep 0.5

@@ -1,5 +1,6 @@
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectConsistent, statusOf } from '../support/consistency.js';
 import { httpGet, versionOf } from '../support/fakes.js';
 import { failures, type LoadRun, startLoad } from '../support/load.js';
 import { CLI, createStack, type Stack } from '../support/stack.js';
@@ -26,18 +27,6 @@ function random(seed: number): () => number {
   };
 }
 
-interface StatusJson {
-  linked: string;
-  pending: unknown;
-  colours: Array<{
-    colour: string;
-    linked: boolean;
-    running: boolean;
-    image: string | null;
-    haproxy: { weight: number } | null;
-  }>;
-}
-
 describe('chaos: SIGKILL at random instants', () => {
   const seed = Number(process.env.LINKSWITCH_CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31));
   const next = random(seed);
@@ -60,7 +49,7 @@ describe('chaos: SIGKILL at random instants', () => {
   }, async () => {
     const kills: Array<{ round: number; command: string; afterMs: number; exitCode: number | undefined }> = [];
     for (let round = 1; round <= ROUNDS; round++) {
-      const before: StatusJson = JSON.parse((await stack.cli(['status', '--json'])).stdout);
+      const before = await statusOf(stack);
       const image = before.colours.find((c) => c.linked)?.image?.endsWith(':v1')
         ? 'linkswitch-test-app:v2'
         : 'linkswitch-test-app:v1';
@@ -78,13 +67,8 @@ describe('chaos: SIGKILL at random instants', () => {
 
       const up = await stack.cli(['up']);
       expect(up.exitCode, `round ${round} (seed ${seed}): ${up.all}`).toBe(0);
-      const report: StatusJson = JSON.parse((await stack.cli(['status', '--json'])).stdout);
       const where = `round ${round}, ${command.join(' ')} killed after ${afterMs} ms (seed ${seed})`;
-      expect(report.pending, where).toBeNull();
-      const weighted = report.colours.filter((c) => (c.haproxy?.weight ?? 0) > 0).map((c) => c.colour);
-      expect(weighted, where).toEqual([report.linked]);
-      const linked = report.colours.find((c) => c.linked)!;
-      expect(linked.running, where).toBe(true);
+      await expectConsistent(stack, where);
       const state = await stack.readState();
       const recorded = state.colours[state.linked]?.image?.split(':').pop();
       for (let i = 0; i < 5; i++) expect(versionOf(await httpGet(stack.port)), where).toBe(recorded);

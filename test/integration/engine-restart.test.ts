@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLocalBaseImages } from '../../scripts/local-images.js';
 import {
@@ -26,6 +27,8 @@ beforeAll(async () => {
 }, 180_000);
 afterAll(async () => {
   await dockerd?.destroy();
+  // The rest of the suite runs on the main engine: its default bridge must be untouched.
+  expect((await execa('ip', ['link', 'show', 'docker0'], { reject: false })).exitCode).toBe(0);
 });
 
 /** Stops (if running) and starts the engine; resolves with ms from "engine answers again" to `served()`. */

@@ -1,6 +1,7 @@
 import { access } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Checker, startChecker } from '../support/checker.js';
+import { expectConsistent as expectConsistentWith, statusOf } from '../support/consistency.js';
 import { failures, type LoadRun, startLoad } from '../support/load.js';
 import { createStack, type Stack } from '../support/stack.js';
 
@@ -57,37 +58,13 @@ const PHASES: Phase[] = [
   { point: 'before-drain', what: 'during drain', image: 'other', recoverWith: 'up', switched: true },
 ];
 
-interface StatusJson {
-  linked: string;
-  pending: unknown;
-  colours: Array<{
-    colour: string;
-    linked: boolean;
-    running: boolean;
-    image: string | null;
-    haproxy: { weight: number; status: string } | null;
-  }>;
-}
-
 describe('SIGKILL at every deploy phase', () => {
   let stack: Stack;
   let load: LoadRun;
   let checker: Checker;
 
-  const status = async (): Promise<StatusJson> => {
-    const result = await stack.cli(['status', '--json']);
-    expect(result.exitCode, result.all).toBe(0);
-    return JSON.parse(result.stdout);
-  };
-  const expectConsistent = async () => {
-    const report = await status();
-    expect(report.pending).toBeNull();
-    const weighted = report.colours.filter((c) => (c.haproxy?.weight ?? 0) > 0).map((c) => c.colour);
-    expect(weighted).toEqual([report.linked]);
-    const linked = report.colours.find((c) => c.linked)!;
-    expect(linked.running).toBe(true);
-    return report;
-  };
+  const status = () => statusOf(stack);
+  const expectConsistent = () => expectConsistentWith(stack);
 
   beforeAll(async () => {
     stack = await createStack('crash');

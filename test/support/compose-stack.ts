@@ -123,7 +123,8 @@ export async function createComposeStack(
   await writeFile(envFile, '');
   const { nodeImage, haproxyImage } = await buildLocalBaseImages();
   const env: Record<string, string> = {
-    HAPROXY_IMAGE: haproxyImage,
+    // LINKSWITCH_TEST_HAPROXY=3.0: the HAProxy 3.0 image (test/support/haproxy-version.ts).
+    HAPROXY_IMAGE: process.env.LINKSWITCH_TEST_HAPROXY_IMAGE ?? haproxyImage,
     NODE_IMAGE: nodeImage,
     LINKSWITCH_IMAGE: SIDECAR_IMAGE,
     LINKSWITCH_TOKEN: token,

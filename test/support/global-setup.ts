@@ -1,9 +1,11 @@
 import { execa } from 'execa';
+import { selectTestHaproxy } from './haproxy-version.js';
 import { buildTestImages } from './images.js';
 
 // The integration tiers need a real Docker engine and a real haproxy binary. Missing either is a
 // failure, not a skip: CI must prove the real thing (.ci/run installs and starts both).
 export default async function setup(): Promise<void> {
+  await selectTestHaproxy();
   const dockerInfo = await execa('docker', ['info', '--format', '{{.ServerVersion}}'], { reject: false });
   if (dockerInfo.exitCode !== 0) {
     throw new Error(

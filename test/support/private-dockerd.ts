@@ -55,16 +55,22 @@ export async function createPrivateDockerd(prefix: string): Promise<PrivateDocke
     bridge,
     '--iptables=false',
     '--ip-masq=false',
-    // Networks it creates (compose's) get subnets apart from the main engine's 172.x pools.
-    '--default-address-pool',
-    `base=${subnet.replace(/\.\d+$/, '')}.128.0/17,size=24`,
   ];
+  // Networks it creates (compose's) get subnets apart from the main engine's 172.x pools. Only
+  // on the first start: dockerd 20.10 restarted with an address pool and a --bridge deletes the
+  // host's docker0 (the main engine's bridge); the networks keep their subnets without it.
+  const firstStartOnly = ['--default-address-pool', `base=${subnet.replace(/\.\d+$/, '')}.128.0/17,size=24`];
+  let started = 0;
   const docker = async (dockerArgs: string[]) => (await execa('docker', dockerArgs, { env })).stdout;
   const answers = async () =>
     (await execa('docker', ['info', '--format', '{{.ServerVersion}}'], { env, reject: false })).exitCode === 0;
   const pid = async () => Number((await readFile(pidFile, 'utf8').catch(() => '')).trim()) || null;
   const start = async () => {
-    const child = execa('dockerd', args, { detached: true, stdio: 'ignore', reject: false });
+    const child = execa('dockerd', started++ === 0 ? [...args, ...firstStartOnly] : args, {
+      detached: true,
+      stdio: 'ignore',
+      reject: false,
+    });
     child.unref();
     for (let i = 0; i < 300; i++) {
       if (await answers()) return performance.now();
