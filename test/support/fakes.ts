@@ -54,14 +54,30 @@ export interface HttpAnswer {
   body: string;
 }
 
-/** GET on 127.0.0.1 (the only address tests send traffic to), the body read whole. */
+/**
+ * Where tests may send traffic: 127.0.0.1, or the test bridge of the namespaces a test created
+ * itself (test/support/swarm-cluster.ts). Anything else is refused before a packet leaves.
+ */
+export function testTarget(host: string): string {
+  if (host === '127.0.0.1' || /^10\.24\d\.\d{1,3}\.\d{1,3}$/.test(host)) return host;
+  throw new Error(`tests send traffic only to 127.0.0.1 or their own namespaces (10.240-249.x.x), not ${host}`);
+}
+
+/** GET on 127.0.0.1 (or a test namespace), the body read whole. */
 export function httpGet(
   port: number,
-  options: { path?: string; agent?: http.Agent | false; timeoutMs?: number; headers?: http.OutgoingHttpHeaders } = {},
+  options: {
+    host?: string;
+    path?: string;
+    agent?: http.Agent | false;
+    timeoutMs?: number;
+    headers?: http.OutgoingHttpHeaders;
+  } = {},
 ): Promise<HttpAnswer> {
   const { path = '/', agent = false, timeoutMs = 5_000, headers } = options;
+  const host = testTarget(options.host ?? '127.0.0.1');
   return new Promise((resolve, reject) => {
-    const request = http.get({ host: '127.0.0.1', port, path, agent, timeout: timeoutMs, headers }, (response) => {
+    const request = http.get({ host, port, path, agent, timeout: timeoutMs, headers }, (response) => {
       let body = '';
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => {

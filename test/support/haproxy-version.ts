@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { execa } from 'execa';
 import { prepareHaproxy30 } from '../../haproxy/build.js';
 
 // The HAProxy the real-process tiers run: the host's (Debian 12: 2.6) unless
@@ -13,5 +14,14 @@ export async function selectTestHaproxy(): Promise<void> {
   const prepared = await prepareHaproxy30();
   process.env.PATH = `${path.dirname(prepared.binary)}:${process.env.PATH ?? ''}`;
   process.env.LINKSWITCH_TEST_HAPROXY_IMAGE = prepared.image;
+  // What the tests will find first on PATH must be the 3.0 binary, and the image must be 3.0 too.
+  const onPath = (await execa('haproxy', ['-v'])).stdout;
+  const inImage = (await execa('docker', ['run', '--rm', prepared.image, '-v'])).stdout;
+  for (const [where, text] of [
+    ['PATH', onPath],
+    ['image', inImage],
+  ] as const) {
+    if (!/version 3\.0\./.test(text)) throw new Error(`HAProxy on ${where} is not 3.0: ${text.split('\n')[0]}`);
+  }
   process.stderr.write(`test HAProxy: ${prepared.version} (${prepared.binary}, image ${prepared.image})\n`);
 }

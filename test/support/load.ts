@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { testTarget } from './fakes.js';
 
 // A keep-alive HTTP load generator for 127.0.0.1 only: `connections` loops, each sending GET /
 // back to back on its own persistent connection, bounded by both a deadline and a request
@@ -14,6 +15,8 @@ export interface Sample {
 
 export interface LoadOptions {
   port: number;
+  /** 127.0.0.1 unless a test targets a namespace of its own (testTarget checks it). */
+  host?: string;
   connections?: number;
   maxDurationMs?: number;
   maxRequests?: number;
@@ -26,10 +29,12 @@ export interface LoadRun {
 
 export function startLoad({
   port,
+  host: target = '127.0.0.1',
   connections = 8,
   maxDurationMs = 120_000,
   maxRequests = 2_000_000,
 }: LoadOptions): LoadRun {
+  const host = testTarget(target);
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
   const samples: Sample[] = [];
   const deadline = performance.now() + maxDurationMs;
@@ -37,7 +42,7 @@ export function startLoad({
   const once = () =>
     new Promise<void>((resolve) => {
       const startedAt = performance.now();
-      const request = http.get({ host: '127.0.0.1', port, path: '/', agent, timeout: 10_000 }, (response) => {
+      const request = http.get({ host, port, path: '/', agent, timeout: 10_000 }, (response) => {
         let body = '';
         response.setEncoding('utf8');
         response.on('data', (chunk: string) => (body += chunk));

@@ -65,9 +65,9 @@ export async function until<T>(what: string, fn: () => Promise<T | null>, timeou
   }
 }
 
-/** One GET / on a fresh connection to 127.0.0.1. */
-export async function get(port: number): Promise<{ status: number; version: string | null }> {
-  const answer = await httpGet(port, { timeoutMs: 2000 });
+/** One GET / on a fresh connection to 127.0.0.1 (or a test namespace's address). */
+export async function get(port: number, host = '127.0.0.1'): Promise<{ status: number; version: string | null }> {
+  const answer = await httpGet(port, { host, timeoutMs: 2000 });
   return { status: answer.status, version: versionOf(answer) };
 }
 
