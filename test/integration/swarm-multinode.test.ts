@@ -1,10 +1,20 @@
-import { access, mkdir } from 'node:fs/promises';
+import { access, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildLocalHaproxyImage, LOCAL_HAPROXY_IMAGE } from '../../scripts/local-images.js';
+import { parse, stringify } from 'yaml';
+import {
+  buildLocalHaproxyImage,
+  buildSidecarImage,
+  LOCAL_HAPROXY_IMAGE,
+  ROOT,
+  SIDECAR_IMAGE,
+} from '../../scripts/local-images.js';
+import { readStateFrom } from '../support/compose-stack.js';
 import { failures, startLoad } from '../support/load.js';
-import { type CliResult, createStack, type Stack, TEMPLATES } from '../support/stack.js';
+import { type CliResult, createStack, freePort, type Stack, TEMPLATES, toCliResult } from '../support/stack.js';
 import {
   APP,
   buildSwarmImages,
@@ -23,37 +33,37 @@ import { createSwarmCluster, type SwarmCluster } from '../support/swarm-cluster.
 
 const REPLICAS = 2;
 
+let cluster: SwarmCluster;
+
+beforeAll(async () => {
+  await Promise.all([buildLocalHaproxyImage(), buildSwarmImages(), buildSidecarImage()]);
+  cluster = await createSwarmCluster({
+    workers: 2,
+    images: [`${APP}:swarm-v1`, `${APP}:swarm-v2`, `${APP}:swarm-v3`, LOCAL_HAPROXY_IMAGE, SIDECAR_IMAGE],
+  });
+}, 300_000);
+afterAll(async () => {
+  await cluster?.destroy();
+}, 120_000);
+
+/** The node IDs a colour's running tasks are on. */
+async function taskNodes(service: string): Promise<string[]> {
+  const ids = (await cluster.manager.docker(['service', 'ps', '-q', '--filter', 'desired-state=running', service]))
+    .split('\n')
+    .filter(Boolean);
+  return Promise.all(
+    ids.map(async (id) => (await cluster.manager.docker(['inspect', '-f', '{{.NodeID}}', id])).trim()),
+  );
+}
+
 describe('Swarm engine on a 3-node swarm (1 manager, 2 workers)', () => {
-  let cluster: SwarmCluster;
   let stack: Stack;
   let haproxyContainer = '';
   let host = '';
   const cli = (args: string[]): Promise<CliResult> => stack.cli(args);
-  /** The worker node IDs the colour's running tasks are on. */
-  const taskNodes = async (colour: string) => {
-    const ids = (
-      await cluster.manager.docker([
-        'service',
-        'ps',
-        '-q',
-        '--filter',
-        'desired-state=running',
-        `${stack.name}-${colour}`,
-      ])
-    )
-      .split('\n')
-      .filter(Boolean);
-    return Promise.all(
-      ids.map(async (id) => (await cluster.manager.docker(['inspect', '-f', '{{.NodeID}}', id])).trim()),
-    );
-  };
+  const colourNodes = (colour: string) => taskNodes(`${stack.name}-${colour}`);
 
   beforeAll(async () => {
-    await Promise.all([buildLocalHaproxyImage(), buildSwarmImages()]);
-    cluster = await createSwarmCluster({
-      workers: 2,
-      images: [`${APP}:swarm-v1`, `${APP}:swarm-v2`, `${APP}:swarm-v3`, LOCAL_HAPROXY_IMAGE],
-    });
     host = cluster.manager.ip;
     stack = await createStack('mnode', { image: `${APP}:swarm-v1` }, { env: cluster.manager.env });
     const network = `${stack.name}-net`;
@@ -67,7 +77,7 @@ describe('Swarm engine on a 3-node swarm (1 manager, 2 workers)', () => {
         constraints: ['node.role==worker'],
         update: { parallelism: 1, delay: '0s', order: 'start-first' },
       },
-      health: { interval: '100ms', timeout: '40s' },
+      health: { interval: '100ms', timeout: '20s' },
       haproxy: {
         bind: `0.0.0.0:${stack.port}`,
         configFile: 'run/haproxy.cfg',
@@ -120,20 +130,20 @@ describe('Swarm engine on a 3-node swarm (1 manager, 2 workers)', () => {
   }, 300_000);
 
   afterAll(async () => {
+    await cluster?.manager.docker(['rm', '-f', haproxyContainer]).catch(() => undefined);
     await stack?.destroy().catch(() => undefined);
-    await cluster?.destroy();
   }, 120_000);
 
   it('spreads the tasks over both workers; deploys and rolls back under load with zero failed requests', {
     timeout: 240_000,
   }, async () => {
     const workerIds = cluster.workers.map((w) => cluster.nodeIds[w.name]);
-    expect(new Set(await taskNodes('blue'))).toEqual(new Set(workerIds));
+    expect(new Set(await colourNodes('blue'))).toEqual(new Set(workerIds));
     const load = startLoad({ host, port: stack.port, connections: 8, maxDurationMs: 200_000 });
     const { run, switches } = switchRunner(cli, () => stack.readState());
     await sleep(500);
     await run(['deploy', '--image', `${APP}:swarm-v2`], 'v2');
-    expect(new Set(await taskNodes('green'))).toEqual(new Set(workerIds));
+    expect(new Set(await colourNodes('green'))).toEqual(new Set(workerIds));
     await run(['rollback'], 'v1');
     await run(['deploy', '--image', `${APP}:swarm-v3`], 'v3');
     await run(['rollback'], 'v1');
@@ -162,7 +172,7 @@ describe('Swarm engine on a 3-node swarm (1 manager, 2 workers)', () => {
     await until(
       'the linked colour to run on the other worker only',
       async () => {
-        const nodes = await taskNodes('blue');
+        const nodes = await colourNodes('blue');
         return nodes.length === REPLICAS && nodes.every((n) => n === cluster.nodeIds[second.name]) ? true : null;
       },
       60_000,
@@ -213,6 +223,7 @@ describe('Swarm engine on a 3-node swarm (1 manager, 2 workers)', () => {
     else expect(linkedVersion).toBe('v1');
     for (let i = 0; i < 10; i++) expect((await get(stack.port, host)).version).toBe(linkedVersion);
     await victim.startEngine();
+    await cluster.waitReady();
     await sleep(1000);
     const samples = await load.stop();
     expect(failures(samples).slice(0, 5)).toEqual([]);
@@ -223,6 +234,114 @@ describe('Swarm engine on a 3-node swarm (1 manager, 2 workers)', () => {
         linked: linkedVersion,
         requests: samples.length,
         failed: 0,
+      }),
+    );
+  });
+});
+
+describe('the sidecar stack (compose/swarm-stack.yml) on the manager, the colours on the workers', () => {
+  const STACK_FILE = path.join(ROOT, 'compose', 'swarm-stack.yml');
+  let dir = '';
+  let stackName = '';
+  let httpPort = 0;
+  const sidecar = async (): Promise<string> => {
+    const ids = (
+      await cluster.manager.docker([
+        'ps',
+        '-q',
+        '--filter',
+        `label=com.docker.swarm.service.name=${stackName}_linkswitch`,
+        '--filter',
+        'status=running',
+      ])
+    )
+      .split('\n')
+      .filter(Boolean);
+    if (ids.length !== 1) throw new Error(`expected one running sidecar task, found ${ids.length}`);
+    return ids[0]!;
+  };
+  const exec = async (args: string[]): Promise<CliResult> =>
+    toCliResult(
+      await execa('docker', ['exec', await sidecar(), 'linkswitch', ...args], {
+        env: cluster.manager.env,
+        reject: false,
+        all: true,
+        timeout: 120_000,
+      }),
+    );
+
+  beforeAll(async () => {
+    await cluster.manager.docker(['node', 'update', '--label-add', 'linkswitch.edge=true', cluster.nodeIds.n1!]);
+    dir = await mkdtemp(path.join(os.tmpdir(), 'linkswitch-mnstack-'));
+    const suffix = path
+      .basename(dir)
+      .slice(-6)
+      .toLowerCase()
+      .replace(/[^a-z0-9]/g, 'x');
+    stackName = `lsm${suffix}`;
+    const network = `${stackName}-net`;
+    httpPort = await freePort();
+    const etc = path.join(dir, 'etc');
+    await mkdir(etc);
+    await cp(TEMPLATES, path.join(dir, 'templates'), { recursive: true });
+    const config = parse(await readFile(path.join(ROOT, 'compose', 'swarm', 'linkswitch.yml'), 'utf8'));
+    config.service = { ...config.service, name: `lsm-${suffix}`, image: `${APP}:swarm-v1` };
+    config.engine = {
+      ...config.engine,
+      network,
+      constraints: ['node.role==worker'],
+      update: { parallelism: 1, delay: '0s', order: 'start-first' },
+    };
+    config.health = { ...config.health, interval: '100ms', timeout: '60s' };
+    config.haproxy = { ...config.haproxy, check: { inter: '200ms' } };
+    await writeFile(path.join(etc, 'linkswitch.yml'), stringify(config));
+    await cluster.manager.docker(['network', 'create', '--driver', 'overlay', '--attachable', network]);
+    await execa('docker', ['stack', 'deploy', '--resolve-image', 'never', '-c', STACK_FILE, stackName], {
+      env: {
+        ...cluster.manager.env,
+        HAPROXY_IMAGE: LOCAL_HAPROXY_IMAGE,
+        LINKSWITCH_IMAGE: SIDECAR_IMAGE,
+        LINKSWITCH_HTTP_PORT: String(httpPort),
+        LINKSWITCH_NETWORK: network,
+        LINKSWITCH_ETC: etc,
+        LINKSWITCH_TEMPLATES: path.join(dir, 'templates'),
+        // The manager's engine, not this machine's main one.
+        LINKSWITCH_DOCKER_SOCKET: cluster.manager.socket,
+      },
+    });
+    await until(
+      'v1 through the stack',
+      async () => ((await get(httpPort, cluster.manager.ip)).version === 'v1' ? true : null),
+      120_000,
+    );
+  }, 240_000);
+  afterAll(async () => {
+    await execa('docker', ['stack', 'rm', stackName], { env: cluster.manager.env, reject: false });
+    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  }, 60_000);
+
+  it('deploys and rolls back through the sidecar under load, the tasks on both workers, zero failed requests', {
+    timeout: 180_000,
+  }, async () => {
+    const service = `lsm-${stackName.slice(3)}`;
+    const workerIds = new Set(cluster.workers.map((w) => cluster.nodeIds[w.name]));
+    expect(new Set(await taskNodes(`${service}-blue`))).toEqual(workerIds);
+    const load = startLoad({ host: cluster.manager.ip, port: httpPort, connections: 8, maxDurationMs: 150_000 });
+    const { run, switches } = switchRunner(exec, async () => readStateFrom(await sidecar(), dir, cluster.manager.env));
+    await sleep(500);
+    await run(['deploy', '--image', `${APP}:swarm-v2`], 'v2');
+    await run(['rollback'], 'v1');
+    await run(['deploy', '--image', `${APP}:swarm-v3`], 'v3');
+    expect(new Set(await taskNodes(`${service}-green`))).toEqual(workerIds);
+    const samples = await load.stop();
+    expect(failures(samples).slice(0, 5)).toEqual([]);
+    expectEachSwitchServedOnlyItsVersion(switches, samples);
+    console.log(
+      JSON.stringify({
+        multinode: 'sidecar-stack',
+        requests: samples.length,
+        failed: 0,
+        switchMs: switches.map((s) => Math.round(s.returnedAt - s.startedAt)),
       }),
     );
   });

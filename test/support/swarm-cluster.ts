@@ -28,6 +28,8 @@ export interface SwarmCluster {
   nodes: SwarmNode[];
   /** The Swarm node ID of each node, by name. */
   nodeIds: Record<string, string>;
+  /** Waits until the manager sees every node Ready (after an engine restart). */
+  waitReady(): Promise<void>;
   destroy(): Promise<void>;
 }
 
@@ -150,17 +152,19 @@ export async function createSwarmCluster(options: { workers: number; images: str
     for (const worker of workers) {
       await worker.docker(['swarm', 'join', '--advertise-addr', worker.ip, '--token', token, `${manager.ip}:2377`]);
     }
-    await waitFor(
-      'every node Ready',
-      async () =>
-        (await manager.docker(['node', 'ls', '--format', '{{.Status}}'])).split('\n').filter((s) => s === 'Ready')
-          .length === nodes.length,
-      60_000,
-    );
+    const waitReady = () =>
+      waitFor(
+        'every node Ready',
+        async () =>
+          (await manager.docker(['node', 'ls', '--format', '{{.Status}}'])).split('\n').filter((s) => s === 'Ready')
+            .length === nodes.length,
+        60_000,
+      );
+    await waitReady();
     const nodeIds: Record<string, string> = {};
     for (const node of nodes)
       nodeIds[node.name] = (await node.docker(['info', '--format', '{{.Swarm.NodeID}}'])).trim();
-    return { manager, workers, nodes, nodeIds, destroy };
+    return { manager, workers, nodes, nodeIds, waitReady, destroy };
   } catch (error) {
     await destroy();
     throw error;
