@@ -65,7 +65,7 @@ describe('adoptWorld', () => {
     expect(adoptWorld(world({ observed: { blue: null, green: null } }))).toEqual({ kind: 'fresh' });
   });
 
-  it('HAProxy running: the linked colour is the one with weight; images from the containers, generation from the label', () => {
+  it('HAProxy running: linked is the weighted colour; images from the containers, generation from the label', () => {
     const adoption = adoptWorld(
       world({ servers: [server('blue', 0), server('green', 100)], liveConfig: config(0, 100) }),
     );

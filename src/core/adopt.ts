@@ -44,7 +44,9 @@ export function weightedInConfig(text: string, backend: string): Colour[] {
 
 function refuse(what: string): never {
   throw new AmbiguousWorldError(`no usable state file, and ${what}: linkswitch will not guess which colour serves`, {
-    fix: 'restore the state file from a backup, or make the world unambiguous (e.g. stop the colour that must not serve) and run `linkswitch up` again; nothing was changed',
+    fix:
+      'restore the state file from a backup, or make the world unambiguous (e.g. stop the colour that ' +
+      'must not serve) and run `linkswitch up` again; nothing was changed',
   });
 }
 
@@ -74,7 +76,8 @@ export function adoptWorld(world: World): Adoption {
     source = "HAProxy's live weights";
     if (inConfig !== null && (inConfig.length !== 1 || inConfig[0] !== linked)) {
       refuse(
-        `HAProxy serves ${linked} but the live haproxy.cfg gives weight to ${inConfig.join(' and ') || 'neither colour'}`,
+        `HAProxy serves ${linked} but the live haproxy.cfg gives weight to ` +
+          (inConfig.join(' and ') || 'neither colour'),
       );
     }
   } else if (inConfig !== null && inConfig.length === 1) {

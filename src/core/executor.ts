@@ -1,38 +1,17 @@
 import { COLOURS } from './colour.js';
 import { drainColour } from './drain.js';
 import { assertNever } from './errors.js';
-import { buildHaproxyContext, type HaproxyContext, IDLE_WEIGHT, LINKED_WEIGHT } from './haproxy-context.js';
+import { buildHaproxyContext, IDLE_WEIGHT, LINKED_WEIGHT } from './haproxy-context.js';
 import { waitUntilHaproxySeesUp, waitUntilHealthy } from './health-check.js';
-import type { HaproxyLayout } from './layout.js';
 import { expectedMembers } from './members.js';
 import { containerNameFor } from './naming.js';
 import type { Observed, Step } from './plan.js';
 import { describeStep } from './plan.js';
-import type { Clock, ConfigFilePort, DockerPort, HaproxyPort, HttpProbe, Progress, StateStore } from './ports.js';
-import type { Settings } from './settings.js';
+import type { Runtime } from './runtime.js';
 import { type State, withLinked } from './state.js';
 
 // Runs a plan step by step against the ports. Each step is small and named after what it does;
 // the executor keeps the latest observed containers and state so later steps see earlier ones.
-
-export interface Runtime {
-  config: Settings;
-  /** How HAProxy reaches the colours (one server, or a DNS server-template per colour). */
-  layout: HaproxyLayout;
-  docker: DockerPort;
-  haproxy: HaproxyPort;
-  configFile: ConfigFilePort;
-  store: StateStore;
-  clock: Clock;
-  probe: HttpProbe;
-  progress: Progress;
-  render(context: HaproxyContext): Promise<string>;
-  /**
-   * Test-only pause points (LINKSWITCH_PAUSE_AT): called before and after every step and between
-   * writing haproxy.cfg and reloading, so fault tests can kill the controller at an exact phase.
-   */
-  pause?(point: string): Promise<void>;
-}
 
 export interface ExecutionReport {
   /** Milliseconds from the switch decision until the runtime API had flipped the weights. */
@@ -106,12 +85,12 @@ export class Executor {
         await docker.remove(step.colour);
         this.observed[step.colour] = null;
         return;
-      case 'run-container':
-        // The generation it has once linked: today's for the linked colour (up), the next for a deploy.
-        this.observed[step.colour] = await docker.run(step.colour, step.image, {
-          generation: this.state.generation + (step.colour === this.state.linked ? 0 : 1),
-        });
+      case 'run-container': {
+        // Labelled with the generation it has once linked: today's for `up`, the next for a deploy.
+        const generation = this.state.generation + (step.colour === this.state.linked ? 0 : 1);
+        this.observed[step.colour] = await docker.run(step.colour, step.image, { generation });
         return;
+      }
       case 'start-container':
         this.observed[step.colour] = await docker.start(step.colour);
         return;

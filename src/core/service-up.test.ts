@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { container, deployedState, fakes } from '../../test/support/core-fakes.js';
 import { AmbiguousWorldError, StateUnreadableError } from './errors.js';
-import { renderCurrent, up } from './service.js';
+import { renderCurrent, status, up } from './service.js';
 
 // `up` without a usable state file over a stack that serves: the state is rebuilt from the
 // running stack and recorded; traffic never moves; an ambiguous world changes nothing.
@@ -34,7 +34,8 @@ describe('up without a usable state file', () => {
     expect(f.haproxy.weightCalls).toEqual([]);
     expect(f.docker.calls).toEqual([]);
     expect(f.events).toContain(
-      "warn: State file missing: adopted the running stack from HAProxy's live weights: green linked (app:2), generation 1",
+      "warn: State file missing: adopted the running stack from HAProxy's live weights: " +
+        'green linked (app:2), generation 1',
     );
   });
 
@@ -55,7 +56,7 @@ describe('up without a usable state file', () => {
     expect(f.store.quarantined).toBe(0);
   });
 
-  it('an ambiguous world (both colours weighted) is refused: nothing written, nothing started, weights untouched', async () => {
+  it('an ambiguous world (both colours weighted) is refused: nothing written, started or moved', async () => {
     const f = servingGreen(null);
     f.haproxy.weights = { blue: 100, green: 100 };
     await expect(up(f.svc)).rejects.toBeInstanceOf(AmbiguousWorldError);
@@ -90,5 +91,15 @@ describe('up without a usable state file', () => {
     const kinds = result.plan.map((s) => s.kind);
     expect(kinds.indexOf('wait-healthy')).toBeGreaterThanOrEqual(0);
     expect(kinds.indexOf('wait-healthy')).toBeLessThan(kinds.indexOf('start-haproxy'));
+  });
+
+  it('status without a state file says what up would adopt, or why it would refuse, and writes nothing', async () => {
+    const f = servingGreen(null);
+    expect((await status(f.svc)).adoptable).toMatch(
+      /^adopted the running stack from HAProxy's live weights: green linked/,
+    );
+    f.haproxy.weights = { blue: 100, green: 100 };
+    expect((await status(f.svc)).adoptable).toMatch(/^up would refuse: .*both colours weight/);
+    expect(f.store.writes).toEqual([]);
   });
 });

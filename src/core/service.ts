@@ -1,11 +1,12 @@
 import { COLOURS, type Colour, otherColour } from './colour.js';
 import { LinkswitchError, NotBroughtUpError } from './errors.js';
-import { type ExecutionReport, Executor, type Runtime } from './executor.js';
+import { type ExecutionReport, Executor } from './executor.js';
 import { type Observed, planDeploy, planRollback, planUp, type Step } from './plan.js';
 import type { ServerView, TaskView } from './ports.js';
+import type { Runtime } from './runtime.js';
 import { safeImage } from './safe-values.js';
 import type { State } from './state.js';
-import { loadState, observe, resolveState } from './state-source.js';
+import { adoptionPreview, loadState, observe, resolveState } from './state-source.js';
 
 // The verbs of linkswitch as the core sees them: observe → plan → execute, under the lock.
 // The CLI (or the sidecar) calls exactly one of these per command.
@@ -162,11 +163,14 @@ export interface StatusReport {
   pending: State['pending'];
   haproxy: { running: boolean; error: string | null };
   colours: ColourStatus[];
+  /** No state file but a running stack: what `up` would adopt (or why it would refuse). */
+  adoptable?: string;
 }
 
 /** Read-only: never takes the lock, never writes. */
 export async function status(rt: Runtime): Promise<StatusReport> {
   const state = await rt.store.read();
+  const adoptable = state ? null : await adoptionPreview(rt);
   const observed = await observe(rt);
   const running = await rt.haproxy.running();
   let servers: ServerView[] = [];
@@ -179,6 +183,7 @@ export async function status(rt: Runtime): Promise<StatusReport> {
     }
   }
   return {
+    ...(adoptable ? { adoptable } : {}),
     service: rt.config.service.name,
     linked: state?.linked ?? null,
     generation: state?.generation ?? 0,

@@ -1,9 +1,9 @@
 import { adoptWorld } from './adopt.js';
 import { COLOURS } from './colour.js';
-import { StateUnreadableError } from './errors.js';
-import type { Runtime } from './executor.js';
+import { AmbiguousWorldError, StateUnreadableError } from './errors.js';
 import { backendName } from './haproxy-context.js';
 import type { Observed } from './plan.js';
+import type { Runtime } from './runtime.js';
 import { initialState, type State } from './state.js';
 
 // Where a verb's state comes from: the state file, or, when it is missing or unreadable while a
@@ -68,4 +68,14 @@ export async function resolveState(rt: Runtime, { record }: { record: boolean })
     rt.progress.warn(`State file ${aside ? `unreadable (kept as ${aside})` : 'missing'}: ${adoption.summary}`);
   }
   return { state: adoption.state, fresh: false, adopted: adoption.summary, unverified: servers === null };
+}
+
+/** Without a state file, what `up` would do with the running stack (one line), for `status`. */
+export async function adoptionPreview(rt: Runtime): Promise<string | null> {
+  try {
+    return (await resolveState(rt, { record: false })).adopted;
+  } catch (error) {
+    if (error instanceof AmbiguousWorldError) return `up would refuse: ${error.message}`;
+    throw error;
+  }
 }

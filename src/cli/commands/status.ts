@@ -12,6 +12,8 @@ function formatStatus(report: StatusReport): string {
     `haproxy: ${report.haproxy.running ? 'running' : 'not running'}` +
       (report.haproxy.error ? ` (${report.haproxy.error})` : ''),
   ];
+  if (report.adoptable)
+    lines.push(`no state file: ${report.adoptable.replace(/^adopted/, '`linkswitch up` would adopt')}`);
   if (report.pending)
     lines.push(
       `interrupted deploy of ${report.pending.colour} (${report.pending.image}) since ${report.pending.startedAt}: ` +
