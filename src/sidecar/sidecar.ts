@@ -233,8 +233,10 @@ export class Sidecar {
       await this.watcher?.close().catch(() => undefined);
       const closing = this.api?.close() ?? Promise.resolve();
       await this.operations.drain(this.options.shutdownGraceMs);
-      await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
-      await this.events;
+      // Neither a client that keeps its connection nor an engine that does not answer holds the exit.
+      const second = () => new Promise((resolve) => setTimeout(resolve, 1000).unref());
+      await Promise.race([closing, second()]);
+      await Promise.race([this.events, second()]);
       this.log.info('Sidecar stopped');
     })();
     return this.stopping;

@@ -63,7 +63,8 @@ export function registerServe(program: Command): void {
       // sockets and Docker's event stream would otherwise keep Node's event loop alive).
       await new Promise<void>((resolve) => {
         for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-          process.once(signal, () => void sidecar.stop(signal).then(resolve));
+          // `on`, not `once`: a second signal during the drain must not kill the process outright.
+          process.on(signal, () => void sidecar.stop(signal).then(resolve));
         }
       });
       process.exit(0);
