@@ -3,6 +3,7 @@ import { chmod, copyFile, mkdir, readdir, rm, stat, writeFile } from 'node:fs/pr
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { buildLocalHaproxyImage } from '../scripts/local-images.js';
 
 // HAProxy 3.0 for the test matrix, on a machine that reaches Debian's archive but no image
 // registry. Debian 13 (trixie) ships HAProxy 3.0; its binary needs trixie's libc and libraries,
@@ -14,7 +15,8 @@ import { execa } from 'execa';
 //     sidecar's Dockerfile can copy the binary and its libraries into any glibc image.
 // The master re-executes its own binary on reload, so a wrapper script (or starting it through
 // the closure's ld-linux) would not do: the ELF itself must name its loader.
-// Usage: npx tsx haproxy/build.ts    (prints the binary, the image and the exact version)
+// The 2.6 image is made from this host's own haproxy (scripts/local-images.ts) and tagged here.
+// Usage: npx tsx haproxy/build.ts [3.0|2.6]   (prints the binaries, images and exact versions)
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const CACHE = path.join(HERE, '.cache', '3.0');
@@ -40,6 +42,8 @@ export const HAPROXY_30 = {
   ],
   image: 'linkswitch-haproxy:3.0',
 } as const;
+
+export const HAPROXY_26_IMAGE = 'linkswitch-haproxy:2.6';
 
 /** Where the image keeps the closure; matches docker/collect-libs.mjs's `*-linux-gnu*` directories. */
 const IMAGE_LIBS = '/usr/local/lib/x86_64-linux-gnu-haproxy';
@@ -171,7 +175,19 @@ export async function prepareHaproxy30(): Promise<{ binary: string; image: strin
   return { binary, image: HAPROXY_30.image, version };
 }
 
+/** The host's own HAProxy (Debian 12: 2.6) as `linkswitch-haproxy:2.6`, the same image the tests use. */
+export async function buildHaproxy26Image(): Promise<{ image: string; version: string }> {
+  const local = await buildLocalHaproxyImage();
+  await execa('docker', ['tag', local, HAPROXY_26_IMAGE]);
+  const version = (await execa('docker', ['run', '--rm', HAPROXY_26_IMAGE, '-v'])).stdout.split('\n')[0] ?? '';
+  return { image: HAPROXY_26_IMAGE, version };
+}
+
+// `npx tsx haproxy/build.ts [3.0|2.6]`: both by default.
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const result = await prepareHaproxy30();
-  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  const which = process.argv[2];
+  const results = [];
+  if (which !== '2.6') results.push(await prepareHaproxy30());
+  if (which !== '3.0') results.push(await buildHaproxy26Image());
+  process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
 }
