@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { CONFIG_ENV } from '../config/load.js';
+import { CONFIG_ENV } from '../config/paths.js';
 import { formatError, LinkswitchError } from '../core/errors.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerDown } from './commands/down.js';

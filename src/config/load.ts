@@ -5,18 +5,13 @@ import type { ZodError } from 'zod';
 import { ConfigError, errnoCode, messageOf } from '../core/errors.js';
 import { safeFsPath } from '../core/safe-values.js';
 import type { Settings } from '../core/settings.js';
+import { CONFIG_ENV } from './paths.js';
 import { configSchema } from './schema.js';
 
 /** The validated config with every path made absolute (relative paths are relative to the file). */
 export type Config = Settings;
 
-export const CONFIG_ENV = 'LINKSWITCH_CONFIG';
-export const DEFAULT_CONFIG_FILE = 'linkswitch.yml';
-
-/** Which file to read: the flag, else $LINKSWITCH_CONFIG, else ./linkswitch.yml. */
-export function configPath(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  return path.resolve(flag ?? env[CONFIG_ENV] ?? DEFAULT_CONFIG_FILE);
-}
+export { CONFIG_ENV, configPath, DEFAULT_CONFIG_FILE } from './paths.js';
 
 /** Every problem on its own line, prefixed with its key path, so one run shows all of them. */
 export function formatZodError(error: ZodError): string {

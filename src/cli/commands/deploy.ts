@@ -1,9 +1,5 @@
 import type { Command } from 'commander';
-import { buildApp } from '../../app/root.js';
-import { deploy } from '../../core/service.js';
 import { globalOptions } from '../options.js';
-import { printOutcome } from '../output.js';
-import { locateVerb } from '../remote.js';
 
 export function registerDeploy(program: Command): void {
   program
@@ -14,6 +10,7 @@ export function registerDeploy(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (opts: { image?: string; dryRun?: boolean; json?: boolean }, cmd: Command) => {
       const global = globalOptions(cmd);
+      const { buildApp, deploy, locateVerb, printOutcome } = await import('../verbs.js');
       const where = await locateVerb(global, 'deploy');
       const result = where.sidecar
         ? await where.sidecar.deploy({ image: opts.image, dryRun: opts.dryRun, lockWaitMs: global.lockWait })

@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { buildApp, loadSettings } from '../../app/root.js';
-import { down } from '../../core/service.js';
 import { globalOptions } from '../options.js';
 
 export function registerDown(program: Command): void {
@@ -9,6 +7,7 @@ export function registerDown(program: Command): void {
     .description('remove both colour containers and stop the HAProxy that `up` started (the state file stays)')
     .action(async (_opts: unknown, cmd: Command) => {
       const global = globalOptions(cmd);
+      const { buildApp, down, loadSettings } = await import('../verbs.js');
       const { service } = buildApp(await loadSettings(global), global);
       await down(service);
       console.log(`down: ${service.config.service.name} stopped`);

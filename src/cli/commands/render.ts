@@ -1,7 +1,4 @@
 import type { Command } from 'commander';
-import { buildApp, loadSettings } from '../../app/root.js';
-import { renderCurrent } from '../../core/service.js';
-import { unifiedDiff } from '../diff.js';
 import { globalOptions } from '../options.js';
 
 export function registerRender(program: Command): void {
@@ -11,6 +8,7 @@ export function registerRender(program: Command): void {
     .option('--check', 'also validate it with `haproxy -c`')
     .action(async (opts: { check?: boolean }, cmd: Command) => {
       const global = globalOptions(cmd);
+      const { buildApp, loadSettings, renderCurrent, unifiedDiff } = await import('../verbs.js');
       const { service, settings: config } = buildApp(await loadSettings(global), global);
       const result = await renderCurrent(service, { check: opts.check });
       process.stdout.write(result.text);

@@ -1,9 +1,5 @@
 import type { Command } from 'commander';
-import { buildApp } from '../../app/root.js';
-import { rollback } from '../../core/service.js';
 import { globalOptions } from '../options.js';
-import { printOutcome } from '../output.js';
-import { locateVerb } from '../remote.js';
 
 export function registerRollback(program: Command): void {
   program
@@ -13,6 +9,7 @@ export function registerRollback(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (opts: { dryRun?: boolean; json?: boolean }, cmd: Command) => {
       const global = globalOptions(cmd);
+      const { buildApp, locateVerb, printOutcome, rollback } = await import('../verbs.js');
       const where = await locateVerb(global, 'rollback');
       const result = where.sidecar
         ? await where.sidecar.rollback({ dryRun: opts.dryRun, lockWaitMs: global.lockWait })

@@ -1,10 +1,8 @@
 import type { Command } from 'commander';
-import { createLogger } from '../../adapters/logger.js';
 import { parseDuration } from '../../core/duration.js';
 import { ConfigError } from '../../core/errors.js';
 import { safeIpv4, safePort } from '../../core/safe-values.js';
 import { TOKEN_ENV } from '../../sidecar/protocol.js';
-import { Sidecar } from '../../sidecar/sidecar.js';
 import { globalOptions } from '../options.js';
 
 interface ServeFlags {
@@ -48,6 +46,10 @@ export function registerServe(program: Command): void {
         throw new ConfigError(`invalid --shutdown-grace ${JSON.stringify(opts.shutdownGrace)}`, {
           fix: 'write a duration such as "20s"',
         });
+      const [{ Sidecar }, { createLogger }] = await Promise.all([
+        import('../../sidecar/sidecar.js'),
+        import('../../adapters/logger.js'),
+      ]);
       const sidecar = await Sidecar.start(
         {
           global: globalOptions(cmd),

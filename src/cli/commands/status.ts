@@ -1,9 +1,6 @@
 import type { Command } from 'commander';
-import { buildApp } from '../../app/root.js';
-import { type StatusReport, status } from '../../core/service.js';
+import type { StatusReport } from '../../core/service.js';
 import { globalOptions } from '../options.js';
-import { printJson } from '../output.js';
-import { locateVerb } from '../remote.js';
 
 function formatStatus(report: StatusReport): string {
   const lines = [
@@ -43,6 +40,7 @@ export function registerStatus(program: Command): void {
     .option('--json', 'print the status as JSON')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
       const global = globalOptions(cmd);
+      const { buildApp, locateVerb, printJson, status } = await import('../verbs.js');
       const where = await locateVerb(global, 'status');
       const report = where.sidecar ? await where.sidecar.status() : await status(buildApp(where.settings).service);
       if (opts.json) printJson(report);

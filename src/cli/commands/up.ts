@@ -1,8 +1,5 @@
 import type { Command } from 'commander';
-import { buildApp, loadSettings } from '../../app/root.js';
-import { up } from '../../core/service.js';
 import { globalOptions } from '../options.js';
-import { printOutcome } from '../output.js';
 
 export function registerUp(program: Command): void {
   program
@@ -12,6 +9,7 @@ export function registerUp(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (opts: { dryRun?: boolean; json?: boolean }, cmd: Command) => {
       const global = globalOptions(cmd);
+      const { buildApp, loadSettings, printOutcome, up } = await import('../verbs.js');
       const { service } = buildApp(await loadSettings(global), global);
       const result = await up(service, { dryRun: opts.dryRun });
       printOutcome('up', result, opts);

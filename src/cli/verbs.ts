@@ -1,0 +1,8 @@
+// Everything the verbs run, behind one lazy import: `--help`, `--version` and a mistyped flag
+// load only commander and the option parsing; the config loader (yaml, zod), the adapters
+// (dockerode, execa, pino) and the core load when a verb actually runs.
+export { buildApp, loadSettings } from '../app/root.js';
+export { deploy, down, renderCurrent, rollback, status, up } from '../core/service.js';
+export { unifiedDiff } from './diff.js';
+export { printJson, printOutcome } from './output.js';
+export { locateVerb } from './remote.js';
