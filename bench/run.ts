@@ -1002,8 +1002,14 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch(async (error) => {
+async function fail(error: unknown): Promise<never> {
   say(`FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   await cleanup();
   process.exit(1);
-});
+}
+
+// An error outside main's promise chain (e.g. an 'error' event of a load client that died) must
+// still stop what the bench started: a crashed run once left its baseline HAProxy running.
+process.on('uncaughtException', (error) => void fail(error));
+process.on('unhandledRejection', (error) => void fail(error));
+main().catch(fail);
