@@ -7,7 +7,7 @@ import { parse, stringify } from 'yaml';
 import { buildSidecarImage, LOCAL_HAPROXY_IMAGE, ROOT, SIDECAR_IMAGE } from '../../scripts/local-images.js';
 import { readStateFrom } from '../support/compose-stack.js';
 import { failures, startLoad } from '../support/load.js';
-import { type CliResult, freePort, TEMPLATES, type TestState, toCliResult } from '../support/stack.js';
+import { freePort, TEMPLATES, type TestState } from '../support/stack.js';
 import {
   APP,
   buildSwarmImages,
@@ -17,6 +17,8 @@ import {
   initSwarm,
   leaveSwarm,
   removeNetwork,
+  sidecarExec,
+  sidecarTask,
   switchRunner,
   until,
 } from '../support/swarm.js';
@@ -40,30 +42,8 @@ describe('the sidecar as a Swarm service (compose/swarm-stack.yml)', () => {
   let httpPort = 0;
 
   /** The running sidecar task's container. */
-  const sidecar = async (): Promise<string> => {
-    const ids = (
-      await docker([
-        'ps',
-        '-q',
-        '--filter',
-        `label=com.docker.swarm.service.name=${stackName}_linkswitch`,
-        '--filter',
-        'status=running',
-      ])
-    )
-      .split('\n')
-      .filter(Boolean);
-    if (ids.length !== 1) throw new Error(`expected one running sidecar task, found ${ids.length}`);
-    return ids[0]!;
-  };
-  const exec = async (args: string[]): Promise<CliResult> =>
-    toCliResult(
-      await execa('docker', ['exec', await sidecar(), 'linkswitch', ...args], {
-        reject: false,
-        all: true,
-        timeout: 120_000,
-      }),
-    );
+  const sidecar = () => sidecarTask(docker, stackName);
+  const exec = (args: string[]) => sidecarExec(docker, stackName, args);
   const readState = async (): Promise<TestState> => readStateFrom(await sidecar(), dir);
 
   beforeAll(async () => {

@@ -1,10 +1,10 @@
-import { access, mkdir, readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLocalHaproxyImage } from '../../scripts/local-images.js';
 import { failures, startLoad } from '../support/load.js';
-import { type CliResult, createStack, type Stack, TEMPLATES } from '../support/stack.js';
+import { type CliResult, createStack, type Stack } from '../support/stack.js';
 import {
   APP,
   buildSwarmImages,
@@ -14,8 +14,10 @@ import {
   initSwarm,
   leaveSwarm,
   removeNetwork,
+  swarmHaproxySettings,
   switchRunner,
   until,
+  upWithHaproxyContainer,
 } from '../support/swarm.js';
 
 // The Swarm engine on a single-node Swarm on this machine: each colour is a Swarm service with
@@ -58,55 +60,17 @@ describe('Swarm engine (single-node swarm, 2 replicas per colour)', () => {
         update: { parallelism: 1, delay: '0s', order: 'start-first' },
       },
       health: { interval: '100ms', timeout: '30s' },
-      haproxy: {
-        // Inside HAProxy's container; published on 127.0.0.1 only.
-        bind: `0.0.0.0:${stack.port}`,
-        configFile: 'run/haproxy.cfg',
-        templateDir: TEMPLATES,
-        masterSocket: 'run/master.sock',
-        adminSocket: 'run/admin.sock',
-        pidFile: 'run/haproxy.pid',
-        check: { inter: '200ms' },
-      },
+      haproxy: swarmHaproxySettings(stack.port),
     });
-    const run = path.join(stack.dir, 'run');
-    await mkdir(run, { recursive: true, mode: 0o700 });
-
-    // `up` creates blue, writes haproxy.cfg, then waits for HAProxy's master socket: start
-    // HAProxy's container once the file exists, on the overlay network, sharing the directory.
-    const up = stack.cli(['up']);
-    await until(
-      'haproxy.cfg',
-      async () =>
-        await access(stack.haproxyCfg).then(
-          () => true,
-          () => null,
-        ),
-      60_000,
-    );
-    await docker([
-      'run',
-      '-d',
-      '--name',
-      haproxyContainer,
-      '--label',
-      `linkswitch.test=${stack.name}`,
-      '--network',
+    // Published on 127.0.0.1 only.
+    await upWithHaproxyContainer({
+      stack,
+      docker,
+      container: haproxyContainer,
       network,
-      '-p',
-      `127.0.0.1:${stack.port}:${stack.port}`,
-      '-v',
-      `${run}:${run}`,
-      'linkswitch-haproxy:local',
-      '-W',
-      '-db',
-      '-S',
-      `${run}/master.sock,mode,600`,
-      '-f',
-      stack.haproxyCfg,
-    ]);
-    const result = await up;
-    expect(result.exitCode, result.all).toBe(0);
+      publish: `127.0.0.1:${stack.port}:${stack.port}`,
+      image: 'linkswitch-haproxy:local',
+    });
     await until(
       'v1 answering through HAProxy',
       async () => ((await get(stack.port)).version === 'v1' ? true : null),

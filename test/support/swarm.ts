@@ -1,8 +1,10 @@
+import { access, mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import { execa } from 'execa';
 import { expect } from 'vitest';
 import { httpGet, versionOf } from './fakes.js';
 import type { Sample } from './load.js';
-import type { CliResult, TestState } from './stack.js';
+import { type CliResult, type Stack, TEMPLATES, type TestState, toCliResult } from './stack.js';
 
 // A single-node Swarm on this machine for the Swarm engine's tests, and what they share: the
 // app images with a Docker HEALTHCHECK (Swarm gates a task on it), polling, one-off requests
@@ -136,4 +138,108 @@ export function switchRunner(
       await new Promise((r) => setTimeout(r, 500));
     },
   };
+}
+
+/** A Docker CLI bound to one engine (the main one, or a node of a test swarm). */
+export type DockerCli = (args: string[]) => Promise<string>;
+
+/** The haproxy block of a Swarm stack's config: HAProxy in a container, its files in `run/`. */
+export function swarmHaproxySettings(port: number): Record<string, unknown> {
+  return {
+    // Inside HAProxy's container; the test publishes it.
+    bind: `0.0.0.0:${port}`,
+    configFile: 'run/haproxy.cfg',
+    templateDir: TEMPLATES,
+    masterSocket: 'run/master.sock',
+    adminSocket: 'run/admin.sock',
+    pidFile: 'run/haproxy.pid',
+    check: { inter: '200ms' },
+  };
+}
+
+/**
+ * `up` with HAProxy in a container: `up` creates blue, writes haproxy.cfg, then waits for
+ * HAProxy's master socket; the container is started once the file exists, on the overlay
+ * network, sharing the stack's run directory. Resolves once `up` has succeeded.
+ */
+export async function upWithHaproxyContainer(options: {
+  stack: Stack;
+  docker: DockerCli;
+  container: string;
+  network: string;
+  /** `-p` value, e.g. `127.0.0.1:8080:8080`. */
+  publish: string;
+  image: string;
+}): Promise<void> {
+  const { stack } = options;
+  const run = path.join(stack.dir, 'run');
+  await mkdir(run, { recursive: true, mode: 0o700 });
+  const up = stack.cli(['up']);
+  await until(
+    'haproxy.cfg',
+    async () =>
+      access(stack.haproxyCfg).then(
+        () => true,
+        () => null,
+      ),
+    90_000,
+  );
+  await options.docker([
+    'run',
+    '-d',
+    '--name',
+    options.container,
+    '--label',
+    `linkswitch.test=${stack.name}`,
+    '--network',
+    options.network,
+    '-p',
+    options.publish,
+    '-v',
+    `${run}:${run}`,
+    options.image,
+    '-W',
+    '-db',
+    '-S',
+    `${run}/master.sock,mode,600`,
+    '-f',
+    stack.haproxyCfg,
+  ]);
+  const result = await up;
+  expect(result.exitCode, result.all).toBe(0);
+}
+
+/** The running sidecar task's container of a deployed `compose/swarm-stack.yml`. */
+export async function sidecarTask(docker: DockerCli, stackName: string): Promise<string> {
+  const ids = (
+    await docker([
+      'ps',
+      '-q',
+      '--filter',
+      `label=com.docker.swarm.service.name=${stackName}_linkswitch`,
+      '--filter',
+      'status=running',
+    ])
+  )
+    .split('\n')
+    .filter(Boolean);
+  if (ids.length !== 1) throw new Error(`expected one running sidecar task, found ${ids.length}`);
+  return ids[0]!;
+}
+
+/** `linkswitch …` inside the sidecar task (`env`: DOCKER_HOST of the engine it runs on). */
+export async function sidecarExec(
+  docker: DockerCli,
+  stackName: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<CliResult> {
+  return toCliResult(
+    await execa('docker', ['exec', await sidecarTask(docker, stackName), 'linkswitch', ...args], {
+      env,
+      reject: false,
+      all: true,
+      timeout: 120_000,
+    }),
+  );
 }
