@@ -8,9 +8,6 @@ import type { Settings } from '../core/settings.js';
 import { CONFIG_ENV } from './paths.js';
 import { configSchema } from './schema.js';
 
-/** The validated config with every path made absolute (relative paths are relative to the file). */
-export type Config = Settings;
-
 export { CONFIG_ENV, configPath, DEFAULT_CONFIG_FILE } from './paths.js';
 
 /** Every problem on its own line, prefixed with its key path, so one run shows all of them. */

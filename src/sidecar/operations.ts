@@ -168,8 +168,7 @@ export class Operations {
   async drain(graceMs: number): Promise<void> {
     const { log } = this.options;
     if (this.inFlight.size > 0) {
-      const ops = [...this.inFlight].map((op) => ({ command: op.command, phase: op.phase }));
-      log.warn({ inFlight: ops, graceMs }, 'Waiting for the operation in flight to finish');
+      log.warn({ inFlight: this.describeInFlight(), graceMs }, 'Waiting for the operation in flight to finish');
       const all = Promise.allSettled([...this.inFlight].map((op) => op.done));
       let timer: NodeJS.Timeout | undefined;
       const expired = new Promise<false>((resolve) => {

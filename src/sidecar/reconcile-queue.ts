@@ -86,11 +86,6 @@ export class ReconcileQueue {
     });
   }
 
-  /** Waits for the run in progress (if any) to end. */
-  async idle(): Promise<void> {
-    await this.running;
-  }
-
   private cancel(): void {
     clearTimeout(this.timer);
     const batch = this.pending;

@@ -14,7 +14,7 @@ import {
 } from '../../scripts/local-images.js';
 import { readStateFrom } from '../support/compose-stack.js';
 import { failures, startLoad } from '../support/load.js';
-import { type CliResult, createStack, freePort, type Stack, TEMPLATES } from '../support/stack.js';
+import { type CliResult, createStack, freePort, nameSuffix, type Stack, TEMPLATES } from '../support/stack.js';
 import {
   APP,
   buildSwarmImages,
@@ -221,11 +221,7 @@ describe('the sidecar stack (compose/swarm-stack.yml) on the manager, the colour
   beforeAll(async () => {
     await cluster.manager.docker(['node', 'update', '--label-add', 'linkswitch.edge=true', cluster.nodeIds.n1!]);
     dir = await mkdtemp(path.join(os.tmpdir(), 'linkswitch-mnstack-'));
-    const suffix = path
-      .basename(dir)
-      .slice(-6)
-      .toLowerCase()
-      .replace(/[^a-z0-9]/g, 'x');
+    const suffix = nameSuffix(dir);
     stackName = `lsm${suffix}`;
     const network = `${stackName}-net`;
     httpPort = await freePort();

@@ -7,7 +7,7 @@ import { parse, stringify } from 'yaml';
 import { buildSidecarImage, LOCAL_HAPROXY_IMAGE, ROOT, SIDECAR_IMAGE } from '../../scripts/local-images.js';
 import { readStateFrom } from '../support/compose-stack.js';
 import { failures, startLoad } from '../support/load.js';
-import { freePort, TEMPLATES, type TestState } from '../support/stack.js';
+import { freePort, nameSuffix, TEMPLATES, type TestState } from '../support/stack.js';
 import {
   APP,
   buildSwarmImages,
@@ -54,11 +54,7 @@ describe('the sidecar as a Swarm service (compose/swarm-stack.yml)', () => {
     await Promise.all([buildSidecarImage(), buildSwarmImages()]);
 
     dir = await mkdtemp(path.join(os.tmpdir(), 'linkswitch-swarmstack-'));
-    const suffix = path
-      .basename(dir)
-      .slice(-6)
-      .toLowerCase()
-      .replace(/[^a-z0-9]/g, 'x');
+    const suffix = nameSuffix(dir);
     stackName = `lsw${suffix}`;
     service = `lsw-${suffix}`;
     network = `${stackName}-net`;

@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import { stringify } from 'yaml';
 import { buildLocalBaseImages, ROOT, SIDECAR_IMAGE } from '../../scripts/local-images.js';
 import { httpGet, versionOf } from './fakes.js';
-import { CLI, type CliResult, freePort, TEMPLATES, type TestState, toCliResult } from './stack.js';
+import { CLI, type CliResult, freePort, nameSuffix, TEMPLATES, type TestState, toCliResult } from './stack.js';
 
 // The repo's docker-compose.yml brought up as its own compose project: unique project, network,
 // service name and ports, a temp copy of the templates (tests edit them) and a temp sidecar
@@ -97,11 +97,7 @@ export async function createComposeStack(
     ? { DOCKER_HOST: engine.dockerHost, LINKSWITCH_DOCKER_SOCKET: engine.socket }
     : {};
   const dir = await mkdtemp(path.join(os.tmpdir(), `linkswitch-${prefix}-`));
-  const suffix = path
-    .basename(dir)
-    .slice(-6)
-    .toLowerCase()
-    .replace(/[^a-z0-9]/g, 'x');
+  const suffix = nameSuffix(dir);
   const project = `lss${prefix}${suffix}`;
   const service = `lss-${prefix}-${suffix}`;
   const [httpPort, controlPort] = [await freePort(), await freePort()];

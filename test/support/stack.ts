@@ -13,6 +13,28 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 export const CLI = path.join(ROOT, 'dist', 'cli', 'bin.js');
 export const TEMPLATES = path.join(ROOT, 'templates');
 
+/** Six lowercase characters from a mkdtemp directory: a unique suffix for names Docker accepts. */
+export function nameSuffix(dir: string): string {
+  return path
+    .basename(dir)
+    .slice(-6)
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, 'x');
+}
+
+/** The config's haproxy block for a stack whose files live in `run/` beside the config. */
+export function haproxySettings(bind: string): Record<string, unknown> {
+  return {
+    bind,
+    configFile: 'run/haproxy.cfg',
+    templateDir: TEMPLATES,
+    masterSocket: 'run/master.sock',
+    adminSocket: 'run/admin.sock',
+    pidFile: 'run/haproxy.pid',
+    check: { inter: '200ms' },
+  };
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
@@ -80,25 +102,13 @@ export async function createStack(
 ): Promise<Stack> {
   const stackEnv = options.env ?? {};
   const dir = await mkdtemp(path.join(os.tmpdir(), `linkswitch-${prefix}-`));
-  const name = `lst-${prefix}-${path
-    .basename(dir)
-    .slice(-6)
-    .toLowerCase()
-    .replace(/[^a-z0-9]/g, 'x')}`;
+  const name = `lst-${prefix}-${nameSuffix(dir)}`;
   const port = await freePort();
   const configFile = path.join(dir, 'linkswitch.yml');
   const base = {
     service: { name, image: 'linkswitch-test-app:v1', port: 8080, stopTimeout: 2, ...service },
     health: { interval: '100ms', timeout: '20s' },
-    haproxy: {
-      bind: `127.0.0.1:${port}`,
-      configFile: 'run/haproxy.cfg',
-      templateDir: TEMPLATES,
-      masterSocket: 'run/master.sock',
-      adminSocket: 'run/admin.sock',
-      pidFile: 'run/haproxy.pid',
-      check: { inter: '200ms' },
-    },
+    haproxy: haproxySettings(`127.0.0.1:${port}`),
     state: { file: 'run/state.json' },
   };
   const stack: Stack = {

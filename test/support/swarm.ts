@@ -4,7 +4,7 @@ import { execa } from 'execa';
 import { expect } from 'vitest';
 import { httpGet, versionOf } from './fakes.js';
 import type { Sample } from './load.js';
-import { type CliResult, type Stack, TEMPLATES, type TestState, toCliResult } from './stack.js';
+import { type CliResult, haproxySettings, type Stack, type TestState, toCliResult } from './stack.js';
 
 // A single-node Swarm on this machine for the Swarm engine's tests, and what they share: the
 // app images with a Docker HEALTHCHECK (Swarm gates a task on it), polling, one-off requests
@@ -143,18 +143,9 @@ export function switchRunner(
 /** A Docker CLI bound to one engine (the main one, or a node of a test swarm). */
 export type DockerCli = (args: string[]) => Promise<string>;
 
-/** The haproxy block of a Swarm stack's config: HAProxy in a container, its files in `run/`. */
+/** The haproxy block of a Swarm stack's config: inside HAProxy's container; the test publishes it. */
 export function swarmHaproxySettings(port: number): Record<string, unknown> {
-  return {
-    // Inside HAProxy's container; the test publishes it.
-    bind: `0.0.0.0:${port}`,
-    configFile: 'run/haproxy.cfg',
-    templateDir: TEMPLATES,
-    masterSocket: 'run/master.sock',
-    adminSocket: 'run/admin.sock',
-    pidFile: 'run/haproxy.pid',
-    check: { inter: '200ms' },
-  };
+  return haproxySettings(`0.0.0.0:${port}`);
 }
 
 /**
