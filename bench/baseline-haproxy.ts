@@ -46,6 +46,7 @@ export async function renderBaselineConfig(options: BaselineSettings): Promise<s
   }
   const context = buildHaproxyContext(settings, 'blue', observed);
   context.servers = context.servers.map((server) => ({ ...server, weight: 100, linked: true }));
+  context.backends = context.backends.map((b) => ({ ...b, servers: context.servers }));
   return renderHaproxyConfig(settings.haproxy.templateDir, context);
 }
 

@@ -1,7 +1,11 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { errnoCode } from '../core/errors.js';
 import type { ConfigFilePort } from '../core/ports.js';
+import type { MapFile } from '../core/stack-context.js';
+
+/** A map file no config names is removed only after this long: a concurrent render may be about to use it. */
+const STALE_MAP_MS = 10 * 60_000;
 import { writeFileAtomic } from './atomic-file.js';
 
 /** The live haproxy.cfg, replaced atomically so HAProxy never reads a half-written file. */
@@ -20,5 +24,28 @@ export class LiveConfigFile implements ConfigFilePort {
   async write(text: string): Promise<void> {
     await mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
     await writeFileAtomic(this.file, text, 0o600);
+    await this.removeStaleMaps(text);
+  }
+
+  async writeMaps(maps: MapFile[]): Promise<void> {
+    for (const map of maps) {
+      const current = await readFile(map.file, 'utf8').catch(() => null);
+      if (current === map.text) continue;
+      await mkdir(path.dirname(map.file), { recursive: true, mode: 0o700 });
+      await writeFileAtomic(map.file, map.text, 0o600);
+    }
+  }
+
+  /** Map files of earlier routing tables, named by no config for a while. */
+  private async removeStaleMaps(text: string): Promise<void> {
+    const dir = path.join(path.dirname(this.file), 'maps');
+    const names = await readdir(dir).catch(() => [] as string[]);
+    const now = Date.now();
+    for (const name of names) {
+      const file = path.join(dir, name);
+      if (!name.endsWith('.map') || text.includes(file)) continue;
+      const info = await stat(file).catch(() => null);
+      if (info && now - info.mtimeMs > STALE_MAP_MS) await unlink(file).catch(() => undefined);
+    }
   }
 }

@@ -23,6 +23,8 @@ export interface LockOptions {
   clock: Clock;
   /** How long to wait for a held lock before giving up (0: fail at once). */
   waitMs?: number;
+  /** How often a held lock is looked at again while waiting. */
+  pollMs?: number;
 }
 
 export class Lock {
@@ -31,7 +33,7 @@ export class Lock {
     readonly owner: LockOwner,
   ) {}
 
-  static async acquire({ file, ttlMs, command, clock, waitMs = 0 }: LockOptions): Promise<Lock> {
+  static async acquire({ file, ttlMs, command, clock, waitMs = 0, pollMs = 200 }: LockOptions): Promise<Lock> {
     await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
     const deadline = clock.now().getTime() + waitMs;
     for (;;) {
@@ -79,7 +81,7 @@ export class Lock {
             'automatically',
         });
       }
-      await clock.sleep(200);
+      await clock.sleep(pollMs);
     }
   }
 

@@ -56,6 +56,12 @@ export function swarmLayout(settings: Settings, swarm: SwarmSettings): HaproxyLa
 /** Settings that only one engine can honour are refused here, never silently ignored. */
 function checkSwarmSettings(settings: Settings): void {
   const file = settings.file;
+  if (settings.multi) {
+    // Not built yet: one resolvers section and server-state file per stack is planned, untested.
+    throw new ConfigError(`${file}: \`services:\` is not available with engine.kind "swarm" yet`, {
+      fix: 'use the container engine for several services, or one `service:` config per Swarm stack',
+    });
+  }
   if (settings.health.use === 'http') {
     // The tasks' IPs are on the overlay network, which the controller need not reach.
     throw new ConfigError(`${file}: health.use "http" is not available with engine.kind "swarm"`, {

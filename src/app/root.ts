@@ -9,9 +9,11 @@ import { createLogger, progressFor } from '../adapters/logger.js';
 import { pauseFromEnv } from '../adapters/pause.js';
 import { StateFile } from '../adapters/state-file.js';
 import { configPath, loadConfig } from '../config/load.js';
+import { ConfigError } from '../core/errors.js';
 import type { HaproxyPort } from '../core/ports.js';
 import type { Locker, Service } from '../core/service.js';
-import type { Settings } from '../core/settings.js';
+import { type Settings, settingsFor } from '../core/settings.js';
+import { liveBackend } from '../core/stack-view.js';
 import { renderHaproxyConfig } from '../render/renderer.js';
 import { chooseEngine, type Engine } from './engine.js';
 
@@ -27,7 +29,10 @@ export interface App {
   settings: Settings;
   log: Logger;
   engine: Engine;
+  /** The service `settings` are for (the only one, or the first of `services:`). */
   service: Service;
+  /** Every service of the stack, in config order, sharing one HAProxy and one haproxy.cfg. */
+  stack: Service[];
 }
 
 /** The sidecar's app: HAProxy always runs in its own container beside it. */
@@ -75,6 +80,24 @@ export function fileLocker(settings: Settings, options: LockerOptions): Locker {
   };
 }
 
+/** Held by each service around haproxy.cfg changes (see Runtime.configLock); beside the config. */
+export function configLockFor(settings: Settings): Locker {
+  return {
+    acquire: async (command) => {
+      const lock = await Lock.acquire({
+        file: `${settings.haproxy.configFile}.lock`,
+        ttlMs: settings.deploy.lockTtl,
+        command: `${settings.service.name} ${command}`,
+        clock: systemClock,
+        // Another service's switch-to-reload span: a reload, well under this.
+        waitMs: 2 * settings.haproxy.reloadTimeout + 30_000,
+        pollMs: 20,
+      });
+      return { release: () => lock.release() };
+    },
+  };
+}
+
 function assemble(settings: Settings, engine: Engine, haproxy: HaproxyPort, log: Logger, lockWait: number): Service {
   return {
     config: settings,
@@ -92,27 +115,53 @@ function assemble(settings: Settings, engine: Engine, haproxy: HaproxyPort, log:
   };
 }
 
+/**
+ * One Service per entry of `services:`. Each renders the whole haproxy.cfg: its own backend from
+ * what it is doing, the others' from their recorded state, under the shared config lock.
+ */
+function assembleStack(
+  settings: Settings,
+  engine: Engine,
+  haproxyFor: (s: Settings) => HaproxyPort,
+  log: Logger,
+  lockWait: number,
+): Service[] {
+  const views = settings.services.map((e) => settingsFor(settings, e.service.name)!);
+  const stack = views.map((view) => assemble(view, engine, haproxyFor(view), log, lockWait));
+  if (stack.length < 2) return stack;
+  const configLock = configLockFor(settings);
+  for (const svc of stack) {
+    svc.configLock = configLock;
+    svc.otherBackends = () => Promise.all(stack.filter((other) => other !== svc).map((other) => liveBackend(other)));
+  }
+  return stack;
+}
+
 /** The CLI's objects. Under Swarm, HAProxy runs in its own container: wait for it, never start it. */
 export function buildApp(settings: Settings, options: { lockWait?: number; log?: Logger } = {}): App {
   const log = options.log ?? createLogger();
   const engine = chooseEngine(settings);
-  const direct = new Haproxy(settings, systemClock, engine.layout);
-  const haproxy = engine.haproxyExternal
-    ? externalHaproxy(direct, log, settings.haproxy.masterSocket, new AbortController().signal)
-    : direct;
-  return { settings, log, engine, service: assemble(settings, engine, haproxy, log, options.lockWait ?? 0) };
+  const haproxyFor = (view: Settings): HaproxyPort => {
+    const direct = new Haproxy(view, systemClock, engine.layout);
+    return engine.haproxyExternal
+      ? externalHaproxy(direct, log, view.haproxy.masterSocket, new AbortController().signal)
+      : direct;
+  };
+  const stack = assembleStack(settings, engine, haproxyFor, log, options.lockWait ?? 0);
+  const service = stack.find((s) => s.config.service.name === settings.service.name) ?? stack[0]!;
+  return { settings, log, engine, service, stack };
 }
 
 /** `linkswitch serve`'s objects: the HAProxy port waits for HAProxy's container until `signal` aborts. */
 export function buildSidecarApp(settings: Settings, options: { log: Logger; signal: AbortSignal }): SidecarApp {
+  if (settings.services.length > 1) {
+    throw new ConfigError(`${settings.file}: \`linkswitch serve\` runs one service; this config has several`, {
+      fix: 'run the CLI (`linkswitch up`, `deploy <service>`) for several services behind one HAProxy',
+    });
+  }
   const engine = chooseEngine(settings);
   const direct = new Haproxy(settings, systemClock, engine.layout);
   const haproxy = externalHaproxy(direct, options.log, settings.haproxy.masterSocket, options.signal);
-  return {
-    settings,
-    log: options.log,
-    engine,
-    haproxy,
-    service: assemble(settings, engine, haproxy, options.log, 0),
-  };
+  const service = assemble(settings, engine, haproxy, options.log, 0);
+  return { settings, log: options.log, engine, haproxy, service, stack: [service] };
 }

@@ -10,6 +10,7 @@ export function printJson(value: unknown): void {
 export function summarize(verb: string, result: CommandResult): Record<string, unknown> {
   return {
     command: verb,
+    service: result.state.service,
     linked: result.state.linked,
     generation: result.state.generation,
     image: result.state.colours[result.state.linked]?.image ?? null,

@@ -22,7 +22,13 @@ describe('parseConfig: valid files', () => {
       pull: 'never',
       stopTimeout: 30,
       memory: '256m',
+      // The one-service config: no routes, every request to it.
+      routes: [],
+      default: true,
+      timeouts: { connect: 2000, server: 30_000, tunnel: 3_600_000 },
     });
+    expect(config.multi).toBe(false);
+    expect(config.services).toEqual([{ service: config.service, health: config.health, state: config.state }]);
     expect(config.health).toEqual({
       path: '/healthz?full=1',
       interval: 500,

@@ -4,9 +4,18 @@ import { parseDocument } from 'yaml';
 import type { ZodError } from 'zod';
 import { ConfigError, errnoCode, messageOf } from '../core/errors.js';
 import { safeFsPath } from '../core/safe-values.js';
-import type { Settings } from '../core/settings.js';
+import { parseRoute, routingTable } from '../core/routing.js';
+import type { ServiceEntry, Settings, TlsSettings } from '../core/settings.js';
 import { CONFIG_ENV } from './paths.js';
-import { configSchema } from './schema.js';
+import { configSchema, DEFAULTS, type ParsedConfig } from './schema.js';
+
+const DEFAULT_HEALTH = {
+  path: DEFAULTS.healthPath,
+  interval: DEFAULTS.healthIntervalMs,
+  timeout: DEFAULTS.healthTimeoutMs,
+  probeTimeout: DEFAULTS.probeTimeoutMs,
+  use: 'auto' as const,
+};
 
 export { CONFIG_ENV, configPath, DEFAULT_CONFIG_FILE } from './paths.js';
 
@@ -81,16 +90,112 @@ export function parseConfig(text: string, file: string): Settings {
       });
     }
   }
-  const unknownSecrets = config.service.secretEnv.filter((name) => !Object.hasOwn(config.service.env, name));
-  if (unknownSecrets.length > 0) {
-    throw new ConfigError(
-      `${file}: service.secretEnv names ${unknownSecrets.join(', ')} which are not in service.env`,
-      {
-        fix: 'list only variables defined under service.env',
+  const services = serviceEntries(config, file, abs);
+  const tls = config.haproxy.tls ? tlsSettings(config.haproxy.tls, file, abs) : null;
+  const { tls: _tls, forwardHeaders, accessLog, clientTimeout, ...haproxyRest } = haproxy;
+  const first = services[0]!;
+  return {
+    ...config,
+    haproxy: haproxyRest,
+    file,
+    multi: config.services !== undefined,
+    services,
+    tls,
+    edge: {
+      forwardHeaders,
+      accessLog: {
+        // HAProxy in a container logs where `docker logs` reads; on the host, to syslog/journald.
+        target: accessLog.target ?? (config.network.mode === 'network' ? 'stdout' : '/dev/log'),
+        format: accessLog.format,
       },
-    );
+      clientTimeout,
+    },
+    service: first.service,
+    health: first.health,
+    state: first.state,
+  };
+}
+
+function serviceEntries(config: ParsedConfig, file: string, abs: (p: string) => string): ServiceEntry[] {
+  const fail = (message: string, fix: string) => {
+    throw new ConfigError(`${file}: ${message}`, { fix });
+  };
+  const entries: ServiceEntry[] = [];
+  if (config.service) {
+    if (config.state.dir) fail('state.dir is for `services:`', 'with `service:`, set state.file');
+    const { name, ...container } = config.service;
+    entries.push({
+      service: { name, ...container, routes: [], default: true },
+      health: config.health ?? DEFAULT_HEALTH,
+      state: { file: abs(config.state.file ?? DEFAULTS.stateFile) },
+    });
+  } else if (config.services) {
+    if (config.state.file) fail('state.file is for `service:`', 'with `services:`, set state.dir');
+    const dir = abs(config.state.dir ?? DEFAULTS.stateDir);
+    const names = Object.keys(config.services);
+    if (names.length === 0) fail('services: is empty', 'define at least one service');
+    for (const name of names) {
+      const { health, routes, ...container } = config.services[name]!;
+      entries.push({
+        service: {
+          name,
+          ...container,
+          routes: routes.map((route, i) => parseRoute(route, `services.${name}.routes[${i}]`)),
+        },
+        health,
+        state: { file: path.join(dir, `${name}.json`) },
+      });
+    }
+    const defaults = entries.filter((e) => e.service.default).map((e) => e.service.name);
+    if (defaults.length > 1)
+      fail(
+        `services ${defaults.join(' and ')} are both marked default`,
+        'mark at most one service `default: true`; unmatched requests get a 404 without one',
+      );
+    for (const { service } of entries)
+      if (service.routes.length === 0 && !service.default)
+        fail(`services.${service.name} has no routes`, 'add `routes:` (hosts, optionally with a path) or `default: true`');
+    try {
+      routingTable(entries.map(({ service }) => ({ name: service.name, backend: service.name, routes: service.routes })));
+    } catch (error) {
+      if (error instanceof ConfigError) fail(error.shortMessage, error.fix ?? 'give each route to one service');
+      throw error;
+    }
   }
-  return { ...config, haproxy, state: { file: abs(config.state.file) }, file };
+  for (const { service } of entries) {
+    const unknownSecrets = service.secretEnv.filter((key) => !Object.hasOwn(service.env, key));
+    const where = config.service ? 'service' : `services.${service.name}`;
+    if (unknownSecrets.length > 0)
+      fail(
+        `${where}.secretEnv names ${unknownSecrets.join(', ')} which are not in ${where}.env`,
+        `list only variables defined under ${where}.env`,
+      );
+  }
+  return entries;
+}
+
+function tlsSettings(
+  tls: NonNullable<ParsedConfig['haproxy']['tls']>,
+  file: string,
+  abs: (p: string) => string,
+): TlsSettings {
+  const certificates = tls.certificates.map(abs);
+  for (const cert of certificates) {
+    try {
+      safeFsPath(cert, 'haproxy.tls.certificates');
+    } catch (error) {
+      throw new ConfigError(`${file}: haproxy.tls.certificates: ${messageOf(error)}`, {
+        fix: 'choose a path without spaces, quotes or "#"',
+      });
+    }
+  }
+  return {
+    bind: tls.bind,
+    certificates,
+    redirect: tls.redirect === false ? null : tls.redirect,
+    hsts: tls.hsts === false ? null : { maxAge: tls.hsts.maxAge, includeSubDomains: tls.hsts.includeSubDomains },
+    minVersion: tls.minVersion,
+  };
 }
 
 export async function loadConfig(file: string): Promise<Settings> {

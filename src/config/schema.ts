@@ -21,6 +21,14 @@ export const DEFAULTS = {
   lockTtlMs: 15 * 60_000,
   hardStopAfterMs: 30_000,
   bind: '127.0.0.1:8080',
+  tlsBind: '127.0.0.1:8443',
+  stateFile: 'haproxy/run/state.json',
+  stateDir: 'haproxy/run/state',
+  connectTimeoutMs: 2_000,
+  serverTimeoutMs: 30_000,
+  tunnelTimeoutMs: 3_600_000,
+  clientTimeoutMs: 30_000,
+  hstsMaxAgeS: 31_536_000,
 } as const;
 
 /** Turns one of our allow-list checks into a zod refinement with the same message. */
@@ -66,64 +74,140 @@ const bindSchema = z
     checked(safePort)(port, ctx);
   });
 
+const envSchema = z
+  .record(z.string(), envValue)
+  .default({})
+  .superRefine((env, ctx) => {
+    for (const key of Object.keys(env)) {
+      if (!ENV_KEY.test(key))
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: [key],
+          message: 'invalid environment variable name; use letters, digits and "_"',
+        });
+    }
+  });
+
+const labelsSchema = z
+  .record(z.string(), z.string())
+  .default({})
+  .superRefine((labels, ctx) => {
+    for (const key of Object.keys(labels)) {
+      if (!LABEL_KEY.test(key) || key.startsWith('linkswitch.')) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: [key],
+          message:
+            'invalid label name; use letters, digits, ".", "_", "/" and "-", not the reserved ' +
+            '"linkswitch." prefix',
+        });
+      }
+    }
+  });
+
+/** The container of a service: the same keys under `service:` and under each `services:` entry. */
+const containerFields = {
+  image: z.string().superRefine(checked(safeImage)),
+  port: z.number().int().min(1).max(65535),
+  env: envSchema,
+  // Names of env variables whose values are secrets: never logged, never printed.
+  secretEnv: z.array(z.string()).default([]),
+  labels: labelsSchema,
+  command: z.array(z.string()).optional(),
+  pull: z.enum(['missing', 'never', 'always']).default('missing'),
+  stopTimeout: z.number().int().min(0).max(600).default(DEFAULTS.stopTimeoutS),
+  memory: z
+    .string()
+    .regex(/^\d+[kmg]?$/i, 'use bytes or a size like "256m"')
+    .optional(),
+};
+
+const healthSchema = z
+  .object({
+    path: z.string().default(DEFAULTS.healthPath).superRefine(checked(safeHttpPath)),
+    interval: duration(DEFAULTS.healthIntervalMs),
+    timeout: duration(DEFAULTS.healthTimeoutMs),
+    probeTimeout: duration(DEFAULTS.probeTimeoutMs),
+    // "auto": use the image's Docker HEALTHCHECK when it has one, else probe `path` over HTTP.
+    use: z.enum(['auto', 'docker', 'http']).default('auto'),
+  })
+  .strict()
+  .default({});
+
+const timeoutsSchema = z
+  .object({
+    connect: duration(DEFAULTS.connectTimeoutMs),
+    server: duration(DEFAULTS.serverTimeoutMs),
+    // WebSockets and other upgraded connections: idle time allowed once the tunnel is set up.
+    tunnel: duration(DEFAULTS.tunnelTimeoutMs),
+  })
+  .strict()
+  .default({});
+
+// A route is `host`, `host/path/prefix`, or the long form with `stripPrefix`. Hosts are checked
+// again (with the path) by the routing table's own validation in src/core/routing.ts.
+const routeSchema = z.union([
+  z.string(),
+  z
+    .object({
+      host: z.string(),
+      path: z.string().optional(),
+      stripPrefix: z.boolean().default(false),
+    })
+    .strict(),
+]);
+
+const multiServiceSchema = z
+  .object({
+    ...containerFields,
+    health: healthSchema,
+    routes: z.array(routeSchema).default([]),
+    default: z.boolean().default(false),
+    timeouts: timeoutsSchema,
+  })
+  .strict();
+
+const tlsSchema = z
+  .object({
+    bind: bindSchema.default(DEFAULTS.tlsBind),
+    // Files (PEM: certificate chain and key) or directories of them; the first file is the default.
+    certificates: z.union([z.string(), z.array(z.string()).min(1)]).transform((v) => (Array.isArray(v) ? v : [v])),
+    redirect: z.union([z.literal(301), z.literal(308), z.literal(false)]).default(308),
+    hsts: z
+      .union([
+        z.literal(false),
+        z
+          .object({
+            // Seconds, as in the header itself (default: one year).
+            maxAge: z.number().int().min(0).max(2 ** 31).default(DEFAULTS.hstsMaxAgeS),
+            includeSubDomains: z.boolean().default(false),
+          })
+          .strict(),
+      ])
+      .default(false),
+    minVersion: z.enum(['TLSv1.2', 'TLSv1.3']).default('TLSv1.2'),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
+    // One service on one bind, every request to it: the original config, still supported.
     service: z
       .object({
         name: z.string().superRefine(checked((v) => safeName(v, 'service name'))),
-        image: z.string().superRefine(checked(safeImage)),
-        port: z.number().int().min(1).max(65535),
-        env: z
-          .record(z.string(), envValue)
-          .default({})
-          .superRefine((env, ctx) => {
-            for (const key of Object.keys(env)) {
-              if (!ENV_KEY.test(key))
-                ctx.addIssue({
-                  code: z.ZodIssueCode.custom,
-                  path: [key],
-                  message: 'invalid environment variable name; use letters, digits and "_"',
-                });
-            }
-          }),
-        // Names of env variables whose values are secrets: never logged, never printed.
-        secretEnv: z.array(z.string()).default([]),
-        labels: z
-          .record(z.string(), z.string())
-          .default({})
-          .superRefine((labels, ctx) => {
-            for (const key of Object.keys(labels)) {
-              if (!LABEL_KEY.test(key) || key.startsWith('linkswitch.')) {
-                ctx.addIssue({
-                  code: z.ZodIssueCode.custom,
-                  path: [key],
-                  message:
-                    'invalid label name; use letters, digits, ".", "_", "/" and "-", not the reserved ' +
-                    '"linkswitch." prefix',
-                });
-              }
-            }
-          }),
-        command: z.array(z.string()).optional(),
-        pull: z.enum(['missing', 'never', 'always']).default('missing'),
-        stopTimeout: z.number().int().min(0).max(600).default(DEFAULTS.stopTimeoutS),
-        memory: z
-          .string()
-          .regex(/^\d+[kmg]?$/i, 'use bytes or a size like "256m"')
-          .optional(),
-      })
-      .strict(),
-    health: z
-      .object({
-        path: z.string().default(DEFAULTS.healthPath).superRefine(checked(safeHttpPath)),
-        interval: duration(DEFAULTS.healthIntervalMs),
-        timeout: duration(DEFAULTS.healthTimeoutMs),
-        probeTimeout: duration(DEFAULTS.probeTimeoutMs),
-        // "auto": use the image's Docker HEALTHCHECK when it has one, else probe `path` over HTTP.
-        use: z.enum(['auto', 'docker', 'http']).default('auto'),
+        ...containerFields,
+        timeouts: timeoutsSchema,
       })
       .strict()
-      .default({}),
+      .optional(),
+    health: healthSchema.optional(),
+    // Several services behind one HAProxy, each reached by its routes.
+    services: z
+      .record(z.string(), multiServiceSchema)
+      .superRefine((services, ctx) => {
+        for (const name of Object.keys(services)) checked((v) => safeName(v, 'service name'))(name, ctx);
+      })
+      .optional(),
     network: z
       .discriminatedUnion('mode', [
         // HAProxy runs on the host; each colour publishes its port on hostIp, Docker picks the port.
@@ -145,6 +229,24 @@ export const configSchema = z
     haproxy: z
       .object({
         bind: bindSchema.default(DEFAULTS.bind),
+        tls: tlsSchema.optional(),
+        forwardHeaders: z.boolean().default(true),
+        accessLog: z
+          .object({
+            // stdout/stderr (HAProxy in a container), a unix socket path (/dev/log: syslog or
+            // journald), "address:port" for syslog over UDP, or "none". Default: see the loader.
+            target: z
+              .string()
+              .regex(
+                /^(stdout|stderr|none|\/[A-Za-z0-9._/-]{1,200}|\d{1,3}(\.\d{1,3}){3}:\d{1,5})$/,
+                'use stdout, stderr, none, a unix socket path such as /dev/log, or "address:port" (syslog over UDP)',
+              )
+              .optional(),
+            format: z.enum(['http', 'json']).default('http'),
+          })
+          .strict()
+          .default({}),
+        clientTimeout: duration(DEFAULTS.clientTimeoutMs),
         configFile: z.string().default('haproxy/run/haproxy.cfg'),
         templateDir: z.string().default('templates'),
         masterSocket: z.string().default('haproxy/run/master.sock'),
@@ -212,8 +314,9 @@ export const configSchema = z
           .strict(),
       ])
       .optional(),
+    // One-service config: `file`. Several services: one file per service in `dir`.
     state: z
-      .object({ file: z.string().default('haproxy/run/state.json') })
+      .object({ file: z.string().optional(), dir: z.string().optional() })
       .strict()
       .default({}),
     deploy: z
@@ -224,7 +327,27 @@ export const configSchema = z
       .strict()
       .default({}),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    if (config.service && config.services)
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['services'],
+        message: 'use either `service:` (one service) or `services:` (several), not both',
+      });
+    else if (!config.service && !config.services)
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['service'],
+        message: 'missing: define `service:` (one service) or `services:` (several, each with its routes)',
+      });
+    if (config.services && config.health)
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['health'],
+        message: 'with `services:`, put `health:` inside each service',
+      });
+  });
 
 export type ConfigInput = z.input<typeof configSchema>;
 export type ParsedConfig = z.output<typeof configSchema>;

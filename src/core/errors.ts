@@ -147,3 +147,9 @@ export function errnoCode(error: unknown): string | undefined {
 export function assertNever(value: never): never {
   throw new Error(`unhandled case: ${JSON.stringify(value)}`);
 }
+
+/** A command named a service the config does not have, or several exist and none was named. */
+export class UnknownServiceError extends LinkswitchError {
+  override readonly code = 'UNKNOWN_SERVICE';
+  override readonly exitCode = 2;
+}

@@ -8,6 +8,7 @@ import { containerNameFor } from './naming.js';
 import type { Observed, Step } from './plan.js';
 import { describeStep } from './plan.js';
 import type { Runtime } from './runtime.js';
+import type { MapFile } from './stack-context.js';
 import { type State, withLinked } from './state.js';
 
 // Runs a plan step by step against the ports. Each step is small and named after what it does;
@@ -19,6 +20,12 @@ export interface ExecutionReport {
   /** Whether haproxy.cfg changed (and HAProxy was reloaded if it was running). */
   configChanged: boolean;
   stepsRun: Step['kind'][];
+}
+
+/** A rendered haproxy.cfg and the map files it references. */
+export interface Rendered {
+  text: string;
+  maps: MapFile[];
 }
 
 export class Executor {
@@ -33,25 +40,43 @@ export class Executor {
   ) {}
 
   async run(steps: Step[]): Promise<ExecutionReport> {
-    for (const step of steps) {
-      await this.rt.pause?.(`before-${step.kind}`);
-      this.rt.progress.phase(step.kind, { step: describeStep(step) });
-      await this.exec(step);
-      this.report.stepsRun.push(step.kind);
-      await this.rt.pause?.(`after-${step.kind}`);
+    // The config lock (several services) is held for each apply-config, and from a switch until
+    // the apply-config that persists it: another service's reload in between would render this
+    // service's recorded (pre-switch) colour and undo the switch in HAProxy.
+    let held: { release(): Promise<void> } | null = null;
+    try {
+      for (const step of steps) {
+        await this.rt.pause?.(`before-${step.kind}`);
+        if (!held && (step.kind === 'switch' || step.kind === 'apply-config'))
+          held = (await this.rt.configLock?.acquire(step.kind)) ?? null;
+        this.rt.progress.phase(step.kind, { step: describeStep(step) });
+        await this.exec(step);
+        this.report.stepsRun.push(step.kind);
+        if (held && step.kind === 'apply-config') {
+          await held.release();
+          held = null;
+        }
+        await this.rt.pause?.(`after-${step.kind}`);
+      }
+    } finally {
+      await held?.release();
     }
     return this.report;
   }
 
-  /** Renders haproxy.cfg for a linked colour from the latest observed containers. */
-  async renderFor(linked: State['linked']): Promise<string> {
-    return this.rt.render(buildHaproxyContext(this.rt.config, linked, this.observed, this.rt.layout));
+  /** Renders haproxy.cfg (and its map files) for a linked colour from the latest observed containers. */
+  async renderFor(linked: State['linked']): Promise<Rendered> {
+    const others = (await this.rt.otherBackends?.()) ?? [];
+    const context = buildHaproxyContext(this.rt.config, linked, this.observed, this.rt.layout, others);
+    return { text: await this.rt.render(context), maps: context.maps };
   }
 
-  private async validate(text: string): Promise<void> {
-    if (this.validated.has(text)) return;
-    await this.rt.haproxy.validate(text);
-    this.validated.add(text);
+  private async validate(rendered: Rendered): Promise<void> {
+    if (this.validated.has(rendered.text)) return;
+    // Content-addressed maps: writing them first cannot change what the running HAProxy uses.
+    await this.rt.configFile.writeMaps(rendered.maps);
+    await this.rt.haproxy.validate(rendered.text);
+    this.validated.add(rendered.text);
   }
 
   /** Validates the config for either colour linked, ignoring failures: the real step reports them. */
@@ -106,10 +131,11 @@ export class Executor {
         return;
       }
       case 'apply-config': {
-        const text = await this.renderFor(step.linked);
+        const rendered = await this.renderFor(step.linked);
+        const { text } = rendered;
         const previous = await this.rt.configFile.read();
         if (previous === text) return;
-        await this.validate(text);
+        await this.validate(rendered);
         await this.rt.configFile.write(text);
         this.report.configChanged = true;
         await this.rt.pause?.('config-written');

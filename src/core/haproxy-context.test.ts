@@ -25,7 +25,7 @@ const observed = (blueHost = '172.18.0.2', greenHost = '172.18.0.3'): Observed =
 describe('buildHaproxyContext', () => {
   it('builds names, bind, timings and both servers with linked/idle weights', () => {
     const context = buildHaproxyContext(config, 'green', observed());
-    expect(context).toEqual({
+    expect(context).toMatchObject({
       service: 'shop.api',
       frontend: 'fe_shop.api',
       backend: 'be_shop.api',
@@ -40,7 +40,25 @@ describe('buildHaproxyContext', () => {
       retries: 3,
       hardStopAfter: '60000ms',
       adminSocket: '/srv/shop/haproxy/run/admin.sock',
+      // One service: its backend is the default, and there is nothing to route.
+      defaultBackend: 'be_shop.api',
+      routing: null,
+      maps: [],
+      tls: null,
     });
+    expect(context.backends).toEqual([
+      {
+        service: 'shop.api',
+        backend: 'be_shop.api',
+        linked: 'green',
+        servers: context.servers,
+        health: context.health,
+        check: context.check,
+        retries: 3,
+        timeouts: { connect: '2000ms', server: '30000ms', tunnel: '3600000ms' },
+        stripPrefixes: [],
+      },
+    ]);
     expect(LINKED_WEIGHT).toBe(100);
     expect(IDLE_WEIGHT).toBe(0);
   });

@@ -4,6 +4,7 @@ import { type HaproxyLayout, SINGLE_SERVER_LAYOUT } from './layout.js';
 import type { Observed } from './plan.js';
 import { safeFsPath, safeHost, safeHttpPath, safeIpv4, safeName, safePort, safeWeight } from './safe-values.js';
 import type { Settings } from './settings.js';
+import { type EdgeContext, type MapFile, stackContext, type TlsContext } from './stack-context.js';
 
 // The plain object the haproxy.cfg template sees (docker-gen's "context"). Every value is checked
 // here, and the template's helpers check again, so a template edit cannot bypass validation.
@@ -28,7 +29,22 @@ export interface ServerContext {
   slots?: number;
 }
 
+/** One service's backend: its colours' servers and the settings of its health check. */
+export interface BackendContext {
+  service: string;
+  backend: string;
+  linked: Colour;
+  servers: ServerContext[];
+  health: { path: string };
+  check: { inter: string; rise: number; fall: number };
+  retries: number;
+  timeouts: { connect: string; server: string; tunnel: string };
+  /** Path prefixes removed before the request reaches the app (routes with stripPrefix). */
+  stripPrefixes: string[];
+}
+
 export interface HaproxyContext {
+  /** The service this config was rendered for, and its backend (the only one with one service). */
   service: string;
   frontend: string;
   backend: string;
@@ -40,6 +56,16 @@ export interface HaproxyContext {
   retries: number;
   hardStopAfter: string;
   adminSocket: string;
+  /** Every service's backend, in config order (this service's built from its live view). */
+  backends: BackendContext[];
+  /** Where unmatched requests go; null: HAProxy answers 404 itself. */
+  defaultBackend: string | null;
+  /** Several services: the map files HAProxy routes with (see routing.ts); null: one backend. */
+  routing: { routes: string; wildcards: string | null } | null;
+  /** Map files the config references: written (content-addressed) before it is validated. */
+  maps: MapFile[];
+  tls: TlsContext | null;
+  edge: EdgeContext;
   /** Swarm engine: the `resolvers docker` section (Docker's embedded DNS on the overlay network). */
   resolvers?: { host: string; port: number };
   /**
@@ -54,18 +80,14 @@ export function backendName(service: string): string {
   return `be_${safeName(service, 'service name')}`;
 }
 
-/**
- * The context for one linked colour. `layout` says how HAProxy reaches the colours (chosen once
- * by the composition root); its values are checked again here like everything else.
- */
-export function buildHaproxyContext(
+/** One service's backend from its linked colour and its observed containers. */
+export function buildBackendContext(
   config: Settings,
   linked: Colour,
   observed: Observed,
   layout: HaproxyLayout = SINGLE_SERVER_LAYOUT,
-): HaproxyContext {
+): BackendContext {
   const service = safeName(config.service.name, 'service name');
-  const [bindAddress = '', bindPort = ''] = config.haproxy.bind.split(':');
   const servers: ServerContext[] = [];
   for (const colour of COLOURS) {
     const address = observed[colour]?.address;
@@ -82,11 +104,10 @@ export function buildHaproxyContext(
       ...(layout.slots === null ? {} : { slots: layout.slots }),
     });
   }
+  const { timeouts, routes } = config.service;
   return {
     service,
-    frontend: `fe_${service}`,
     backend: backendName(service),
-    bind: { address: safeIpv4(bindAddress, 'haproxy.bind address'), port: safePort(bindPort, 'haproxy.bind port') },
     linked,
     servers,
     health: { path: safeHttpPath(config.health.path) },
@@ -96,8 +117,49 @@ export function buildHaproxyContext(
       fall: config.haproxy.check.fall,
     },
     retries: config.haproxy.retries,
+    timeouts: {
+      connect: haproxyDuration(timeouts.connect),
+      server: haproxyDuration(timeouts.server),
+      tunnel: haproxyDuration(timeouts.tunnel),
+    },
+    stripPrefixes: [
+      ...new Set(routes.filter((r) => r.stripPrefix && r.path).map((r) => safeHttpPath(r.path, 'route path'))),
+    ],
+  };
+}
+
+/**
+ * The context for one linked colour of this service. `layout` says how HAProxy reaches the
+ * colours (chosen once by the composition root); `others` are the other services' backends,
+ * built from their recorded state (several services behind one HAProxy).
+ */
+export function buildHaproxyContext(
+  config: Settings,
+  linked: Colour,
+  observed: Observed,
+  layout: HaproxyLayout = SINGLE_SERVER_LAYOUT,
+  others: BackendContext[] = [],
+): HaproxyContext {
+  const own = buildBackendContext(config, linked, observed, layout);
+  const byName = new Map([...others, own].map((b) => [b.service, b]));
+  // Config order, so a deploy of one service does not reorder the file for the others.
+  const backends = config.services.map((e) => byName.get(e.service.name)).filter((b) => b !== undefined);
+  if (!backends.includes(own)) backends.push(own);
+  const [bindAddress = '', bindPort = ''] = config.haproxy.bind.split(':');
+  return {
+    service: own.service,
+    frontend: config.multi ? 'fe_http' : `fe_${own.service}`,
+    backend: own.backend,
+    bind: { address: safeIpv4(bindAddress, 'haproxy.bind address'), port: safePort(bindPort, 'haproxy.bind port') },
+    linked,
+    servers: own.servers,
+    health: own.health,
+    check: own.check,
+    retries: own.retries,
     hardStopAfter: haproxyDuration(config.haproxy.hardStopAfter),
     adminSocket: safeFsPath(config.haproxy.adminSocket, 'haproxy.adminSocket'),
+    backends,
+    ...stackContext(config),
     ...(layout.resolvers
       ? {
           resolvers: {

@@ -1,3 +1,4 @@
+import type { MapFile } from './stack-context.js';
 import type { Colour } from './colour.js';
 import type { State } from './state.js';
 
@@ -99,6 +100,12 @@ export interface HaproxyPort {
 export interface ConfigFilePort {
   read(): Promise<string | null>;
   write(text: string): Promise<void>;
+  /** Writes map files a config references (content-addressed: an existing one is left as it is). */
+  writeMaps(maps: MapFile[]): Promise<void>;
+}
+
+export interface Locker {
+  acquire(command: string): Promise<{ release(): Promise<void> }>;
 }
 
 export interface StateStore {

@@ -1,6 +1,6 @@
-import type { HaproxyContext } from './haproxy-context.js';
+import type { BackendContext, HaproxyContext } from './haproxy-context.js';
 import type { HaproxyLayout } from './layout.js';
-import type { Clock, ConfigFilePort, DockerPort, HaproxyPort, HttpProbe, Progress, StateStore } from './ports.js';
+import type { Clock, ConfigFilePort, DockerPort, HaproxyPort, HttpProbe, Locker, Progress, StateStore } from './ports.js';
 import type { Settings } from './settings.js';
 
 // Everything a core verb runs against: the settings, the chosen layout and the ports. Built once
@@ -18,6 +18,17 @@ export interface Runtime {
   probe: HttpProbe;
   progress: Progress;
   render(context: HaproxyContext): Promise<string>;
+  /**
+   * Several services behind one HAProxy: the other services' backends, built from their latest
+   * recorded state and containers, so this service's render keeps theirs as they are.
+   */
+  otherBackends?(): Promise<BackendContext[]>;
+  /**
+   * Several services: held around render → validate → write → reload, and from a switch until
+   * the config that records it is applied, so a concurrent deploy of another service neither
+   * overwrites this one's change nor reloads HAProxy with this service's pre-switch weights.
+   */
+  configLock?: Locker;
   /**
    * Test-only pause points (LINKSWITCH_PAUSE_AT): called before and after every step and between
    * writing haproxy.cfg and reloading, so fault tests can kill the controller at an exact phase.

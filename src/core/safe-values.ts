@@ -81,3 +81,16 @@ export function safeImage(value: unknown): string {
     fix: 'use a Docker image reference such as "myapp:1.2" or "registry:5000/team/myapp:1.2"',
   });
 }
+
+const LOG_ADDRESS = /^(\d{1,3}(?:\.\d{1,3}){3}):(\d{1,5})$/;
+
+/** Where HAProxy sends access logs: stdout, stderr, a unix socket path or a UDP `address:port`. */
+export function safeLogTarget(value: unknown): string {
+  if (value === 'stdout' || value === 'stderr') return value;
+  if (typeof value === 'string' && value.startsWith('/')) return safeFsPath(value, 'access log socket');
+  const match = typeof value === 'string' ? LOG_ADDRESS.exec(value) : null;
+  if (match) return `${safeIpv4(match[1], 'access log address')}:${safePort(match[2], 'access log port')}`;
+  throw new UnsafeValueError(`invalid access log target ${describe(value)}`, {
+    fix: 'use stdout, stderr, none, a unix socket path such as /dev/log, or "address:port"',
+  });
+}

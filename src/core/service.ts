@@ -2,7 +2,7 @@ import { COLOURS, type Colour, otherColour } from './colour.js';
 import { LinkswitchError, NotBroughtUpError } from './errors.js';
 import { type ExecutionReport, Executor } from './executor.js';
 import { type Observed, planDeploy, planRollback, planUp, type Step } from './plan.js';
-import type { ServerView, TaskView } from './ports.js';
+import type { Locker, ServerView, TaskView } from './ports.js';
 import type { Runtime } from './runtime.js';
 import { safeImage } from './safe-values.js';
 import type { State } from './state.js';
@@ -11,9 +11,7 @@ import { adoptionPreview, loadState, observe, resolveState } from './state-sourc
 // The verbs of linkswitch as the core sees them: observe → plan → execute, under the lock.
 // The CLI (or the sidecar) calls exactly one of these per command.
 
-export interface Locker {
-  acquire(command: string): Promise<{ release(): Promise<void> }>;
-}
+export type { Locker } from './ports.js';
 
 export interface Service extends Runtime {
   locker: Locker;
@@ -228,19 +226,43 @@ export async function renderCurrent(rt: Runtime, { check = false } = {}): Promis
   const { state } = await resolveState(rt, { record: false });
   const observed = await observe(rt);
   const executor = new Executor(rt, state, observed);
-  const text = await executor.renderFor(state.linked);
-  if (check) await rt.haproxy.validate(text);
+  const { text, maps } = await executor.renderFor(state.linked);
+  if (check) {
+    await rt.configFile.writeMaps(maps);
+    await rt.haproxy.validate(text);
+  }
   return { text, current: await rt.configFile.read(), linked: state.linked };
 }
 
-/** Removes both colours and stops the HAProxy that `up` started; the state file stays. */
-export async function down(svc: Service): Promise<void> {
+/** Removes every service's colours and stops the HAProxy that `up` started; state files stay. */
+export async function down(stack: Service[]): Promise<void> {
+  const [first, ...rest] = stack;
+  if (!first) return;
+  // Every service's lock, in config order (so two `down`s cannot deadlock): no deploy runs meanwhile.
+  await withLock(first, 'down', async () => {
+    if (rest.length > 0) return down(rest).then(() => removeColours(first));
+    first.progress.phase('stop-haproxy');
+    await first.haproxy.stop();
+    await removeColours(first);
+  });
+}
+
+async function removeColours(svc: Service): Promise<void> {
+  for (const colour of COLOURS) {
+    svc.progress.phase('remove-container', { colour });
+    await svc.docker.remove(colour);
+  }
+}
+
+/**
+ * Several services: removes one service's colours and applies the config without them, so its
+ * routes answer 503 while HAProxy keeps serving the others. Its state file stays for `up`.
+ */
+export async function downService(svc: Service): Promise<void> {
   await withLock(svc, 'down', async () => {
-    svc.progress.phase('stop-haproxy');
-    await svc.haproxy.stop();
-    for (const colour of COLOURS) {
-      svc.progress.phase('remove-container', { colour });
-      await svc.docker.remove(colour);
-    }
+    const { state } = await loadState(svc);
+    await removeColours(svc);
+    const executor = new Executor(svc, state, { blue: null, green: null });
+    await executor.run([{ kind: 'apply-config', linked: state.linked }]);
   });
 }

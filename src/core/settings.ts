@@ -18,6 +18,28 @@ export interface ServiceSettings {
   /** Seconds Docker waits after SIGTERM before it kills the container. */
   stopTimeout: number;
   memory?: string | undefined;
+  /** Requests this service answers (host, optional path prefix); empty for the one-service config. */
+  routes: RouteSettings[];
+  /** Answers requests no route matches (the one-service config: always). */
+  default: boolean;
+  timeouts: ServiceTimeouts;
+}
+
+/** One route: a host (exact, or `*.example.com` for any subdomain) and an optional path prefix. */
+export interface RouteSettings {
+  /** Lowercase; `*.` prefix for a wildcard. */
+  host: string;
+  /** A path prefix starting with "/" (matched on segment boundaries), or null for the whole host. */
+  path: string | null;
+  /** Remove the prefix before the request reaches the app. */
+  stripPrefix: boolean;
+}
+
+/** Per-service HAProxy timeouts, in ms. `tunnel` applies to WebSockets and other upgraded streams. */
+export interface ServiceTimeouts {
+  connect: number;
+  server: number;
+  tunnel: number;
 }
 
 export interface HealthSettings {
@@ -62,11 +84,50 @@ export interface SwarmSettings {
   nameserver: string;
 }
 
+/** HTTPS on one bind, certificates picked by SNI. Paths are absolute. */
+export interface TlsSettings {
+  bind: string;
+  /** PEM files (certificate chain + key), or directories of them; the first file is the default. */
+  certificates: string[];
+  /** 308 or 301: plain-HTTP requests are redirected to HTTPS (except ACME challenges); null: served. */
+  redirect: 301 | 308 | null;
+  /** max-age in seconds. */
+  hsts: { maxAge: number; includeSubDomains: boolean } | null;
+  minVersion: 'TLSv1.2' | 'TLSv1.3';
+}
+
+/** What every request gets on its way through HAProxy. */
+export interface EdgeSettings {
+  /** X-Forwarded-For/-Proto/-Host to the app. */
+  forwardHeaders: boolean;
+  /** Access logs: where (`stdout`, `stderr`, a unix socket path such as /dev/log, or `none`) and how. */
+  accessLog: { target: string; format: 'http' | 'json' };
+  /** Client-side timeout (ms); per-service timeouts are in ServiceTimeouts. */
+  clientTimeout: number;
+}
+
+/** One service of the stack as the core sees it: its container, its health gate, its state file. */
+export interface ServiceEntry {
+  service: ServiceSettings;
+  health: HealthSettings;
+  state: { file: string };
+}
+
 export type EngineSettings = { kind: 'container' } | SwarmSettings;
 
+/**
+ * The settings one service's commands run with: `service`, `health` and `state` are that
+ * service's; `services` lists every service of the stack (this one included) for the parts of
+ * haproxy.cfg that span them (routing, the other backends). `settingsFor` picks another one.
+ */
 export interface Settings {
   /** The config file these settings were read from (absolute). */
   file: string;
+  /** The config used `services:` (several services, routed) rather than the single `service:`. */
+  multi: boolean;
+  services: ServiceEntry[];
+  tls: TlsSettings | null;
+  edge: EdgeSettings;
   service: ServiceSettings;
   health: HealthSettings;
   network: NetworkSettings;
@@ -75,4 +136,10 @@ export interface Settings {
   engine?: EngineSettings | undefined;
   state: { file: string };
   deploy: { drainTimeout: number; lockTtl: number };
+}
+
+/** The same settings seen from another service of the stack. */
+export function settingsFor(settings: Settings, name: string): Settings | null {
+  const entry = settings.services.find((e) => e.service.name === name);
+  return entry ? { ...settings, service: entry.service, health: entry.health, state: entry.state } : null;
 }

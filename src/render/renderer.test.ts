@@ -7,7 +7,7 @@ import { observedContainer } from '../../test/support/fakes.js';
 import { parseConfig } from '../config/load.js';
 import type { Colour } from '../core/colour.js';
 import { TemplateError } from '../core/errors.js';
-import { buildHaproxyContext, type HaproxyContext } from '../core/haproxy-context.js';
+import { type BackendContext, buildHaproxyContext, type HaproxyContext } from '../core/haproxy-context.js';
 import type { Observed } from '../core/plan.js';
 import type { ObservedContainer } from '../core/ports.js';
 import type { Settings } from '../core/settings.js';
@@ -49,7 +49,7 @@ describe('renderHaproxyConfig with the shipped templates', () => {
     expect(all).toContain('bind 127.0.0.1:18080');
     expect(all).toContain('default_backend be_web');
     expect(all).toContain('backend be_web');
-    expect(text).toContain('# Linked colour: blue');
+    expect(text).toContain('# Service web: blue linked');
     expect(text.endsWith('\n')).toBe(true);
     expect(text).not.toMatch(/\{\{|\}\}/);
   });
@@ -82,22 +82,22 @@ describe('renderHaproxyConfig with the shipped templates', () => {
   });
 
   it.each<[string, (ctx: HaproxyContext) => HaproxyContext, RegExp]>([
-    ['a host with a newline', (c) => ({ ...c, servers: [{ ...c.servers[0]!, host: 'a\nb' }] }), /invalid address/],
-    ['a host with a comment', (c) => ({ ...c, servers: [{ ...c.servers[0]!, host: '1.2.3.4 #' }] }), /invalid address/],
-    ['an out-of-range port', (c) => ({ ...c, servers: [{ ...c.servers[0]!, port: 70000 }] }), /invalid port/],
-    ['an out-of-range weight', (c) => ({ ...c, servers: [{ ...c.servers[0]!, weight: 1000 }] }), /invalid weight/],
+    ['a host with a newline', (c) => own(c, { servers: [{ ...c.servers[0]!, host: 'a\nb' }] }), /invalid address/],
+    ['a host with a comment', (c) => own(c, { servers: [{ ...c.servers[0]!, host: '1.2.3.4 #' }] }), /invalid address/],
+    ['an out-of-range port', (c) => own(c, { servers: [{ ...c.servers[0]!, port: 70000 }] }), /invalid port/],
+    ['an out-of-range weight', (c) => own(c, { servers: [{ ...c.servers[0]!, weight: 1000 }] }), /invalid weight/],
     [
       'a server name with a newline',
-      (c) => ({ ...c, servers: [{ ...c.servers[0]!, name: 'blue\nserver evil 6.6.6.6:80' as Colour }] }),
+      (c) => own(c, { servers: [{ ...c.servers[0]!, name: 'blue\nserver evil 6.6.6.6:80' as Colour }] }),
       /invalid name/,
     ],
     [
       'a health path with a newline',
-      (c) => ({ ...c, health: { path: '/h\n    http-request deny' } }),
+      (c) => own(c, { health: { path: '/h\n    http-request deny' } }),
       /invalid health path/,
     ],
     ['a socket path with a space', (c) => ({ ...c, adminSocket: '/run/admin.sock level admin' }), /invalid path/],
-    ['a backend with a space', (c) => ({ ...c, backend: 'be_web evil' }), /invalid name/],
+    ['a backend with a space', (c) => own(c, { backend: 'be_web evil' }), /invalid name/],
   ])('refuses %s through the template helpers (TemplateError)', async (_label, tamper, pattern) => {
     const context = tamper(buildHaproxyContext(config, 'blue', both()));
     const rendering = renderHaproxyConfig(SHIPPED, context);
@@ -105,6 +105,11 @@ describe('renderHaproxyConfig with the shipped templates', () => {
     await expect(rendering).rejects.toThrow(pattern);
   });
 });
+
+/** The context with this service's backend changed, where the shipped template reads it. */
+function own(c: HaproxyContext, patch: Partial<BackendContext>): HaproxyContext {
+  return { ...c, ...patch, backends: c.backends.map((b) => (b.service === c.service ? { ...b, ...patch } : b)) };
+}
 
 describe('renderHaproxyConfig with custom templates', () => {
   let dir: string;

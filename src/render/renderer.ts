@@ -3,7 +3,15 @@ import path from 'node:path';
 import Handlebars from 'handlebars';
 import { errnoCode, LinkswitchError, messageOf, TemplateError } from '../core/errors.js';
 import type { HaproxyContext } from '../core/haproxy-context.js';
-import { safeFsPath, safeHost, safeHttpPath, safeName, safePort, safeWeight } from '../core/safe-values.js';
+import {
+  safeFsPath,
+  safeHost,
+  safeHttpPath,
+  safeLogTarget,
+  safeName,
+  safePort,
+  safeWeight,
+} from '../core/safe-values.js';
 
 // The only module that imports handlebars. Templates are compiled in strict mode (a missing
 // variable is an error, not an empty string) without HTML escaping (this is not HTML), and the
@@ -27,6 +35,23 @@ function helpers(): Record<string, Handlebars.HelperDelegate> {
     }),
     path: wrap((v) => safeHttpPath(v)),
     fspath: wrap((v) => safeFsPath(v)),
+    logtarget: wrap(safeLogTarget),
+    // Compares two context values (for choices such as the access log format); prints nothing itself.
+    eq: (a: unknown, b: unknown) => a === b,
+    // Header values we build ourselves (HSTS): printed inside double quotes, so none of those.
+    header: wrap((v) => {
+      if (typeof v === 'string' && /^[A-Za-z0-9=;., -]{1,200}$/.test(v)) return v;
+      throw new TemplateError(`invalid header value ${JSON.stringify(v)}`, { fix: 'fix the template context' });
+    }),
+    // HAProxy duration ("500ms"), as the context builds them.
+    duration: wrap((v) => {
+      if (typeof v === 'string' && /^\d{1,10}ms$/.test(v)) return v;
+      throw new TemplateError(`invalid duration ${JSON.stringify(v)}`, { fix: 'fix the template context' });
+    }),
+    code: wrap((v) => {
+      if (v === 301 || v === 302 || v === 307 || v === 308) return v;
+      throw new TemplateError(`invalid redirect code ${JSON.stringify(v)}`, { fix: 'use 301 or 308' });
+    }),
   };
 }
 

@@ -150,6 +150,7 @@ export function fakes(
         configFile.writes.push(text);
         configFile.text = text;
       },
+      writeMaps: async () => undefined,
     } satisfies ConfigFilePort,
     store: {
       read: async () => {

@@ -4,17 +4,21 @@ import { globalOptions } from '../options.js';
 export function registerDeploy(program: Command): void {
   program
     .command('deploy')
+    .argument('[service]', 'the service to deploy (may be omitted when there is one)')
     .description('redeploy the idle colour, wait until healthy, switch traffic to it, keep the old colour warm')
     .option('--image <ref>', 'image to deploy (default: service.image from the config)')
     .option('--dry-run', 'print the plan without changing anything')
     .option('--json', 'print the result as JSON')
-    .action(async (opts: { image?: string; dryRun?: boolean; json?: boolean }, cmd: Command) => {
+    .action(async (name: string | undefined, opts: { image?: string; dryRun?: boolean; json?: boolean }, cmd: Command) => {
       const global = globalOptions(cmd);
-      const { buildApp, deploy, locateVerb, printOutcome } = await import('../verbs.js');
+      const { buildApp, deploy, locateVerb, pickService, printOutcome } = await import('../verbs.js');
       const where = await locateVerb(global, 'deploy');
       const result = where.sidecar
         ? await where.sidecar.deploy({ image: opts.image, dryRun: opts.dryRun, lockWaitMs: global.lockWait })
-        : await deploy(buildApp(where.settings, global).service, { image: opts.image, dryRun: opts.dryRun });
+        : await deploy(pickService(buildApp(where.settings, global), name, 'deploy'), {
+            image: opts.image,
+            dryRun: opts.dryRun,
+          });
       printOutcome('deploy', result, opts);
     });
 }

@@ -4,16 +4,17 @@ import { globalOptions } from '../options.js';
 export function registerRollback(program: Command): void {
   program
     .command('rollback')
+    .argument('[service]', 'the service to roll back (may be omitted when there is one)')
     .description('switch traffic back to the warm previous colour (no container is created)')
     .option('--dry-run', 'print the plan without changing anything')
     .option('--json', 'print the result as JSON')
-    .action(async (opts: { dryRun?: boolean; json?: boolean }, cmd: Command) => {
+    .action(async (name: string | undefined, opts: { dryRun?: boolean; json?: boolean }, cmd: Command) => {
       const global = globalOptions(cmd);
-      const { buildApp, locateVerb, printOutcome, rollback } = await import('../verbs.js');
+      const { buildApp, locateVerb, pickService, printOutcome, rollback } = await import('../verbs.js');
       const where = await locateVerb(global, 'rollback');
       const result = where.sidecar
         ? await where.sidecar.rollback({ dryRun: opts.dryRun, lockWaitMs: global.lockWait })
-        : await rollback(buildApp(where.settings, global).service, { dryRun: opts.dryRun });
+        : await rollback(pickService(buildApp(where.settings, global), name, 'rollback'), { dryRun: opts.dryRun });
       printOutcome('rollback', result, opts);
     });
 }

@@ -33,16 +33,39 @@ function formatStatus(report: StatusReport): string {
   return lines.join('\n');
 }
 
+/** One line per service: what several services look like at a glance. */
+function formatStackLine(report: StatusReport): string {
+  const linked = report.colours.find((c) => c.linked);
+  const hap = linked?.haproxy ? `${linked.haproxy.status} weight ${linked.haproxy.weight}` : 'not in haproxy';
+  const pending = report.pending ? `, deploying ${report.pending.colour}` : '';
+  return (
+    `${report.service.padEnd(16)} ${(report.linked ?? 'never up').padEnd(8)} ${(linked?.image ?? '-').padEnd(30)} ` +
+    `${(linked?.health ?? '-').padEnd(10)} ${hap}${pending}`
+  );
+}
+
 export function registerStatus(program: Command): void {
   program
     .command('status')
+    .argument('[service]', 'show only this service (default: every service)')
     .description("show the linked colour, each colour's image and health, and HAProxy's view of each server")
     .option('--json', 'print the status as JSON')
-    .action(async (opts: { json?: boolean }, cmd: Command) => {
+    .action(async (name: string | undefined, opts: { json?: boolean }, cmd: Command) => {
       const global = globalOptions(cmd);
-      const { buildApp, locateVerb, printJson, status } = await import('../verbs.js');
+      const { buildApp, locateVerb, pickService, printJson, status } = await import('../verbs.js');
       const where = await locateVerb(global, 'status');
-      const report = where.sidecar ? await where.sidecar.status() : await status(buildApp(where.settings).service);
+      if (!where.sidecar && where.settings.services.length > 1) {
+        const app = buildApp(where.settings);
+        const picked = name === undefined ? app.stack : [pickService(app, name, 'status')];
+        const reports = await Promise.all(picked.map((svc) => status(svc)));
+        if (opts.json) printJson(name === undefined ? { services: reports } : reports[0]);
+        else if (name !== undefined) console.log(formatStatus(reports[0]!));
+        else console.log([...reports.map(formatStackLine), '', ...reports.map(formatStatus)].join('\n'));
+        return;
+      }
+      const report = where.sidecar
+        ? await where.sidecar.status()
+        : await status(pickService(buildApp(where.settings), name, 'status'));
       if (opts.json) printJson(report);
       else console.log(formatStatus(report));
     });

@@ -10,8 +10,11 @@ export function registerUp(program: Command): void {
     .action(async (opts: { dryRun?: boolean; json?: boolean }, cmd: Command) => {
       const global = globalOptions(cmd);
       const { buildApp, loadSettings, printOutcome, up } = await import('../verbs.js');
-      const { service } = buildApp(await loadSettings(global), global);
-      const result = await up(service, { dryRun: opts.dryRun });
-      printOutcome('up', result, opts);
+      const app = buildApp(await loadSettings(global), global);
+      // One service after the other: each `up` renders the whole file from the others' state.
+      for (const service of app.stack) {
+        const result = await up(service, { dryRun: opts.dryRun });
+        printOutcome(app.settings.multi ? `up ${service.config.service.name}` : 'up', result, opts);
+      }
     });
 }

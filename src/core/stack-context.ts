@@ -1,0 +1,102 @@
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { haproxyDuration } from './duration.js';
+import { routingTable } from './routing.js';
+import { safeFsPath, safeIpv4, safeLogTarget, safeName, safePort } from './safe-values.js';
+import type { Settings } from './settings.js';
+
+// The parts of haproxy.cfg that belong to the stack rather than to one service: routing between
+// the services, HTTPS, and what every request gets (forwarded headers, access logs).
+
+/** A map file the config references by a name derived from its content. */
+export interface MapFile {
+  file: string;
+  text: string;
+}
+
+export interface TlsContext {
+  bind: { address: string; port: number };
+  /** `crt` arguments: the first is the default certificate; directories load every PEM in them. */
+  certificates: string[];
+  minVersion: string;
+  /** Redirect code for plain HTTP (ACME challenges excepted), or null to serve plain HTTP too. */
+  redirect: number | null;
+  /** The Strict-Transport-Security value, or null. */
+  hsts: string | null;
+}
+
+export interface EdgeContext {
+  forwardHeaders: boolean;
+  /** `log` line target: `stdout`, `stderr`, a unix socket path or `address:port`; null: no access log. */
+  logTarget: string | null;
+  /** `format raw` for stdout/stderr (no syslog header in `docker logs`). */
+  logRaw: boolean;
+  logFormat: 'http' | 'json';
+  clientTimeout: string;
+}
+
+export interface StackParts {
+  defaultBackend: string | null;
+  routing: { routes: string; wildcards: string | null } | null;
+  maps: MapFile[];
+  tls: TlsContext | null;
+  edge: EdgeContext;
+}
+
+/**
+ * Content-addressed, so a config and the maps it names never disagree: a new routing table
+ * gets new files, and the running HAProxy's (older) files are never rewritten under it.
+ */
+function mapFile(dir: string, kind: string, pairs: Array<[string, string]>): MapFile {
+  const text = pairs.map(([key, value]) => `${key} ${value}\n`).join('');
+  const digest = createHash('sha256').update(text).digest('hex').slice(0, 16);
+  return { file: safeFsPath(path.join(dir, `${kind}-${digest}.map`), 'map file'), text };
+}
+
+function bindOf(bind: string, what: string): { address: string; port: number } {
+  const [address = '', port = ''] = bind.split(':');
+  return { address: safeIpv4(address, `${what} address`), port: safePort(port, `${what} port`) };
+}
+
+export function stackContext(config: Settings): StackParts {
+  const routed = config.services.filter((e) => e.service.routes.length > 0);
+  const defaultService = config.services.find((e) => e.service.default)?.service.name;
+  const defaultBackend = defaultService ? `be_${safeName(defaultService, 'service name')}` : null;
+  let routing: StackParts['routing'] = null;
+  const maps: MapFile[] = [];
+  if (routed.length > 0) {
+    const table = routingTable(
+      routed.map((e) => ({ name: e.service.name, backend: `be_${e.service.name}`, routes: e.service.routes })),
+    );
+    const dir = path.join(path.dirname(config.haproxy.configFile), 'maps');
+    const routes = mapFile(dir, 'routes', table.routes);
+    const wildcards = table.wildcards.length > 0 ? mapFile(dir, 'wildcards', table.wildcards) : null;
+    maps.push(routes, ...(wildcards ? [wildcards] : []));
+    routing = { routes: routes.file, wildcards: wildcards?.file ?? null };
+  }
+  const tls = config.tls;
+  const target = config.edge.accessLog.target;
+  return {
+    defaultBackend,
+    routing,
+    maps,
+    tls: tls
+      ? {
+          bind: bindOf(tls.bind, 'haproxy.tls.bind'),
+          certificates: tls.certificates.map((c) => safeFsPath(c, 'certificate path')),
+          minVersion: tls.minVersion,
+          redirect: tls.redirect,
+          hsts: tls.hsts
+            ? `max-age=${tls.hsts.maxAge}${tls.hsts.includeSubDomains ? '; includeSubDomains' : ''}`
+            : null,
+        }
+      : null,
+    edge: {
+      forwardHeaders: config.edge.forwardHeaders,
+      logTarget: target === 'none' ? null : safeLogTarget(target),
+      logRaw: target === 'stdout' || target === 'stderr',
+      logFormat: config.edge.accessLog.format,
+      clientTimeout: haproxyDuration(config.edge.clientTimeout),
+    },
+  };
+}
