@@ -6,6 +6,7 @@ import type { MapFile } from '../core/stack-context.js';
 
 /** A map file no config names is removed only after this long: a concurrent render may be about to use it. */
 const STALE_MAP_MS = 10 * 60_000;
+
 import { writeFileAtomic } from './atomic-file.js';
 
 /** The live haproxy.cfg, replaced atomically so HAProxy never reads a half-written file. */

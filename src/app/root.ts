@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { checkCertificates } from '../adapters/certificates.js';
 import { systemClock } from '../adapters/clock.js';
 import { LiveConfigFile } from '../adapters/config-file.js';
 import { type ExternalHaproxy, externalHaproxy } from '../adapters/external-haproxy.js';
@@ -9,7 +10,7 @@ import { createLogger, progressFor } from '../adapters/logger.js';
 import { pauseFromEnv } from '../adapters/pause.js';
 import { StateFile } from '../adapters/state-file.js';
 import { configPath, loadConfig } from '../config/load.js';
-import { ConfigError } from '../core/errors.js';
+import { CertificateError, ConfigError } from '../core/errors.js';
 import type { HaproxyPort } from '../core/ports.js';
 import type { Locker, Service } from '../core/service.js';
 import { type Settings, settingsFor } from '../core/settings.js';
@@ -98,8 +99,32 @@ export function configLockFor(settings: Settings): Locker {
   };
 }
 
+/** HTTPS: the certificate check every render runs (warnings about host coverage logged once). */
+function certificateCheck(settings: Settings, log: Logger): Service['certificates'] {
+  const tls = settings.tls;
+  if (!tls) return undefined;
+  const hosts = [...new Set(settings.services.flatMap((e) => e.service.routes.map((r) => r.host)))];
+  const warned = new Set<string>();
+  return async ({ required }) => {
+    try {
+      const { inventory, warnings } = await checkCertificates(tls, hosts, new Date());
+      for (const warning of warnings.filter((w) => !warned.has(w))) {
+        warned.add(warning);
+        log.warn(warning);
+      }
+      return inventory;
+    } catch (error) {
+      // A preview (`render` without --check) shows the config before the certificates exist.
+      if (!required && error instanceof CertificateError) return [];
+      throw error;
+    }
+  };
+}
+
 function assemble(settings: Settings, engine: Engine, haproxy: HaproxyPort, log: Logger, lockWait: number): Service {
+  const certificates = certificateCheck(settings, log);
   return {
+    ...(certificates ? { certificates } : {}),
     config: settings,
     clock: systemClock,
     layout: engine.layout,
@@ -127,7 +152,10 @@ function assembleStack(
   lockWait: number,
 ): Service[] {
   const views = settings.services.map((e) => settingsFor(settings, e.service.name)!);
-  const stack = views.map((view) => assemble(view, engine, haproxyFor(view), log, lockWait));
+  // The engine's Docker port names containers after its service: one per service, same kind.
+  const stack = views.map((view) =>
+    assemble(view, view === views[0] ? engine : chooseEngine(view), haproxyFor(view), log, lockWait),
+  );
   if (stack.length < 2) return stack;
   const configLock = configLockFor(settings);
   for (const svc of stack) {

@@ -3,8 +3,8 @@ import path from 'node:path';
 import { parseDocument } from 'yaml';
 import type { ZodError } from 'zod';
 import { ConfigError, errnoCode, messageOf } from '../core/errors.js';
-import { safeFsPath } from '../core/safe-values.js';
 import { parseRoute, routingTable } from '../core/routing.js';
+import { safeFsPath } from '../core/safe-values.js';
 import type { ServiceEntry, Settings, TlsSettings } from '../core/settings.js';
 import { CONFIG_ENV } from './paths.js';
 import { configSchema, DEFAULTS, type ParsedConfig } from './schema.js';
@@ -154,9 +154,14 @@ function serviceEntries(config: ParsedConfig, file: string, abs: (p: string) => 
       );
     for (const { service } of entries)
       if (service.routes.length === 0 && !service.default)
-        fail(`services.${service.name} has no routes`, 'add `routes:` (hosts, optionally with a path) or `default: true`');
+        fail(
+          `services.${service.name} has no routes`,
+          'add `routes:` (hosts, optionally with a path) or `default: true`',
+        );
     try {
-      routingTable(entries.map(({ service }) => ({ name: service.name, backend: service.name, routes: service.routes })));
+      routingTable(
+        entries.map(({ service }) => ({ name: service.name, backend: service.name, routes: service.routes })),
+      );
     } catch (error) {
       if (error instanceof ConfigError) fail(error.shortMessage, error.fix ?? 'give each route to one service');
       throw error;

@@ -179,7 +179,12 @@ const tlsSchema = z
         z
           .object({
             // Seconds, as in the header itself (default: one year).
-            maxAge: z.number().int().min(0).max(2 ** 31).default(DEFAULTS.hstsMaxAgeS),
+            maxAge: z
+              .number()
+              .int()
+              .min(0)
+              .max(2 ** 31)
+              .default(DEFAULTS.hstsMaxAgeS),
             includeSubDomains: z.boolean().default(false),
           })
           .strict(),
@@ -315,10 +320,7 @@ export const configSchema = z
       ])
       .optional(),
     // One-service config: `file`. Several services: one file per service in `dir`.
-    state: z
-      .object({ file: z.string().optional(), dir: z.string().optional() })
-      .strict()
-      .default({}),
+    state: z.object({ file: z.string().optional(), dir: z.string().optional() }).strict().default({}),
     deploy: z
       .object({
         drainTimeout: duration(DEFAULTS.drainTimeoutMs),

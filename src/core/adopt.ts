@@ -42,6 +42,10 @@ export function weightedInConfig(text: string, backend: string): Colour[] {
   return COLOURS.filter((c) => weighted.has(c));
 }
 
+function hasBackend(text: string, backend: string): boolean {
+  return text.split('\n').some((raw) => raw.replace(/#.*$/, '').trim() === `backend ${backend}`);
+}
+
 function refuse(what: string): never {
   throw new AmbiguousWorldError(`no usable state file, and ${what}: linkswitch will not guess which colour serves`, {
     fix:
@@ -68,6 +72,10 @@ export function adoptWorld(world: World): Adoption {
     }
   }
   if (servers === null && present.length === 0) return { kind: 'fresh' };
+  // Several services behind one HAProxy: this one's backend is there, empty, because the others
+  // were brought up first. Nothing of it runs: it was never brought up, there is nothing to adopt.
+  if (present.length === 0 && servers?.length === 0 && liveConfig !== null && hasBackend(liveConfig, world.backend))
+    return { kind: 'fresh' };
   let linked: Colour;
   let source: string;
   const inConfig = liveConfig === null ? null : weightedInConfig(liveConfig, world.backend);

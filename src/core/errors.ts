@@ -153,3 +153,9 @@ export class UnknownServiceError extends LinkswitchError {
   override readonly code = 'UNKNOWN_SERVICE';
   override readonly exitCode = 2;
 }
+
+/** A TLS certificate HAProxy would be given is unreadable, expired or does not match its key. */
+export class CertificateError extends LinkswitchError {
+  override readonly code = 'CERTIFICATE_INVALID';
+  override readonly exitCode = 2;
+}

@@ -65,9 +65,12 @@ export class Executor {
   }
 
   /** Renders haproxy.cfg (and its map files) for a linked colour from the latest observed containers. */
-  async renderFor(linked: State['linked']): Promise<Rendered> {
-    const others = (await this.rt.otherBackends?.()) ?? [];
-    const context = buildHaproxyContext(this.rt.config, linked, this.observed, this.rt.layout, others);
+  async renderFor(linked: State['linked'], { preview = false } = {}): Promise<Rendered> {
+    const [others, certificates] = await Promise.all([
+      this.rt.otherBackends?.() ?? [],
+      this.rt.certificates?.({ required: !preview }) ?? [],
+    ]);
+    const context = buildHaproxyContext(this.rt.config, linked, this.observed, this.rt.layout, others, certificates);
     return { text: await this.rt.render(context), maps: context.maps };
   }
 

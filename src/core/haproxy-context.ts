@@ -2,6 +2,7 @@ import { COLOURS, type Colour } from './colour.js';
 import { haproxyDuration } from './duration.js';
 import { type HaproxyLayout, SINGLE_SERVER_LAYOUT } from './layout.js';
 import type { Observed } from './plan.js';
+import type { CertificateInfo } from './ports.js';
 import { safeFsPath, safeHost, safeHttpPath, safeIpv4, safeName, safePort, safeWeight } from './safe-values.js';
 import type { Settings } from './settings.js';
 import { type EdgeContext, type MapFile, stackContext, type TlsContext } from './stack-context.js';
@@ -139,6 +140,7 @@ export function buildHaproxyContext(
   observed: Observed,
   layout: HaproxyLayout = SINGLE_SERVER_LAYOUT,
   others: BackendContext[] = [],
+  certificates: CertificateInfo[] = [],
 ): HaproxyContext {
   const own = buildBackendContext(config, linked, observed, layout);
   const byName = new Map([...others, own].map((b) => [b.service, b]));
@@ -159,7 +161,7 @@ export function buildHaproxyContext(
     hardStopAfter: haproxyDuration(config.haproxy.hardStopAfter),
     adminSocket: safeFsPath(config.haproxy.adminSocket, 'haproxy.adminSocket'),
     backends,
-    ...stackContext(config),
+    ...stackContext(config, certificates),
     ...(layout.resolvers
       ? {
           resolvers: {

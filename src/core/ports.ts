@@ -1,5 +1,5 @@
-import type { MapFile } from './stack-context.js';
 import type { Colour } from './colour.js';
+import type { MapFile } from './stack-context.js';
 import type { State } from './state.js';
 
 // The small interfaces the core needs from the outside world. Adapters implement them against
@@ -102,6 +102,14 @@ export interface ConfigFilePort {
   write(text: string): Promise<void>;
   /** Writes map files a config references (content-addressed: an existing one is left as it is). */
   writeMaps(maps: MapFile[]): Promise<void>;
+}
+
+/** A certificate file HAProxy loads, as checked before the config naming it is applied. */
+export interface CertificateInfo {
+  file: string;
+  /** Of the file's content: a renewed file gives a new value, so a new config and a reload. */
+  sha256: string;
+  validTo: string;
 }
 
 export interface Locker {

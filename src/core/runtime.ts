@@ -1,6 +1,16 @@
 import type { BackendContext, HaproxyContext } from './haproxy-context.js';
 import type { HaproxyLayout } from './layout.js';
-import type { Clock, ConfigFilePort, DockerPort, HaproxyPort, HttpProbe, Locker, Progress, StateStore } from './ports.js';
+import type {
+  CertificateInfo,
+  Clock,
+  ConfigFilePort,
+  DockerPort,
+  HaproxyPort,
+  HttpProbe,
+  Locker,
+  Progress,
+  StateStore,
+} from './ports.js';
 import type { Settings } from './settings.js';
 
 // Everything a core verb runs against: the settings, the chosen layout and the ports. Built once
@@ -29,6 +39,11 @@ export interface Runtime {
    * overwrites this one's change nor reloads HAProxy with this service's pre-switch weights.
    */
   configLock?: Locker;
+  /**
+   * HTTPS: checks every certificate the config names (CertificateError for a bad one) and lists
+   * them. `required: false` (a preview render) skips files that do not exist yet.
+   */
+  certificates?(options: { required: boolean }): Promise<CertificateInfo[]>;
   /**
    * Test-only pause points (LINKSWITCH_PAUSE_AT): called before and after every step and between
    * writing haproxy.cfg and reloading, so fault tests can kill the controller at an exact phase.

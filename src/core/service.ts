@@ -226,7 +226,7 @@ export async function renderCurrent(rt: Runtime, { check = false } = {}): Promis
   const { state } = await resolveState(rt, { record: false });
   const observed = await observe(rt);
   const executor = new Executor(rt, state, observed);
-  const { text, maps } = await executor.renderFor(state.linked);
+  const { text, maps } = await executor.renderFor(state.linked, { preview: !check });
   if (check) {
     await rt.configFile.writeMaps(maps);
     await rt.haproxy.validate(text);

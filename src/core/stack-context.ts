@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { haproxyDuration } from './duration.js';
+import { UnsafeValueError } from './errors.js';
+import type { CertificateInfo } from './ports.js';
 import { routingTable } from './routing.js';
 import { safeFsPath, safeIpv4, safeLogTarget, safeName, safePort } from './safe-values.js';
 import type { Settings } from './settings.js';
@@ -23,6 +25,8 @@ export interface TlsContext {
   redirect: number | null;
   /** The Strict-Transport-Security value, or null. */
   hsts: string | null;
+  /** Printed as comments: a renewed certificate changes the file, so it is reloaded. */
+  inventory: Array<{ file: string; sha256: string; validTo: string }>;
 }
 
 export interface EdgeContext {
@@ -58,7 +62,10 @@ function bindOf(bind: string, what: string): { address: string; port: number } {
   return { address: safeIpv4(address, `${what} address`), port: safePort(port, `${what} port`) };
 }
 
-export function stackContext(config: Settings): StackParts {
+const SHA256 = /^[a-f0-9]{64}$/;
+const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z$/;
+
+export function stackContext(config: Settings, certificates: CertificateInfo[] = []): StackParts {
   const routed = config.services.filter((e) => e.service.routes.length > 0);
   const defaultService = config.services.find((e) => e.service.default)?.service.name;
   const defaultBackend = defaultService ? `be_${safeName(defaultService, 'service name')}` : null;
@@ -89,6 +96,11 @@ export function stackContext(config: Settings): StackParts {
           hsts: tls.hsts
             ? `max-age=${tls.hsts.maxAge}${tls.hsts.includeSubDomains ? '; includeSubDomains' : ''}`
             : null,
+          inventory: certificates.map((c) => {
+            if (!SHA256.test(c.sha256) || !ISO_TIME.test(c.validTo))
+              throw new UnsafeValueError(`invalid certificate details for ${c.file}`, { fix: 'report this as a bug' });
+            return { file: safeFsPath(c.file, 'certificate path'), sha256: c.sha256, validTo: c.validTo };
+          }),
         }
       : null,
     edge: {

@@ -48,6 +48,11 @@ function helpers(): Record<string, Handlebars.HelperDelegate> {
       if (typeof v === 'string' && /^\d{1,10}ms$/.test(v)) return v;
       throw new TemplateError(`invalid duration ${JSON.stringify(v)}`, { fix: 'fix the template context' });
     }),
+    // Fingerprints and timestamps in comments.
+    token: wrap((v) => {
+      if (typeof v === 'string' && /^[A-Za-z0-9:._+=/-]{1,200}$/.test(v)) return v;
+      throw new TemplateError(`invalid value ${JSON.stringify(v)}`, { fix: 'fix the template context' });
+    }),
     code: wrap((v) => {
       if (v === 301 || v === 302 || v === 307 || v === 308) return v;
       throw new TemplateError(`invalid redirect code ${JSON.stringify(v)}`, { fix: 'use 301 or 308' });

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import { testTarget } from './fakes.js';
 
 // A keep-alive HTTP load generator for 127.0.0.1 only: `connections` loops, each sending GET /
@@ -9,6 +10,8 @@ export interface Sample {
   startedAt: number;
   endedAt: number;
   version: string | null;
+  /** The answering app's SERVICE_ID (several services behind one HAProxy). */
+  service: string | null;
   status: number;
   error: string | null;
 }
@@ -20,6 +23,11 @@ export interface LoadOptions {
   connections?: number;
   maxDurationMs?: number;
   maxRequests?: number;
+  /** Host header (and TLS server name) to send; default none. */
+  hostHeader?: string;
+  path?: string;
+  /** HTTPS with this CA (PEM) trusted. */
+  tls?: { ca: string };
 }
 
 export interface LoadRun {
@@ -33,16 +41,23 @@ export function startLoad({
   connections = 8,
   maxDurationMs = 120_000,
   maxRequests = 2_000_000,
+  hostHeader,
+  path = '/',
+  tls,
 }: LoadOptions): LoadRun {
   const host = testTarget(target);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  const agent = tls
+    ? new https.Agent({ keepAlive: true, maxSockets: connections, ca: tls.ca, servername: hostHeader })
+    : new http.Agent({ keepAlive: true, maxSockets: connections });
+  const client = tls ? https : http;
+  const headers = hostHeader ? { host: hostHeader } : {};
   const samples: Sample[] = [];
   const deadline = performance.now() + maxDurationMs;
   let stopping = false;
   const once = () =>
     new Promise<void>((resolve) => {
       const startedAt = performance.now();
-      const request = http.get({ host, port, path: '/', agent, timeout: 10_000 }, (response) => {
+      const request = client.get({ host, port, path, headers, agent, timeout: 10_000 }, (response) => {
         let body = '';
         response.setEncoding('utf8');
         response.on('data', (chunk: string) => (body += chunk));
@@ -52,13 +67,21 @@ export function startLoad({
             startedAt,
             endedAt: performance.now(),
             version: (response.headers['x-version'] as string) ?? null,
+            service: (response.headers['x-service'] as string) || null,
             status,
             error: status >= 500 ? `HTTP ${status}: ${body.trim().slice(0, 80)}` : null,
           });
           resolve();
         });
         response.on('error', (error) => {
-          samples.push({ startedAt, endedAt: performance.now(), version: null, status: 0, error: error.message });
+          samples.push({
+            startedAt,
+            endedAt: performance.now(),
+            version: null,
+            service: null,
+            status: 0,
+            error: error.message,
+          });
           resolve();
         });
       });
@@ -68,6 +91,7 @@ export function startLoad({
           startedAt,
           endedAt: performance.now(),
           version: null,
+          service: null,
           status: 0,
           error: error.code ?? error.message,
         });

@@ -9,16 +9,18 @@ export function registerDeploy(program: Command): void {
     .option('--image <ref>', 'image to deploy (default: service.image from the config)')
     .option('--dry-run', 'print the plan without changing anything')
     .option('--json', 'print the result as JSON')
-    .action(async (name: string | undefined, opts: { image?: string; dryRun?: boolean; json?: boolean }, cmd: Command) => {
-      const global = globalOptions(cmd);
-      const { buildApp, deploy, locateVerb, pickService, printOutcome } = await import('../verbs.js');
-      const where = await locateVerb(global, 'deploy');
-      const result = where.sidecar
-        ? await where.sidecar.deploy({ image: opts.image, dryRun: opts.dryRun, lockWaitMs: global.lockWait })
-        : await deploy(pickService(buildApp(where.settings, global), name, 'deploy'), {
-            image: opts.image,
-            dryRun: opts.dryRun,
-          });
-      printOutcome('deploy', result, opts);
-    });
+    .action(
+      async (name: string | undefined, opts: { image?: string; dryRun?: boolean; json?: boolean }, cmd: Command) => {
+        const global = globalOptions(cmd);
+        const { buildApp, deploy, locateVerb, pickService, printOutcome } = await import('../verbs.js');
+        const where = await locateVerb(global, 'deploy');
+        const result = where.sidecar
+          ? await where.sidecar.deploy({ image: opts.image, dryRun: opts.dryRun, lockWaitMs: global.lockWait })
+          : await deploy(pickService(buildApp(where.settings, global), name, 'deploy'), {
+              image: opts.image,
+              dryRun: opts.dryRun,
+            });
+        printOutcome('deploy', result, opts);
+      },
+    );
 }

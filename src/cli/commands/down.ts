@@ -4,7 +4,7 @@ import { globalOptions } from '../options.js';
 export function registerDown(program: Command): void {
   program
     .command('down')
-    .argument('[service]', 'with several services: remove only this one\'s colours; HAProxy keeps serving the others')
+    .argument('[service]', "with several services: remove only this one's colours; HAProxy keeps serving the others")
     .description('remove both colour containers and stop the HAProxy that `up` started (the state file stays)')
     .action(async (name: string | undefined, _opts: unknown, cmd: Command) => {
       const global = globalOptions(cmd);

@@ -1,0 +1,109 @@
+import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { CertificateError, errnoCode, messageOf } from '../core/errors.js';
+import type { CertificateInfo } from '../core/ports.js';
+import type { TlsSettings } from '../core/settings.js';
+
+// Every certificate HAProxy would load is checked before a config naming it is applied: one
+// line naming the file for a certificate that does not parse, has no key or a key of another
+// certificate, or has expired (HAProxy itself would serve an expired one). A route host no
+// certificate covers is a warning: SNI falls back to the default certificate.
+
+// What HAProxy skips in a certificate directory (side files of a PEM, not certificates).
+const SIDE_FILES = ['.key', '.ocsp', '.issuer', '.sctl'];
+
+export interface CheckedCertificate {
+  file: string;
+  subject: string;
+  validTo: Date;
+  cert: X509Certificate;
+  sha256: string;
+}
+
+async function expand(entry: string): Promise<string[]> {
+  const info = await stat(entry).catch((error: unknown) => {
+    throw new CertificateError(`certificate ${entry}: ${errnoCode(error) ?? messageOf(error)}`, {
+      fix: 'create the file (PEM with certificate chain and key) or fix haproxy.tls.certificates',
+      cause: error,
+    });
+  });
+  if (!info.isDirectory()) return [entry];
+  const names = (await readdir(entry)).filter((n) => !SIDE_FILES.some((s) => n.endsWith(s)) && !n.startsWith('.'));
+  return names.sort().map((n) => path.join(entry, n));
+}
+
+function pemBlocks(text: string, label: RegExp): string[] {
+  const blocks: string[] = [];
+  const re = /-----BEGIN ([A-Z ]+)-----[\s\S]+?-----END \1-----/g;
+  for (const match of text.matchAll(re)) if (label.test(match[1] ?? '')) blocks.push(match[0]);
+  return blocks;
+}
+
+async function checkFile(file: string, now: Date): Promise<CheckedCertificate> {
+  const fail = (problem: string, fix: string, cause?: unknown): never => {
+    throw new CertificateError(`certificate ${file}: ${problem}`, { fix, cause });
+  };
+  const text = await readFile(file, 'utf8').catch((error: unknown) =>
+    fail(`unreadable (${errnoCode(error) ?? messageOf(error)})`, 'check its permissions', error),
+  );
+  const [certPem] = pemBlocks(text, /^CERTIFICATE$/);
+  if (!certPem) return fail('no PEM certificate in it', 'put the certificate chain and its key in one PEM file');
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(certPem);
+  } catch (error) {
+    return fail('the certificate does not parse', 'replace it with a valid PEM certificate', error);
+  }
+  // HAProxy also takes the key from "<file>.key" when the PEM has none.
+  const keyPem =
+    pemBlocks(text, /PRIVATE KEY$/)[0] ??
+    pemBlocks(await readFile(`${file}.key`, 'utf8').catch(() => ''), /PRIVATE KEY$/)[0];
+  if (!keyPem) return fail('no private key in it (or beside it as .key)', 'append the private key to the PEM file');
+  try {
+    if (!cert.checkPrivateKey(createPrivateKey(keyPem)))
+      fail('the private key belongs to another certificate', 'pair the certificate with its own key');
+  } catch (error) {
+    if (error instanceof CertificateError) throw error;
+    fail('the private key does not parse', "replace it with the certificate's PEM private key", error);
+  }
+  const validTo = new Date(cert.validTo);
+  if (validTo.getTime() <= now.getTime())
+    fail(`expired on ${validTo.toISOString()}`, 'renew it (e.g. with your ACME client) before applying the config');
+  if (new Date(cert.validFrom).getTime() > now.getTime())
+    fail(`not valid before ${new Date(cert.validFrom).toISOString()}`, 'check the clock, or use a current certificate');
+  // Of the whole file (chain and key): a renewal that keeps the certificate but changes the chain counts.
+  const sha256 = createHash('sha256').update(text).digest('hex');
+  return { file, subject: cert.subject.replace(/\n/g, ', '), validTo, cert, sha256 };
+}
+
+/**
+ * Checks every certificate; returns what was loaded (each file's fingerprint, so a renewed file
+ * changes the rendered config and is taken up by the next reload) and warnings for route hosts
+ * no certificate covers.
+ */
+export async function checkCertificates(
+  tls: TlsSettings,
+  hosts: string[],
+  now: Date,
+): Promise<{ inventory: CertificateInfo[]; warnings: string[] }> {
+  const files = (await Promise.all(tls.certificates.map(expand))).flat();
+  if (files.length === 0)
+    throw new CertificateError(`no certificate in ${tls.certificates.join(', ')}`, {
+      fix: 'put at least one PEM file (certificate chain and key) there',
+    });
+  const checked = await Promise.all([...new Set(files)].map((f) => checkFile(f, now)));
+  const warnings: string[] = [];
+  for (const host of hosts) {
+    // A wildcard route is covered by a certificate for any name under it.
+    const name = host.startsWith('*.') ? `linkswitch-check${host.slice(1)}` : host;
+    if (!checked.some((c) => c.cert.checkHost(name) !== undefined))
+      warnings.push(`no certificate covers ${host}; HTTPS clients get the default (${checked[0]!.file})`);
+  }
+  const inventory = checked.map((c) => ({
+    file: c.file,
+    sha256: c.sha256,
+    validTo: c.validTo.toISOString(),
+  }));
+  return { inventory, warnings };
+}

@@ -1,0 +1,78 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { execa } from 'execa';
+
+// Throwaway TLS material for tests: a CA and server certificates made with openssl at test time
+// (never committed), through `openssl ca` so a test can also make an expired certificate.
+
+export interface TestCa {
+  dir: string;
+  /** The CA certificate (PEM), for clients to trust. */
+  pem: string;
+  /** A PEM file with certificate and key for `hosts`, in `outDir` under `fileName`. */
+  issue(options: { hosts: string[]; outDir: string; fileName: string; expired?: boolean }): Promise<string>;
+}
+
+const CA_CONFIG = `[ ca ]
+default_ca = local
+[ local ]
+dir = .
+database = $dir/index.txt
+new_certs_dir = $dir
+serial = $dir/serial
+default_md = sha256
+policy = any
+unique_subject = no
+copy_extensions = copy
+[ any ]
+commonName = supplied
+`;
+
+export async function createCa(dir: string): Promise<TestCa> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await writeFile(path.join(dir, 'ca.cnf'), CA_CONFIG);
+  await writeFile(path.join(dir, 'index.txt'), '');
+  await writeFile(path.join(dir, 'serial'), '1000\n');
+  const run = (args: string[]) => execa('openssl', args, { cwd: dir });
+  await run(
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem'].concat([
+      '-days',
+      '2',
+      '-subj',
+      '/CN=linkswitch test CA',
+    ]),
+  );
+  let count = 0;
+  return {
+    dir,
+    pem: await readFile(path.join(dir, 'ca.pem'), 'utf8'),
+    async issue({ hosts, outDir, fileName, expired = false }) {
+      const id = `cert${++count}`;
+      const san = hosts.map((h) => `DNS:${h}`).join(',');
+      await run(
+        ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${id}.key`, '-out', `${id}.csr`].concat([
+          '-subj',
+          `/CN=${hosts[0]}`,
+          '-addext',
+          `subjectAltName=${san}`,
+        ]),
+      );
+      const validity = expired ? ['-startdate', '20200101000000Z', '-enddate', '20200102000000Z'] : ['-days', '2'];
+      await run(
+        ['ca', '-batch', '-config', 'ca.cnf', '-cert', 'ca.pem', '-keyfile', 'ca.key', '-in', `${id}.csr`].concat([
+          '-out',
+          `${id}.pem`,
+          ...validity,
+        ]),
+      );
+      const cert = await readFile(path.join(dir, `${id}.pem`), 'utf8');
+      const key = await readFile(path.join(dir, `${id}.key`), 'utf8');
+      // `openssl ca` writes a text dump before the PEM block: keep only the PEM.
+      const pemOnly = cert.slice(cert.indexOf('-----BEGIN CERTIFICATE-----'));
+      await mkdir(outDir, { recursive: true });
+      const file = path.join(outDir, fileName);
+      await writeFile(file, `${pemOnly}${key}`, { mode: 0o600 });
+      return file;
+    },
+  };
+}
