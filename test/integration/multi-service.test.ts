@@ -282,6 +282,42 @@ describe('several services behind one HAProxy, on HTTPS', () => {
     expect(await version('app')).toBe('v1');
   });
 
+  it("holds another service's reload until a switch is recorded, so it cannot undo the switch", {
+    timeout: 90_000,
+  }, async () => {
+    const before = await version('app');
+    const next = before === 'v1' ? 'v2' : 'v1';
+    const load = startLoad({
+      port: stack.httpsPort,
+      connections: 3,
+      maxDurationMs: 60_000,
+      tls: { ca: ca.pem },
+      hostHeader: HOSTS.app,
+    });
+    // app's deploy stops right after its weight flip: the state file still names the old colour.
+    const paused = await stack.startPaused(
+      ['deploy', stack.names.app!, '--image', `linkswitch-test-app:${next}`],
+      'after-switch',
+    );
+    const switchedAt = performance.now();
+    // api's deploy reloads HAProxy meanwhile; rendered from app's recorded state without the
+    // config lock, that reload would put app's traffic back on the old colour.
+    const api = stack.cli(['deploy', stack.names.api!, '--image', 'linkswitch-test-app:v1']);
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    const resumed = await paused.resume();
+    expect(resumed.exitCode, resumed.all).toBe(0);
+    const apiResult = await api;
+    expect(apiResult.exitCode, apiResult.all).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const samples = await load.stop();
+    expect(failures(samples).slice(0, 5)).toEqual([]);
+    const afterSwitch = samples.filter((s) => s.startedAt > switchedAt + 50);
+    expect(afterSwitch.length).toBeGreaterThan(50);
+    expect(afterSwitch.filter((s) => s.version !== next).slice(0, 3)).toEqual([]);
+    expect(await version('app')).toBe(next);
+    expect(await version('api')).toBe('v1');
+  });
+
   it('refuses expired, mismatched and missing certificates before any reload; takes up a renewed one under load', {
     timeout: 120_000,
   }, async () => {

@@ -3,7 +3,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { stringify } from 'yaml';
-import { CLI, type CliResult, freePort, haproxySettings, nameSuffix, type TestState } from './stack.js';
+import {
+  CLI,
+  type CliResult,
+  freePort,
+  haproxySettings,
+  nameSuffix,
+  type PausedCli,
+  startPausedCli,
+  type TestState,
+} from './stack.js';
 
 // Several services behind one HAProxy (a `services:` config), for one test file: the services
 // are given by a short id (app, api, …) and get unique names; each container answers with its
@@ -18,6 +27,8 @@ export interface MultiStack {
   /** Service name by id. */
   names: Record<string, string>;
   cli(args: string[]): Promise<CliResult>;
+  /** Starts the CLI paused at `point` (LINKSWITCH_PAUSE_AT). */
+  startPaused(args: string[], point: string): Promise<PausedCli>;
   /** Writes the config from `services` (by id) and `extra` top-level/haproxy keys. */
   writeConfig(
     services: Record<string, Record<string, unknown>>,
@@ -48,6 +59,9 @@ export async function createMultiStack(prefix: string, ids: string[]): Promise<M
         timeout: 120_000,
       });
       return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr, all: result.all };
+    },
+    startPaused(args, point) {
+      return startPausedCli(args, point, { LINKSWITCH_CONFIG: configFile });
     },
     async writeConfig(services, extra = {}) {
       const entries = Object.entries(services).map(([id, spec]) => [

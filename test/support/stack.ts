@@ -79,6 +79,43 @@ export interface PausedCli {
   resume(): Promise<CliResult>;
 }
 
+/** Starts the CLI and resolves once it logs that it paused at `point` (LINKSWITCH_PAUSE_AT). */
+export async function startPausedCli(args: string[], point: string, env: Record<string, string>): Promise<PausedCli> {
+  const child = execa('node', [CLI, ...args], {
+    reject: false,
+    env: { LINKSWITCH_LOG_FORMAT: 'json', LINKSWITCH_PAUSE_AT: point, ...env },
+    timeout: 120_000,
+  });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stderr!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Paused at test pause point')) resolve();
+    });
+    child.then(
+      (result) => reject(new Error(`linkswitch exited (${result.exitCode}) before pausing at ${point}:\n${output}`)),
+      reject,
+    );
+  });
+  return {
+    pid: child.pid!,
+    async kill() {
+      child.kill('SIGKILL');
+      await child;
+    },
+    async resume() {
+      child.kill('SIGUSR2');
+      const result = await child;
+      return {
+        exitCode: result.exitCode ?? -1,
+        stdout: String(result.stdout),
+        stderr: String(result.stderr),
+        all: String(result.stderr),
+      };
+    },
+  };
+}
+
 export interface Stack {
   name: string;
   dir: string;
@@ -127,41 +164,8 @@ export async function createStack(
       });
       return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr, all: result.all };
     },
-    async startPaused(args, point) {
-      const child = execa('node', [CLI, ...args], {
-        reject: false,
-        env: { LINKSWITCH_CONFIG: configFile, LINKSWITCH_LOG_FORMAT: 'json', LINKSWITCH_PAUSE_AT: point, ...stackEnv },
-        timeout: 120_000,
-      });
-      let output = '';
-      await new Promise<void>((resolve, reject) => {
-        child.stderr!.on('data', (chunk: Buffer) => {
-          output += chunk.toString();
-          if (output.includes('Paused at test pause point')) resolve();
-        });
-        child.then(
-          (result) =>
-            reject(new Error(`linkswitch exited (${result.exitCode}) before pausing at ${point}:\n${output}`)),
-          reject,
-        );
-      });
-      return {
-        pid: child.pid!,
-        async kill() {
-          child.kill('SIGKILL');
-          await child;
-        },
-        async resume() {
-          child.kill('SIGUSR2');
-          const result = await child;
-          return {
-            exitCode: result.exitCode ?? -1,
-            stdout: String(result.stdout),
-            stderr: String(result.stderr),
-            all: String(result.stderr),
-          };
-        },
-      };
+    startPaused(args, point) {
+      return startPausedCli(args, point, { LINKSWITCH_CONFIG: configFile, ...stackEnv });
     },
     async writeConfig(overrides = {}) {
       const merged = { ...base, ...overrides };
