@@ -112,6 +112,15 @@ describe('adoptWorld', () => {
     expect(refusal(world(over as Partial<World>))).toMatch(message);
   });
 
+  it("is fresh when HAProxy has the service's backend but nothing of it runs (several services, brought up one by one)", () => {
+    const none = { blue: null, green: null };
+    const liveConfig = 'frontend fe_http\n    default_backend be_web\nbackend be_web\n';
+    expect(adoptWorld(world({ observed: none, servers: [], liveConfig }))).toEqual({ kind: 'fresh' });
+    // Without the backend in the live config it is another stack's HAProxy: refused as before.
+    const other = world({ observed: none, servers: [], liveConfig: 'backend be_other\n' });
+    expect(refusal(other)).toMatch(/another stack/);
+  });
+
   it("refuses containers that carry another service's labels", () => {
     const foreign = world({
       observed: { blue: labelled('blue', 'app:1', 2, 'shop'), green: null },

@@ -59,3 +59,26 @@ export function configError(text: string, file = FILE): ConfigError {
   }
   return expect.unreachable('expected a ConfigError');
 }
+
+/** Several services behind one HAProxy: two by host, one by path prefix, HTTPS with redirect. */
+export const MULTI = `
+services:
+  app:
+    image: app:1
+    port: 8080
+    routes: [app.example.com, "*.app.example.com"]
+    default: true
+  api:
+    image: api:1
+    port: 8080
+    health: { path: /healthz }
+    routes: [api.example.com]
+    timeouts: { server: 60s }
+  admin:
+    image: admin:1
+    port: 3000
+    routes: [{ host: example.com, path: /admin, stripPrefix: true }]
+haproxy:
+  tls: { certificates: [certs/site.pem, certs], hsts: { maxAge: 600 } }
+state: { dir: state }
+`;
