@@ -3,14 +3,17 @@ import type { HttpProbe } from '../core/ports.js';
 
 /** One GET with its own connection (no keep-alive): a probe must not reuse a stale socket. */
 export const httpProbe: HttpProbe = {
-  probe(host, port, path, timeoutMs) {
+  probe(host, port, path, timeoutMs, expect = { status: 200, hostHeader: null }) {
     return new Promise((resolve) => {
+      const headers: Record<string, string> = { 'user-agent': 'linkswitch-health' };
+      if (expect.hostHeader) headers.host = expect.hostHeader;
       const request = http.get(
-        { host, port, path, agent: false, timeout: timeoutMs, headers: { 'user-agent': 'linkswitch-health' } },
+        { host, port, path, agent: false, timeout: timeoutMs, headers },
         (response) => {
           response.resume();
           const status = response.statusCode ?? 0;
-          resolve({ ok: status >= 200 && status < 400, detail: `HTTP ${status}` });
+          // The same rule as HAProxy's `http-check expect status`: exactly that status.
+          resolve({ ok: status === expect.status, detail: `HTTP ${status}` });
         },
       );
       request.on('timeout', () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));

@@ -45,6 +45,8 @@ describe('parseConfig: services', () => {
       forwardHeaders: true,
       accessLog: { target: '/dev/log', format: 'http' },
       clientTimeout: 30_000,
+      stats: null,
+      extraFrontendLines: [],
     });
   });
 

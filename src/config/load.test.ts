@@ -26,6 +26,8 @@ describe('parseConfig: valid files', () => {
       routes: [],
       default: true,
       timeouts: { connect: 2000, server: 30_000, tunnel: 3_600_000 },
+      auth: null,
+      extraLines: [],
     });
     expect(config.multi).toBe(false);
     expect(config.services).toEqual([{ service: config.service, health: config.health, state: config.state }]);
@@ -35,6 +37,8 @@ describe('parseConfig: valid files', () => {
       timeout: 120_000,
       probeTimeout: 1500,
       use: 'http',
+      host: null,
+      expectStatus: 200,
     });
     expect(config.network).toEqual({ mode: 'network', name: 'appnet' });
     expect(config.haproxy).toEqual({
@@ -64,6 +68,8 @@ describe('parseConfig: valid files', () => {
       timeout: 60_000,
       probeTimeout: 2_000,
       use: 'auto',
+      host: null,
+      expectStatus: 200,
     });
     expect(config.network).toEqual({ mode: 'published', hostIp: '127.0.0.1' });
     expect(config.haproxy).toMatchObject({

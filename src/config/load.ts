@@ -15,6 +15,7 @@ const DEFAULT_HEALTH = {
   timeout: DEFAULTS.healthTimeoutMs,
   probeTimeout: DEFAULTS.probeTimeoutMs,
   use: 'auto' as const,
+  expectStatus: 200,
 };
 
 export { CONFIG_ENV, configPath, DEFAULT_CONFIG_FILE } from './paths.js';
@@ -92,7 +93,7 @@ export function parseConfig(text: string, file: string): Settings {
   }
   const services = serviceEntries(config, file, abs);
   const tls = config.haproxy.tls ? tlsSettings(config.haproxy.tls, file, abs) : null;
-  const { tls: _tls, forwardHeaders, accessLog, clientTimeout, ...haproxyRest } = haproxy;
+  const { tls: _tls, forwardHeaders, accessLog, clientTimeout, stats, extraFrontendLines, ...haproxyRest } = haproxy;
   const first = services[0]!;
   return {
     ...config,
@@ -109,6 +110,8 @@ export function parseConfig(text: string, file: string): Settings {
         format: accessLog.format,
       },
       clientTimeout,
+      stats: stats ?? null,
+      extraFrontendLines,
     },
     service: first.service,
     health: first.health,
@@ -123,10 +126,10 @@ function serviceEntries(config: ParsedConfig, file: string, abs: (p: string) => 
   const entries: ServiceEntry[] = [];
   if (config.service) {
     if (config.state.dir) fail('state.dir is for `services:`', 'with `service:`, set state.file');
-    const { name, ...container } = config.service;
+    const { name, auth, ...container } = config.service;
     entries.push({
-      service: { name, ...container, routes: [], default: true },
-      health: config.health ?? DEFAULT_HEALTH,
+      service: { name, ...container, routes: [], default: true, auth: authSettings(name, auth) },
+      health: healthSettings(config.health ?? DEFAULT_HEALTH),
       state: { file: abs(config.state.file ?? DEFAULTS.stateFile) },
     });
   } else if (config.services) {
@@ -135,14 +138,15 @@ function serviceEntries(config: ParsedConfig, file: string, abs: (p: string) => 
     const names = Object.keys(config.services);
     if (names.length === 0) fail('services: is empty', 'define at least one service');
     for (const name of names) {
-      const { health, routes, ...container } = config.services[name]!;
+      const { health, routes, auth, ...container } = config.services[name]!;
       entries.push({
         service: {
           name,
           ...container,
           routes: routes.map((route, i) => parseRoute(route, `services.${name}.routes[${i}]`)),
+          auth: authSettings(name, auth),
         },
-        health,
+        health: healthSettings(health),
         state: { file: path.join(dir, `${name}.json`) },
       });
     }
@@ -177,6 +181,19 @@ function serviceEntries(config: ParsedConfig, file: string, abs: (p: string) => 
       );
   }
   return entries;
+}
+
+type ParsedAuth = NonNullable<NonNullable<ParsedConfig['service']>['auth']>;
+type ParsedHealth = NonNullable<ParsedConfig['health']>;
+
+function authSettings(service: string, auth: ParsedAuth | undefined): ServiceEntry['service']['auth'] {
+  if (!auth) return null;
+  const users = Object.entries(auth.users).map(([name, hash]) => ({ name, hash }));
+  return { realm: auth.realm ?? service, users };
+}
+
+function healthSettings(health: ParsedHealth | typeof DEFAULT_HEALTH): ServiceEntry['health'] {
+  return { ...health, host: 'host' in health && health.host ? health.host.toLowerCase() : null };
 }
 
 function tlsSettings(

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseDuration } from '../core/duration.js';
 import { LinkswitchError } from '../core/errors.js';
+import { safeCheckHost } from '../core/routing.js';
 import { safeHost, safeHttpPath, safeImage, safeIpv4, safeName, safePort } from '../core/safe-values.js';
 
 // The YAML config, validated in one pass so every problem is reported with its key path.
@@ -130,9 +131,43 @@ const healthSchema = z
     probeTimeout: duration(DEFAULTS.probeTimeoutMs),
     // "auto": use the image's Docker HEALTHCHECK when it has one, else probe `path` over HTTP.
     use: z.enum(['auto', 'docker', 'http']).default('auto'),
+    // Apps that check the Host header (Django's ALLOWED_HOSTS, Rails' hosts) need one in the check.
+    host: z.string().superRefine(checked((v) => safeCheckHost(v))).optional(),
+    expectStatus: z.number().int().min(100).max(599).default(200),
   })
   .strict()
   .default({});
+
+// One line of HAProxy config from the user: never a second line, never a comment-out of ours.
+const extraLine = z
+  .string()
+  .max(500)
+  .regex(/^[^\r\n\0]*$/, 'one line only: no newline, carriage return or NUL')
+  .regex(/^\s*[a-z]/, 'start with an HAProxy keyword (e.g. "http-request", "acl")');
+
+// crypt(3) hashes HAProxy's libcrypt takes: MD5 ($1$), SHA-256 ($5$), SHA-512 ($6$), bcrypt
+// ($2b$), yescrypt ($y$). Plain text is refused: it would sit in haproxy.cfg.
+const CRYPT_HASH = /^\$(1|5|6|2[aby]|y|7)\$[A-Za-z0-9./$=,]{8,300}$/;
+
+const authSchema = z
+  .object({
+    realm: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, 'use letters, digits, ".", "_" and "-"')
+      .optional(),
+    users: z
+      .record(
+        z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'user names: letters, digits, ".", "_" and "-"'),
+        z
+          .string()
+          .regex(
+            CRYPT_HASH,
+            'give a crypt(3) hash, never the password: e.g. the output of `openssl passwd -6` or `mkpasswd -m sha-512`',
+          ),
+      )
+      .refine((users) => Object.keys(users).length > 0, 'list at least one user'),
+  })
+  .strict();
 
 const timeoutsSchema = z
   .object({
@@ -164,6 +199,8 @@ const multiServiceSchema = z
     routes: z.array(routeSchema).default([]),
     default: z.boolean().default(false),
     timeouts: timeoutsSchema,
+    auth: authSchema.optional(),
+    extraLines: z.array(extraLine).max(100).default([]),
   })
   .strict();
 
@@ -202,6 +239,8 @@ export const configSchema = z
         name: z.string().superRefine(checked((v) => safeName(v, 'service name'))),
         ...containerFields,
         timeouts: timeoutsSchema,
+        auth: authSchema.optional(),
+        extraLines: z.array(extraLine).max(100).default([]),
       })
       .strict()
       .optional(),
@@ -252,6 +291,9 @@ export const configSchema = z
           .strict()
           .default({}),
         clientTimeout: duration(DEFAULTS.clientTimeoutMs),
+        // HAProxy's own Prometheus exporter and stats page; keep it on 127.0.0.1 (no auth on it).
+        stats: z.object({ bind: bindSchema }).strict().optional(),
+        extraFrontendLines: z.array(extraLine).max(100).default([]),
         configFile: z.string().default('haproxy/run/haproxy.cfg'),
         templateDir: z.string().default('templates'),
         masterSocket: z.string().default('haproxy/run/master.sock'),

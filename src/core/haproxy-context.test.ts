@@ -35,7 +35,7 @@ describe('buildHaproxyContext', () => {
         { name: 'blue', host: '172.18.0.2', port: 8080, weight: IDLE_WEIGHT, linked: false, resolvesTo: null },
         { name: 'green', host: '172.18.0.3', port: 8080, weight: LINKED_WEIGHT, linked: true, resolvesTo: null },
       ],
-      health: { path: '/ready' },
+      health: { path: '/ready', host: null, expectStatus: 200 },
       check: { inter: '1500ms', rise: 1, fall: 2 },
       retries: 3,
       hardStopAfter: '60000ms',
@@ -57,6 +57,8 @@ describe('buildHaproxyContext', () => {
         retries: 3,
         timeouts: { connect: '2000ms', server: '30000ms', tunnel: '3600000ms' },
         stripPrefixes: [],
+        auth: null,
+        extraLines: [],
       },
     ]);
     expect(LINKED_WEIGHT).toBe(100);

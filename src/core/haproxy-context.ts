@@ -3,7 +3,18 @@ import { haproxyDuration } from './duration.js';
 import { type HaproxyLayout, SINGLE_SERVER_LAYOUT } from './layout.js';
 import type { Observed } from './plan.js';
 import type { CertificateInfo } from './ports.js';
-import { safeFsPath, safeHost, safeHttpPath, safeIpv4, safeName, safePort, safeWeight } from './safe-values.js';
+import {
+  safeConfigLine,
+  safeCryptHash,
+  safeFsPath,
+  safeHost,
+  safeHttpPath,
+  safeIpv4,
+  safeName,
+  safePort,
+  safeToken,
+  safeWeight,
+} from './safe-values.js';
 import type { Settings } from './settings.js';
 import { type EdgeContext, type MapFile, stackContext, type TlsContext } from './stack-context.js';
 
@@ -36,10 +47,13 @@ export interface BackendContext {
   backend: string;
   linked: Colour;
   servers: ServerContext[];
-  health: { path: string };
+  health: { path: string; host: string | null; expectStatus: number };
   check: { inter: string; rise: number; fall: number };
   retries: number;
   timeouts: { connect: string; server: string; tunnel: string };
+  /** HTTP basic auth: a userlist `ul_<service>` of crypt(3) hashes, checked in the backend. */
+  auth: { userlist: string; realm: string; users: Array<{ name: string; hash: string }> } | null;
+  extraLines: string[];
   /** Path prefixes removed before the request reaches the app (routes with stripPrefix). */
   stripPrefixes: string[];
 }
@@ -81,6 +95,15 @@ export function backendName(service: string): string {
   return `be_${safeName(service, 'service name')}`;
 }
 
+function authContext(service: string, auth: Settings['service']['auth']): BackendContext['auth'] {
+  if (!auth) return null;
+  return {
+    userlist: `ul_${service}`,
+    realm: safeToken(auth.realm, 'auth realm'),
+    users: auth.users.map((u) => ({ name: safeToken(u.name, 'auth user'), hash: safeCryptHash(u.hash) })),
+  };
+}
+
 /** One service's backend from its linked colour and its observed containers. */
 export function buildBackendContext(
   config: Settings,
@@ -111,13 +134,19 @@ export function buildBackendContext(
     backend: backendName(service),
     linked,
     servers,
-    health: { path: safeHttpPath(config.health.path) },
+    health: {
+      path: safeHttpPath(config.health.path),
+      host: config.health.host === null ? null : safeHost(config.health.host, 'health check host'),
+      expectStatus: config.health.expectStatus,
+    },
     check: {
       inter: haproxyDuration(config.haproxy.check.inter),
       rise: config.haproxy.check.rise,
       fall: config.haproxy.check.fall,
     },
     retries: config.haproxy.retries,
+    auth: authContext(service, config.service.auth),
+    extraLines: config.service.extraLines.map((l) => safeConfigLine(l, `${service}'s extraLines`)),
     timeouts: {
       connect: haproxyDuration(timeouts.connect),
       server: haproxyDuration(timeouts.server),

@@ -55,7 +55,10 @@ export async function waitUntilHealthy(deps: HealthDeps, colour: Colour): Promis
       last = `Docker health is "${container.health}"`;
     } else if (container.probeAddress) {
       const { host, port } = container.probeAddress;
-      const result = await probe.probe(host, port, path, probeTimeout);
+      const result = await probe.probe(host, port, path, probeTimeout, {
+        status: config.health.expectStatus,
+        hostHeader: config.health.host,
+      });
       if (result.ok) return container;
       last = `GET ${path} on ${host}:${port}: ${result.detail}`;
     } else {

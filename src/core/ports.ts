@@ -133,7 +133,14 @@ export interface Clock {
 
 /** Checks the app itself over HTTP (used when the image has no Docker HEALTHCHECK). */
 export interface HttpProbe {
-  probe(host: string, port: number, path: string, timeoutMs: number): Promise<{ ok: boolean; detail: string }>;
+  /** Healthy: the answer has `expect.status`; `expect.hostHeader` is sent as Host when given. */
+  probe(
+    host: string,
+    port: number,
+    path: string,
+    timeoutMs: number,
+    expect?: { status: number; hostHeader: string | null },
+  ): Promise<{ ok: boolean; detail: string }>;
 }
 
 /** Deploy progress for people and logs: one event per phase. */

@@ -1,4 +1,4 @@
-import { ConfigError } from './errors.js';
+import { ConfigError, UnsafeValueError } from './errors.js';
 import type { RouteSettings } from './settings.js';
 
 // Which service answers a request, as data HAProxy looks up in map files: one `map_beg` lookup
@@ -13,6 +13,15 @@ const HOST = /^(?:\*\.)?[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z
 // Path segments of unreserved URL characters: these reach haproxy.cfg (regexes for stripPrefix)
 // and map files, so nothing with a meaning to either (spaces, quotes, "#", regex metacharacters).
 const PATH = /^(?:\/[A-Za-z0-9._~@-]+)+$/;
+
+/** A host for the health check's Host header: a plain host name, no wildcard. */
+export function safeCheckHost(value: unknown): string {
+  if (typeof value === 'string' && !value.startsWith('*.') && value.length <= 253 && HOST.test(value.toLowerCase()))
+    return value.toLowerCase();
+  throw new UnsafeValueError(`invalid health check host ${JSON.stringify(value)}`, {
+    fix: 'use a host name such as "app.example.com" (no port, no wildcard)',
+  });
+}
 
 export type RouteInput = string | { host: string; path?: string | undefined; stripPrefix?: boolean | undefined };
 

@@ -94,3 +94,25 @@ export function safeLogTarget(value: unknown): string {
     fix: 'use stdout, stderr, none, a unix socket path such as /dev/log, or "address:port"',
   });
 }
+
+/** A user name or realm: letters, digits, ".", "_" and "-". */
+export function safeToken(value: unknown, what = 'value'): string {
+  if (typeof value === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(value)) return value;
+  throw new UnsafeValueError(`invalid ${what} ${describe(value)}`, { fix: 'use letters, digits, ".", "_" and "-"' });
+}
+
+/** A crypt(3) password hash for a userlist: never a plain password, nothing HAProxy would parse. */
+export function safeCryptHash(value: unknown): string {
+  if (typeof value === 'string' && /^\$(1|5|6|2[aby]|y|7)\$[A-Za-z0-9./$=,]{8,300}$/.test(value)) return value;
+  throw new UnsafeValueError('invalid password hash (not shown)', {
+    fix: 'give a crypt(3) hash such as the output of `openssl passwd -6`, never the password itself',
+  });
+}
+
+/** A user's own line of HAProxy config: one line, starting with a keyword. */
+export function safeConfigLine(value: unknown, what = 'config line'): string {
+  if (typeof value === 'string' && value.length <= 500 && /^\s*[a-z][^\r\n\0]*$/.test(value)) return value.trim();
+  throw new UnsafeValueError(`invalid ${what} ${describe(value)}`, {
+    fix: 'give one line starting with an HAProxy keyword, without newlines',
+  });
+}

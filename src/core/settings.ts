@@ -23,6 +23,10 @@ export interface ServiceSettings {
   /** Answers requests no route matches (the one-service config: always). */
   default: boolean;
   timeouts: ServiceTimeouts;
+  /** HTTP basic auth in front of the service: users with crypt(3) hashes, never plain passwords. */
+  auth: { realm: string; users: Array<{ name: string; hash: string }> } | null;
+  /** Extra lines for the service's backend section (each checked; the file goes through `haproxy -c`). */
+  extraLines: string[];
 }
 
 /** One route: a host (exact, or `*.example.com` for any subdomain) and an optional path prefix. */
@@ -49,6 +53,10 @@ export interface HealthSettings {
   probeTimeout: number;
   /** "auto": the image's Docker HEALTHCHECK when it has one, else an HTTP probe of `path`. */
   use: 'auto' | 'docker' | 'http';
+  /** Host header of the health check (HAProxy's and the probe's); null: none (HTTP/1.0). */
+  host: string | null;
+  /** The status a healthy colour answers (HAProxy's check and the probe). */
+  expectStatus: number;
 }
 
 export type NetworkSettings = { mode: 'published'; hostIp: string } | { mode: 'network'; name: string };
@@ -104,6 +112,10 @@ export interface EdgeSettings {
   accessLog: { target: string; format: 'http' | 'json' };
   /** Client-side timeout (ms); per-service timeouts are in ServiceTimeouts. */
   clientTimeout: number;
+  /** HAProxy's Prometheus exporter (/metrics) and stats page (/stats) on their own bind; null: off. */
+  stats: { bind: string } | null;
+  /** Extra lines for the HTTP(S) frontends. */
+  extraFrontendLines: string[];
 }
 
 /** One service of the stack as the core sees it: its container, its health gate, its state file. */

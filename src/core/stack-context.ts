@@ -4,7 +4,7 @@ import { haproxyDuration } from './duration.js';
 import { UnsafeValueError } from './errors.js';
 import type { CertificateInfo } from './ports.js';
 import { routingTable } from './routing.js';
-import { safeFsPath, safeIpv4, safeLogTarget, safeName, safePort } from './safe-values.js';
+import { safeConfigLine, safeFsPath, safeIpv4, safeLogTarget, safeName, safePort } from './safe-values.js';
 import type { Settings } from './settings.js';
 
 // The parts of haproxy.cfg that belong to the stack rather than to one service: routing between
@@ -37,6 +37,8 @@ export interface EdgeContext {
   logRaw: boolean;
   logFormat: 'http' | 'json';
   clientTimeout: string;
+  stats: { address: string; port: number } | null;
+  extraFrontendLines: string[];
 }
 
 export interface StackParts {
@@ -109,6 +111,8 @@ export function stackContext(config: Settings, certificates: CertificateInfo[] =
       logRaw: target === 'stdout' || target === 'stderr',
       logFormat: config.edge.accessLog.format,
       clientTimeout: haproxyDuration(config.edge.clientTimeout),
+      stats: config.edge.stats ? bindOf(config.edge.stats.bind, 'haproxy.stats.bind') : null,
+      extraFrontendLines: config.edge.extraFrontendLines.map((l) => safeConfigLine(l, 'haproxy.extraFrontendLines')),
     },
   };
 }

@@ -93,7 +93,7 @@ describe('renderHaproxyConfig with the shipped templates', () => {
     ],
     [
       'a health path with a newline',
-      (c) => own(c, { health: { path: '/h\n    http-request deny' } }),
+      (c) => own(c, { health: { ...c.health, path: '/h\n    http-request deny' } }),
       /invalid health path/,
     ],
     ['a socket path with a space', (c) => ({ ...c, adminSocket: '/run/admin.sock level admin' }), /invalid path/],

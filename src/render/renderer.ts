@@ -4,6 +4,8 @@ import Handlebars from 'handlebars';
 import { errnoCode, LinkswitchError, messageOf, TemplateError } from '../core/errors.js';
 import type { HaproxyContext } from '../core/haproxy-context.js';
 import {
+  safeConfigLine,
+  safeCryptHash,
   safeFsPath,
   safeHost,
   safeHttpPath,
@@ -52,6 +54,12 @@ function helpers(): Record<string, Handlebars.HelperDelegate> {
     token: wrap((v) => {
       if (typeof v === 'string' && /^[A-Za-z0-9:._+=/-]{1,200}$/.test(v)) return v;
       throw new TemplateError(`invalid value ${JSON.stringify(v)}`, { fix: 'fix the template context' });
+    }),
+    hash: wrap(safeCryptHash),
+    line: wrap((v) => safeConfigLine(v)),
+    status: wrap((v) => {
+      if (typeof v === 'number' && Number.isInteger(v) && v >= 100 && v <= 599) return v;
+      throw new TemplateError(`invalid HTTP status ${JSON.stringify(v)}`, { fix: 'use 100-599' });
     }),
     code: wrap((v) => {
       if (v === 301 || v === 302 || v === 307 || v === 308) return v;

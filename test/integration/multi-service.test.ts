@@ -5,9 +5,11 @@ import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
 import tls from 'node:tls';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failures, type Sample, startLoad } from '../support/load.js';
 import { createMultiStack, type MultiStack } from '../support/multi-stack.js';
+import { freePort } from '../support/stack.js';
 import { createCa, type TestCa } from '../support/tls.js';
 
 // Tutum's model: one HAProxy in front of a stack. Three services (two by host, one by a path
@@ -18,6 +20,8 @@ import { createCa, type TestCa } from '../support/tls.js';
 // changes which version another service serves.
 
 const HOSTS = { app: 'app.test', api: 'api.test', admin: 'example.test' } as const;
+// admin is behind HTTP basic auth (a SHA-512 crypt hash in the config, made by openssl here).
+const ADMIN_AUTH = { authorization: `Basic ${Buffer.from('ops:s3cret-pass').toString('base64')}` };
 
 function get(options: {
   port: number;
@@ -79,6 +83,7 @@ describe('several services behind one HAProxy, on HTTPS', () => {
   const logLines: string[] = [];
   let services: Record<string, Record<string, unknown>>;
   let haproxyExtra: Record<string, unknown>;
+  let statsPort: number;
 
   beforeAll(async () => {
     stack = await createMultiStack('multi', ['app', 'api', 'admin']);
@@ -92,10 +97,19 @@ describe('several services behind one HAProxy, on HTTPS', () => {
     syslog = dgram.createSocket('udp4');
     syslog.on('message', (msg) => logLines.push(msg.toString()));
     await new Promise<void>((resolve) => syslog.bind(0, '127.0.0.1', resolve));
+    const { stdout: hash } = await execa('openssl', ['passwd', '-6', 's3cret-pass']);
+    statsPort = await freePort();
     services = {
       app: { routes: [HOSTS.app, `*.${HOSTS.app}`] },
-      api: { routes: [HOSTS.api] },
-      admin: { routes: [{ host: HOSTS.admin, path: '/admin', stripPrefix: true }] },
+      api: {
+        routes: [HOSTS.api],
+        health: { interval: '100ms', timeout: '20s', host: HOSTS.api },
+        extraLines: ['http-response set-header X-Extra api-backend'],
+      },
+      admin: {
+        routes: [{ host: HOSTS.admin, path: '/admin', stripPrefix: true }],
+        auth: { users: { ops: hash.trim() } },
+      },
     };
     haproxyExtra = {
       tls: {
@@ -105,6 +119,8 @@ describe('several services behind one HAProxy, on HTTPS', () => {
         hsts: { maxAge: 600 },
       },
       accessLog: { target: `127.0.0.1:${syslog.address().port}` },
+      stats: { bind: `127.0.0.1:${statsPort}` },
+      extraFrontendLines: ['http-response set-header X-Edge linkswitch'],
     };
     await stack.writeConfig(services, { haproxy: haproxyExtra });
     const up = await stack.cli(['up']);
@@ -128,7 +144,7 @@ describe('several services behind one HAProxy, on HTTPS', () => {
       app: { hostHeader: HOSTS.app, path: '/' },
       wildcard: { hostHeader: `tenant1.${HOSTS.app}`, path: '/' },
       api: { hostHeader: HOSTS.api, path: '/' },
-      admin: { hostHeader: HOSTS.admin, path: '/admin/page' },
+      admin: { hostHeader: HOSTS.admin, path: '/admin/page', headers: ADMIN_AUTH },
     };
     const expected: Record<string, string> = { app: 'app', wildcard: 'app', api: 'api', admin: 'admin' };
     const loads = Object.fromEntries(
@@ -213,7 +229,7 @@ describe('several services behind one HAProxy, on HTTPS', () => {
       secure: true,
       ca: ca.pem,
       // A client cannot choose the address the app sees.
-      headers: { 'x-forwarded-for': '6.6.6.6' },
+      headers: { 'x-forwarded-for': '6.6.6.6', ...ADMIN_AUTH },
     });
     expect(secure.status).toBe(200);
     expect(secure.headers['x-service']).toBe('admin');
@@ -222,6 +238,34 @@ describe('several services behind one HAProxy, on HTTPS', () => {
     expect(secure.headers['x-seen-forwarded-proto']).toBe('https');
     expect(secure.headers['x-seen-forwarded-host']).toBe(HOSTS.admin);
     expect(secure.headers['strict-transport-security']).toBe('max-age=600');
+    // Basic auth: refused without credentials (before the app), HAProxy's own health check passes.
+    const anonymous = await get({
+      port: stack.httpsPort,
+      host: HOSTS.admin,
+      path: '/admin/x',
+      secure: true,
+      ca: ca.pem,
+    });
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers['www-authenticate']).toBe(`Basic realm="${stack.names.admin}"`);
+    expect(anonymous.headers['x-service']).toBeUndefined();
+    const cfg = await readFile(stack.haproxyCfg, 'utf8');
+    expect(cfg).toMatch(/user ops password \$6\$/);
+    expect(cfg).not.toContain('s3cret-pass');
+    // The health check sends the Host header the app may require; extra lines are applied.
+    expect(cfg).toContain(`http-check send meth GET uri /health ver HTTP/1.1 hdr Host ${HOSTS.api}`);
+    const api = await get({ port: stack.httpsPort, host: HOSTS.api, secure: true, ca: ca.pem });
+    expect(api.headers['x-extra']).toBe('api-backend');
+    expect(api.headers['x-edge']).toBe('linkswitch');
+    // HAProxy's Prometheus exporter: requests per service and colour, beside linkswitch's own /metrics.
+    const metrics = await get({ port: statsPort, host: '127.0.0.1', path: '/metrics' });
+    expect(metrics.status).toBe(200);
+    expect(metrics.body).toMatch(
+      new RegExp(`haproxy_backend_http_responses_total\\{proxy="be_${stack.names.api}",code="2xx"\\} [1-9]`),
+    );
+    expect(metrics.body).toMatch(
+      new RegExp(`haproxy_server_status\\{proxy="be_${stack.names.app}",server="(blue|green)"`),
+    );
     // Host matching ignores case and port; a prefix matches only on a segment boundary.
     const upper = await get({ port: stack.httpsPort, host: `API.TEST:${stack.httpsPort}`, secure: true, ca: ca.pem });
     expect(upper.headers['x-service']).toBe('api');

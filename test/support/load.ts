@@ -28,6 +28,8 @@ export interface LoadOptions {
   path?: string;
   /** HTTPS with this CA (PEM) trusted. */
   tls?: { ca: string };
+  /** Sent with every request (e.g. authorization). */
+  headers?: Record<string, string>;
 }
 
 export interface LoadRun {
@@ -44,13 +46,14 @@ export function startLoad({
   hostHeader,
   path = '/',
   tls,
+  headers: extraHeaders = {},
 }: LoadOptions): LoadRun {
   const host = testTarget(target);
   const agent = tls
     ? new https.Agent({ keepAlive: true, maxSockets: connections, ca: tls.ca, servername: hostHeader })
     : new http.Agent({ keepAlive: true, maxSockets: connections });
   const client = tls ? https : http;
-  const headers = hostHeader ? { host: hostHeader } : {};
+  const headers = { ...(hostHeader ? { host: hostHeader } : {}), ...extraHeaders };
   const samples: Sample[] = [];
   const deadline = performance.now() + maxDurationMs;
   let stopping = false;
