@@ -7,15 +7,12 @@ export const httpProbe: HttpProbe = {
     return new Promise((resolve) => {
       const headers: Record<string, string> = { 'user-agent': 'linkswitch-health' };
       if (expect.hostHeader) headers.host = expect.hostHeader;
-      const request = http.get(
-        { host, port, path, agent: false, timeout: timeoutMs, headers },
-        (response) => {
-          response.resume();
-          const status = response.statusCode ?? 0;
-          // The same rule as HAProxy's `http-check expect status`: exactly that status.
-          resolve({ ok: status === expect.status, detail: `HTTP ${status}` });
-        },
-      );
+      const request = http.get({ host, port, path, agent: false, timeout: timeoutMs, headers }, (response) => {
+        response.resume();
+        const status = response.statusCode ?? 0;
+        // The same rule as HAProxy's `http-check expect status`: exactly that status.
+        resolve({ ok: status === expect.status, detail: `HTTP ${status}` });
+      });
       request.on('timeout', () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));
       request.on('error', (error: NodeJS.ErrnoException) =>
         resolve({ ok: false, detail: error.code ?? error.message }),

@@ -132,7 +132,10 @@ const healthSchema = z
     // "auto": use the image's Docker HEALTHCHECK when it has one, else probe `path` over HTTP.
     use: z.enum(['auto', 'docker', 'http']).default('auto'),
     // Apps that check the Host header (Django's ALLOWED_HOSTS, Rails' hosts) need one in the check.
-    host: z.string().superRefine(checked((v) => safeCheckHost(v))).optional(),
+    host: z
+      .string()
+      .superRefine(checked((v) => safeCheckHost(v)))
+      .optional(),
     expectStatus: z.number().int().min(100).max(599).default(200),
   })
   .strict()

@@ -66,7 +66,7 @@ export interface HaproxyContext {
   bind: { address: string; port: number };
   linked: Colour;
   servers: ServerContext[];
-  health: { path: string };
+  health: BackendContext['health'];
   check: { inter: string; rise: number; fall: number };
   retries: number;
   hardStopAfter: string;
