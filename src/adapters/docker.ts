@@ -65,7 +65,10 @@ export class DockerEngine implements DockerPort {
       const binding = info.NetworkSettings.Ports?.[`${service.port}/tcp`]?.[0];
       if (binding?.HostPort) {
         address = { host: binding.HostIp || network.hostIp, port: Number(binding.HostPort) };
-        probeAddress = address;
+        // Docker's userland proxy accepts on a published port before the app listens, so a TCP
+        // connect there proves nothing: a TCP service is probed on its container IP instead.
+        const ip = Object.values(info.NetworkSettings.Networks ?? {}).find((n) => n?.IPAddress)?.IPAddress;
+        probeAddress = service.mode === 'tcp' && ip ? { host: ip, port: service.port } : address;
       }
     } else if (running && network.mode === 'network') {
       const net = info.NetworkSettings.Networks?.[network.name];

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import net from 'node:net';
 import type { HttpProbe } from '../core/ports.js';
 
 /** One GET with its own connection (no keep-alive): a probe must not reuse a stale socket. */
@@ -17,6 +18,17 @@ export const httpProbe: HttpProbe = {
       request.on('error', (error: NodeJS.ErrnoException) =>
         resolve({ ok: false, detail: error.code ?? error.message }),
       );
+    });
+  },
+  connect(host, port, timeoutMs) {
+    return new Promise((resolve) => {
+      const socket = net.connect({ host, port, timeout: timeoutMs });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve({ ok: true, detail: 'connected' });
+      });
+      socket.once('timeout', () => socket.destroy(new Error(`no connection within ${timeoutMs} ms`)));
+      socket.once('error', (error: NodeJS.ErrnoException) => resolve({ ok: false, detail: error.code ?? error.message }));
     });
   },
 };

@@ -22,7 +22,9 @@ describe('parseConfig: valid files', () => {
       pull: 'never',
       stopTimeout: 30,
       memory: '256m',
-      // The one-service config: no routes, every request to it.
+      // The one-service config: HTTP, no routes, every request to it.
+      mode: 'http',
+      bind: null,
       routes: [],
       default: true,
       timeouts: { connect: 2000, server: 30_000, tunnel: 3_600_000 },

@@ -94,6 +94,13 @@ export function parseConfig(text: string, file: string): Settings {
   const services = serviceEntries(config, file, abs);
   const tls = config.haproxy.tls ? tlsSettings(config.haproxy.tls, file, abs) : null;
   const { tls: _tls, forwardHeaders, accessLog, clientTimeout, stats, extraFrontendLines, ...haproxyRest } = haproxy;
+  const taken = [config.haproxy.bind, ...(tls ? [tls.bind] : [])].map((b) => b.split(':')[1]);
+  for (const { service } of services) {
+    if (service.bind && taken.includes(service.bind.split(':')[1]))
+      throw new ConfigError(`${file}: services.${service.name}.bind uses the port of haproxy.bind or haproxy.tls.bind`, {
+        fix: 'give the TCP service a port of its own',
+      });
+  }
   const first = services[0]!;
   return {
     ...config,
@@ -128,7 +135,7 @@ function serviceEntries(config: ParsedConfig, file: string, abs: (p: string) => 
     if (config.state.dir) fail('state.dir is for `services:`', 'with `service:`, set state.file');
     const { name, auth, ...container } = config.service;
     entries.push({
-      service: { name, ...container, routes: [], default: true, auth: authSettings(name, auth) },
+      service: { name, ...container, mode: 'http', bind: null, routes: [], default: true, auth: authSettings(name, auth) },
       health: healthSettings(config.health ?? DEFAULT_HEALTH),
       state: { file: abs(config.state.file ?? DEFAULTS.stateFile) },
     });
@@ -138,17 +145,33 @@ function serviceEntries(config: ParsedConfig, file: string, abs: (p: string) => 
     const names = Object.keys(config.services);
     if (names.length === 0) fail('services: is empty', 'define at least one service');
     for (const name of names) {
-      const { health, routes, auth, ...container } = config.services[name]!;
+      const { health, routes, auth, bind, ...container } = config.services[name]!;
+      if (container.mode === 'tcp' && (!bind || routes.length > 0 || container.default || auth))
+        fail(
+          `services.${name} is a TCP service: it needs \`bind\` and takes no routes, default or auth`,
+          'give it `bind: "address:port"` (its own port) and remove routes/default/auth',
+        );
+      if (container.mode === 'http' && bind)
+        fail(`services.${name}.bind is for TCP services`, 'add `mode: tcp`, or route it by host with `routes:`');
       entries.push({
         service: {
           name,
           ...container,
+          bind: bind ?? null,
           routes: routes.map((route, i) => parseRoute(route, `services.${name}.routes[${i}]`)),
           auth: authSettings(name, auth),
         },
         health: healthSettings(health),
         state: { file: path.join(dir, `${name}.json`) },
       });
+    }
+    const binds = new Map<string, string>();
+    for (const { service } of entries) {
+      if (!service.bind) continue;
+      const port = service.bind.split(':')[1];
+      const clash = binds.get(port!);
+      if (clash) fail(`services ${clash} and ${service.name} both bind port ${port}`, 'give each TCP service its own port');
+      binds.set(port!, service.name);
     }
     const defaults = entries.filter((e) => e.service.default).map((e) => e.service.name);
     if (defaults.length > 1)
@@ -157,7 +180,7 @@ function serviceEntries(config: ParsedConfig, file: string, abs: (p: string) => 
         'mark at most one service `default: true`; unmatched requests get a 404 without one',
       );
     for (const { service } of entries)
-      if (service.routes.length === 0 && !service.default)
+      if (service.mode === 'http' && service.routes.length === 0 && !service.default)
         fail(
           `services.${service.name} has no routes`,
           'add `routes:` (hosts, optionally with a path) or `default: true`',

@@ -204,6 +204,9 @@ const multiServiceSchema = z
     timeouts: timeoutsSchema,
     auth: authSchema.optional(),
     extraLines: z.array(extraLine).max(100).default([]),
+    mode: z.enum(['http', 'tcp']).default('http'),
+    // TCP services only: the address HAProxy listens on for this service.
+    bind: bindSchema.optional(),
   })
   .strict();
 

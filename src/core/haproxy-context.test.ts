@@ -59,6 +59,7 @@ describe('buildHaproxyContext', () => {
         stripPrefixes: [],
         auth: null,
         extraLines: [],
+        tcp: null,
       },
     ]);
     expect(LINKED_WEIGHT).toBe(100);

@@ -56,6 +56,8 @@ export interface BackendContext {
   extraLines: string[];
   /** Path prefixes removed before the request reaches the app (routes with stripPrefix). */
   stripPrefixes: string[];
+  /** TCP services: their own frontend's bind; null for HTTP services. */
+  tcp: { address: string; port: number } | null;
 }
 
 export interface HaproxyContext {
@@ -73,6 +75,8 @@ export interface HaproxyContext {
   adminSocket: string;
   /** Every service's backend, in config order (this service's built from its live view). */
   backends: BackendContext[];
+  /** Some backend is a TCP service's: the file has a `defaults tcp` section for them. */
+  hasTcp: boolean;
   /** Where unmatched requests go; null: HAProxy answers 404 itself. */
   defaultBackend: string | null;
   /** Several services: the map files HAProxy routes with (see routing.ts); null: one backend. */
@@ -93,6 +97,11 @@ export interface HaproxyContext {
 /** Backend and server names used both in haproxy.cfg and in runtime-API commands. */
 export function backendName(service: string): string {
   return `be_${safeName(service, 'service name')}`;
+}
+
+function tcpBind(bind: string): { address: string; port: number } {
+  const [address = '', port = ''] = bind.split(':');
+  return { address: safeIpv4(address, 'TCP service bind address'), port: safePort(port, 'TCP service bind port') };
 }
 
 function authContext(service: string, auth: Settings['service']['auth']): BackendContext['auth'] {
@@ -146,6 +155,7 @@ export function buildBackendContext(
     },
     retries: config.haproxy.retries,
     auth: authContext(service, config.service.auth),
+    tcp: config.service.bind ? tcpBind(config.service.bind) : null,
     extraLines: config.service.extraLines.map((l) => safeConfigLine(l, `${service}'s extraLines`)),
     timeouts: {
       connect: haproxyDuration(timeouts.connect),
@@ -190,6 +200,7 @@ export function buildHaproxyContext(
     hardStopAfter: haproxyDuration(config.haproxy.hardStopAfter),
     adminSocket: safeFsPath(config.haproxy.adminSocket, 'haproxy.adminSocket'),
     backends,
+    hasTcp: backends.some((b) => b.tcp !== null),
     ...stackContext(config, certificates),
     ...(layout.resolvers
       ? {

@@ -53,6 +53,11 @@ export async function waitUntilHealthy(deps: HealthDeps, colour: Colour): Promis
       if (container.health === 'unhealthy')
         return failWithLogs(deps, colour, 'Docker reports its HEALTHCHECK as unhealthy');
       last = `Docker health is "${container.health}"`;
+    } else if (container.probeAddress && config.service.mode === 'tcp') {
+      const { host, port } = container.probeAddress;
+      const result = await probe.connect(host, port, probeTimeout);
+      if (result.ok) return container;
+      last = `TCP connect to ${host}:${port}: ${result.detail}`;
     } else if (container.probeAddress) {
       const { host, port } = container.probeAddress;
       const result = await probe.probe(host, port, path, probeTimeout, {

@@ -141,6 +141,8 @@ export interface HttpProbe {
     timeoutMs: number,
     expect?: { status: number; hostHeader: string | null },
   ): Promise<{ ok: boolean; detail: string }>;
+  /** TCP services: healthy when a connection is accepted. */
+  connect(host: string, port: number, timeoutMs: number): Promise<{ ok: boolean; detail: string }>;
 }
 
 /** Deploy progress for people and logs: one event per phase. */

@@ -18,6 +18,10 @@ export interface ServiceSettings {
   /** Seconds Docker waits after SIGTERM before it kills the container. */
   stopTimeout: number;
   memory?: string | undefined;
+  /** `tcp`: a TCP service (Tutum's TCP_PORTS) on its own `bind`, switched the same way; no routes. */
+  mode: 'http' | 'tcp';
+  /** TCP services: where HAProxy listens for it ("address:port"); null for HTTP services. */
+  bind: string | null;
   /** Requests this service answers (host, optional path prefix); empty for the one-service config. */
   routes: RouteSettings[];
   /** Answers requests no route matches (the one-service config: always). */

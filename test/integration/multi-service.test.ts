@@ -84,9 +84,10 @@ describe('several services behind one HAProxy, on HTTPS', () => {
   let services: Record<string, Record<string, unknown>>;
   let haproxyExtra: Record<string, unknown>;
   let statsPort: number;
+  let tcpPort: number;
 
   beforeAll(async () => {
-    stack = await createMultiStack('multi', ['app', 'api', 'admin']);
+    stack = await createMultiStack('multi', ['app', 'api', 'admin', 'db']);
     ca = await createCa(path.join(stack.dir, 'ca'));
     certFile = await ca.issue({
       hosts: [HOSTS.app, `*.${HOSTS.app}`, HOSTS.api, HOSTS.admin],
@@ -99,6 +100,7 @@ describe('several services behind one HAProxy, on HTTPS', () => {
     await new Promise<void>((resolve) => syslog.bind(0, '127.0.0.1', resolve));
     const { stdout: hash } = await execa('openssl', ['passwd', '-6', 's3cret-pass']);
     statsPort = await freePort();
+    tcpPort = await freePort();
     services = {
       app: { routes: [HOSTS.app, `*.${HOSTS.app}`] },
       api: {
@@ -110,6 +112,8 @@ describe('several services behind one HAProxy, on HTTPS', () => {
         routes: [{ host: HOSTS.admin, path: '/admin', stripPrefix: true }],
         auth: { users: { ops: hash.trim() } },
       },
+      // A TCP service (Tutum's TCP_PORTS) on its own port: the test app, spoken to as plain TCP.
+      db: { mode: 'tcp', bind: `127.0.0.1:${tcpPort}` },
     };
     haproxyExtra = {
       tls: {
@@ -146,17 +150,19 @@ describe('several services behind one HAProxy, on HTTPS', () => {
       api: { hostHeader: HOSTS.api, path: '/' },
       admin: { hostHeader: HOSTS.admin, path: '/admin/page', headers: ADMIN_AUTH },
     };
-    const expected: Record<string, string> = { app: 'app', wildcard: 'app', api: 'api', admin: 'admin' };
-    const loads = Object.fromEntries(
+    const expected: Record<string, string> = { app: 'app', wildcard: 'app', api: 'api', admin: 'admin', db: 'db' };
+    const loads: Record<string, ReturnType<typeof startLoad>> = Object.fromEntries(
       Object.entries(targets).map(([key, t]) => [
         key,
         startLoad({ port: stack.httpsPort, connections: 3, maxDurationMs: 200_000, tls: { ca: ca.pem }, ...t }),
       ]),
     );
+    // The TCP service: a connection per request, since TCP mode switches connections.
+    loads.db = startLoad({ port: tcpPort, connections: 2, maxDurationMs: 200_000, keepAlive: false });
     const windows: Array<{ ids: string[]; startedAt: number; returnedAt: number; before: Record<string, string> }> = [];
     const run = async (...commands: Array<[verb: string, id: string, image?: string]>) => {
       const before: Record<string, string> = {};
-      for (const id of ['app', 'api', 'admin']) before[id] = (await version(id))!;
+      for (const id of ['app', 'api', 'admin', 'db']) before[id] = (await version(id))!;
       const startedAt = performance.now();
       const results = await Promise.all(
         commands.map(([verb, id, image]) =>
@@ -175,6 +181,9 @@ describe('several services behind one HAProxy, on HTTPS', () => {
     await run(['deploy', 'app', 'v2'], ['deploy', 'admin', 'v2']);
     await run(['rollback', 'api'], ['rollback', 'admin']);
     await run(['deploy', 'api', 'v2'], ['deploy', 'admin', 'v2']);
+    await run(['deploy', 'db', 'v2'], ['rollback', 'app']);
+    await run(['rollback', 'db']);
+    await run(['deploy', 'db', 'v2'], ['deploy', 'app', 'v2']);
     const samples = Object.fromEntries(
       await Promise.all(Object.entries(loads).map(async ([key, load]) => [key, await load.stop()] as const)),
     ) as Record<string, Sample[]>;
@@ -208,10 +217,12 @@ describe('several services behind one HAProxy, on HTTPS', () => {
         }
       }
     }
-    console.log(`multi-service load: ${total} HTTPS requests over ${windows.length} command rounds, 0 failed`);
+    const counts = Object.entries(samples).map(([key, list]) => `${key} ${list.length}`);
+    console.log(`multi-service load: ${total} requests (${counts.join(', ')}) over ${windows.length} rounds, 0 failed`);
     expect(await version('app')).toBe('v2');
     expect(await version('api')).toBe('v2');
     expect(await version('admin')).toBe('v2');
+    expect(await version('db')).toBe('v2');
   });
 
   it('redirects HTTP to HTTPS except ACME challenges, passes client IP and proto, strips the prefix, logs', async () => {
@@ -460,10 +471,11 @@ describe('several services behind one HAProxy, on HTTPS', () => {
     const text = await stack.cli(['status']);
     expect(text.exitCode, text.all).toBe(0);
     const lines = text.stdout.split('\n');
-    for (const id of ['app', 'api', 'admin']) expect(lines.some((l) => l.startsWith(stack.names[id]!))).toBe(true);
+    for (const id of ['app', 'api', 'admin', 'db'])
+      expect(lines.some((l) => l.startsWith(stack.names[id]!))).toBe(true);
     const json = await stack.cli(['status', '--json']);
     const report = JSON.parse(json.stdout) as { services: Array<{ service: string; linked: string }> };
-    expect(report.services.map((s) => s.service)).toEqual(['app', 'api', 'admin'].map((id) => stack.names[id]));
+    expect(report.services.map((s) => s.service)).toEqual(['app', 'api', 'admin', 'db'].map((id) => stack.names[id]));
     const one = JSON.parse((await stack.cli(['status', stack.names.api!, '--json'])).stdout) as { service: string };
     expect(one.service).toBe(stack.names.api);
   });

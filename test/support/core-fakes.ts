@@ -173,6 +173,10 @@ export function fakes(
         probes.push(`${host}:${port}${path}`);
         return probeOk ? { ok: true, detail: '200' } : { ok: false, detail: 'HTTP 503' };
       },
+      connect: async (host, port) => {
+        probes.push(`tcp ${host}:${port}`);
+        return probeOk ? { ok: true, detail: 'connected' } : { ok: false, detail: 'ECONNREFUSED' };
+      },
     } satisfies HttpProbe,
     progress: {
       phase: (name) => void events.push(name),

@@ -30,6 +30,8 @@ export interface LoadOptions {
   tls?: { ca: string };
   /** Sent with every request (e.g. authorization). */
   headers?: Record<string, string>;
+  /** false: a new connection per request (a TCP service switches connections, not requests). */
+  keepAlive?: boolean;
 }
 
 export interface LoadRun {
@@ -47,11 +49,12 @@ export function startLoad({
   path = '/',
   tls,
   headers: extraHeaders = {},
+  keepAlive = true,
 }: LoadOptions): LoadRun {
   const host = testTarget(target);
   const agent = tls
-    ? new https.Agent({ keepAlive: true, maxSockets: connections, ca: tls.ca, servername: hostHeader })
-    : new http.Agent({ keepAlive: true, maxSockets: connections });
+    ? new https.Agent({ keepAlive, maxSockets: connections, ca: tls.ca, servername: hostHeader })
+    : new http.Agent({ keepAlive, maxSockets: connections });
   const client = tls ? https : http;
   const headers = { ...(hostHeader ? { host: hostHeader } : {}), ...extraHeaders };
   const samples: Sample[] = [];
