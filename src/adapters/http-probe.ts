@@ -28,7 +28,9 @@ export const httpProbe: HttpProbe = {
         resolve({ ok: true, detail: 'connected' });
       });
       socket.once('timeout', () => socket.destroy(new Error(`no connection within ${timeoutMs} ms`)));
-      socket.once('error', (error: NodeJS.ErrnoException) => resolve({ ok: false, detail: error.code ?? error.message }));
+      socket.once('error', (error: NodeJS.ErrnoException) =>
+        resolve({ ok: false, detail: error.code ?? error.message }),
+      );
     });
   },
 };

@@ -97,9 +97,12 @@ export function parseConfig(text: string, file: string): Settings {
   const taken = [config.haproxy.bind, ...(tls ? [tls.bind] : [])].map((b) => b.split(':')[1]);
   for (const { service } of services) {
     if (service.bind && taken.includes(service.bind.split(':')[1]))
-      throw new ConfigError(`${file}: services.${service.name}.bind uses the port of haproxy.bind or haproxy.tls.bind`, {
-        fix: 'give the TCP service a port of its own',
-      });
+      throw new ConfigError(
+        `${file}: services.${service.name}.bind uses the port of haproxy.bind or haproxy.tls.bind`,
+        {
+          fix: 'give the TCP service a port of its own',
+        },
+      );
   }
   const first = services[0]!;
   return {
@@ -135,7 +138,15 @@ function serviceEntries(config: ParsedConfig, file: string, abs: (p: string) => 
     if (config.state.dir) fail('state.dir is for `services:`', 'with `service:`, set state.file');
     const { name, auth, ...container } = config.service;
     entries.push({
-      service: { name, ...container, mode: 'http', bind: null, routes: [], default: true, auth: authSettings(name, auth) },
+      service: {
+        name,
+        ...container,
+        mode: 'http',
+        bind: null,
+        routes: [],
+        default: true,
+        auth: authSettings(name, auth),
+      },
       health: healthSettings(config.health ?? DEFAULT_HEALTH),
       state: { file: abs(config.state.file ?? DEFAULTS.stateFile) },
     });
@@ -170,7 +181,8 @@ function serviceEntries(config: ParsedConfig, file: string, abs: (p: string) => 
       if (!service.bind) continue;
       const port = service.bind.split(':')[1];
       const clash = binds.get(port!);
-      if (clash) fail(`services ${clash} and ${service.name} both bind port ${port}`, 'give each TCP service its own port');
+      if (clash)
+        fail(`services ${clash} and ${service.name} both bind port ${port}`, 'give each TCP service its own port');
       binds.set(port!, service.name);
     }
     const defaults = entries.filter((e) => e.service.default).map((e) => e.service.name);
