@@ -2,13 +2,13 @@ import type { ColourEvent, ColourEventSource } from '../core/ports.js';
 import { LABEL_COLOUR, LABEL_SERVICE } from './docker.js';
 import type { DockerClient } from './docker-client.js';
 
-// Docker's event stream for one service's colour containers (container engine): what the
-// sidecar's failover and re-render follow.
+// Docker's event stream for the stack's colour containers (container engine): what the
+// sidecar's failover and re-render follow. One stream for every service of the stack.
 
 export class DockerEventSource implements ColourEventSource {
   constructor(
     private readonly client: DockerClient,
-    private readonly service: string,
+    private readonly services: string[],
   ) {}
 
   /**
@@ -19,7 +19,9 @@ export class DockerEventSource implements ColourEventSource {
   async watch(onEvent: (event: ColourEvent) => void, onEnd: (error?: unknown) => void): Promise<() => void> {
     const filters = {
       type: ['container' as const],
-      label: [`${LABEL_SERVICE}=${this.service}`],
+      // One service: filtered by Docker. Several: by the label's presence, then by name here
+      // (repeated label filters are not an "or" in every engine version).
+      label: this.services.length === 1 ? [`${LABEL_SERVICE}=${this.services[0]}`] : [LABEL_SERVICE],
       event: ['die', 'health_status', 'start'],
     };
     const stream = (await this.client.call('follow Docker events', (api) =>
@@ -37,7 +39,7 @@ export class DockerEventSource implements ColourEventSource {
       buffered = lines.pop() ?? '';
       for (const line of lines) {
         const event = line.trim() ? toColourEvent(line) : null;
-        if (event) onEvent(event);
+        if (event && this.services.includes(event.service)) onEvent(event);
       }
     });
     stream.on('error', (error: unknown) => end(error));
@@ -68,5 +70,11 @@ export function toColourEvent(line: string): ColourEvent | null {
         : raw.Action;
   if (action !== 'die' && action !== 'unhealthy' && action !== 'healthy' && action !== 'start') return null;
   const exitCode = attributes.exitCode === undefined ? null : Number(attributes.exitCode);
-  return { colour, container: attributes.name ?? '', action, exitCode: Number.isFinite(exitCode) ? exitCode : null };
+  return {
+    service: attributes[LABEL_SERVICE] ?? '',
+    colour,
+    container: attributes.name ?? '',
+    action,
+    exitCode: Number.isFinite(exitCode) ? exitCode : null,
+  };
 }

@@ -7,7 +7,9 @@ const event = (action: string, attributes: Record<string, string>) =>
 
 describe('toColourEvent', () => {
   it('reads die with the exit code, and the health changes', () => {
-    expect(toColourEvent(event('die', { name: 'web-blue', 'linkswitch.colour': 'blue', exitCode: '137' }))).toEqual({
+    const died = { name: 'web-blue', 'linkswitch.service': 'web', 'linkswitch.colour': 'blue', exitCode: '137' };
+    expect(toColourEvent(event('die', died))).toEqual({
+      service: 'web',
       colour: 'blue',
       container: 'web-blue',
       action: 'die',

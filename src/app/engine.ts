@@ -98,7 +98,10 @@ export function chooseEngine(settings: Settings): Engine {
   return {
     kind: 'container',
     docker,
-    events: new DockerEventSource(docker.client, settings.service.name),
+    events: new DockerEventSource(
+      docker.client,
+      settings.services.map((e) => e.service.name),
+    ),
     eventsAbsentReason: null,
     layout: SINGLE_SERVER_LAYOUT,
     haproxyExternal: false,

@@ -10,7 +10,7 @@ import { createLogger, progressFor } from '../adapters/logger.js';
 import { pauseFromEnv } from '../adapters/pause.js';
 import { StateFile } from '../adapters/state-file.js';
 import { configPath, loadConfig } from '../config/load.js';
-import { CertificateError, ConfigError } from '../core/errors.js';
+import { CertificateError } from '../core/errors.js';
 import type { HaproxyPort } from '../core/ports.js';
 import type { Locker, Service } from '../core/service.js';
 import { type Settings, settingsFor } from '../core/settings.js';
@@ -182,14 +182,21 @@ export function buildApp(settings: Settings, options: { lockWait?: number; log?:
 
 /** `linkswitch serve`'s objects: the HAProxy port waits for HAProxy's container until `signal` aborts. */
 export function buildSidecarApp(settings: Settings, options: { log: Logger; signal: AbortSignal }): SidecarApp {
-  if (settings.services.length > 1) {
-    throw new ConfigError(`${settings.file}: \`linkswitch serve\` runs one service; this config has several`, {
-      fix: 'run the CLI (`linkswitch up`, `deploy <service>`) for several services behind one HAProxy',
-    });
-  }
   const engine = chooseEngine(settings);
-  const direct = new Haproxy(settings, systemClock, engine.layout);
-  const haproxy = externalHaproxy(direct, options.log, settings.haproxy.masterSocket, options.signal);
-  const service = assemble(settings, engine, haproxy, options.log, 0);
-  return { settings, log: options.log, engine, haproxy, service, stack: [service] };
+  const external = (view: Settings) =>
+    externalHaproxy(
+      new Haproxy(view, systemClock, engine.layout),
+      options.log,
+      view.haproxy.masterSocket,
+      options.signal,
+    );
+  const haproxy = external(settings);
+  const stack = assembleStack(
+    settings,
+    engine,
+    (view) => (view.service.name === settings.service.name ? haproxy : external(view)),
+    options.log,
+    0,
+  );
+  return { settings, log: options.log, engine, haproxy, service: stack[0]!, stack };
 }

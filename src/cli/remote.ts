@@ -3,7 +3,7 @@ import http from 'node:http';
 import { createLogger } from '../adapters/logger.js';
 import { type GlobalOptions, loadSettings } from '../app/root.js';
 import { ConfigError, errnoCode } from '../core/errors.js';
-import type { CommandResult, StatusReport } from '../core/service.js';
+import type { CommandResult, StackStatusReport, StatusReport } from '../core/service.js';
 import type { Settings } from '../core/settings.js';
 import { type ErrorBody, RemoteError, SidecarError } from '../sidecar/errors.js';
 import {
@@ -60,8 +60,8 @@ export class SidecarClient {
     return (await this.request<HealthReport>('GET', ROUTES.health, undefined, timeoutMs, true)).body;
   }
 
-  async status(): Promise<StatusReport> {
-    return (await this.request<StatusReport>('GET', ROUTES.status, undefined, QUICK_MS)).body;
+  async status(): Promise<StatusReport | StackStatusReport> {
+    return (await this.request<StatusReport | StackStatusReport>('GET', ROUTES.status, undefined, QUICK_MS)).body;
   }
 
   async deploy(request: DeployRequest): Promise<CommandResult> {

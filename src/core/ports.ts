@@ -153,6 +153,8 @@ export interface Progress {
 
 /** A Docker event about one of the service's colour containers (for `serve`). */
 export interface ColourEvent {
+  /** The service the container belongs to (several services behind one HAProxy). */
+  service: string;
   colour: Colour;
   container: string;
   /** die: the process exited (crash, kill, stop); unhealthy/healthy: its HEALTHCHECK changed. */

@@ -165,6 +165,11 @@ export interface StatusReport {
   adoptable?: string;
 }
 
+/** Several services: every service's report, in config order. */
+export interface StackStatusReport {
+  services: StatusReport[];
+}
+
 /** Read-only: never takes the lock, never writes. */
 export async function status(rt: Runtime): Promise<StatusReport> {
   const state = await rt.store.read();

@@ -79,9 +79,9 @@ describe('control API', () => {
     expect((await stat(socketPath)).mode & 0o777).toBe(0o600);
     const client = new SidecarClient({ label: 'unix', socketPath });
     expect(await client.health()).toEqual({ ok: true, phase: 'serving' });
-    expect((await client.status()).linked).toBe('green');
+    expect((await client.status()) as StatusReport).toMatchObject({ linked: 'green' });
     expect((await client.deploy({ image: 'app:2', lockWaitMs: 500 })).state.colours.green?.image).toBe('app:2');
-    expect(requests).toEqual([{ image: 'app:2', dryRun: undefined, lockWaitMs: 500 }]);
+    expect(requests).toEqual([{ service: undefined, image: 'app:2', dryRun: undefined, lockWaitMs: 500 }]);
 
     const held = await client.deploy({ image: 'busy:1' }).catch((e: unknown) => e);
     expect(held).toBeInstanceOf(RemoteError);
@@ -111,7 +111,7 @@ describe('control API', () => {
     const good = new SidecarClient({ label: 'tcp', host: '127.0.0.1', port, token: TOKEN });
     const bad = new SidecarClient({ label: 'tcp', host: '127.0.0.1', port, token: 'wrong-token-wrong-token' });
     const none = new SidecarClient({ label: 'tcp', host: '127.0.0.1', port });
-    expect((await good.status()).linked).toBe('green');
+    expect((await good.status()) as StatusReport).toMatchObject({ linked: 'green' });
     expect((await bad.health()).ok).toBe(true);
     for (const client of [bad, none]) {
       const error = await client.deploy({ image: 'app:2' }).catch((e: unknown) => e);

@@ -3,7 +3,7 @@ import http from 'node:http';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { ConfigError } from '../core/errors.js';
-import type { CommandResult, StatusReport } from '../core/service.js';
+import type { CommandResult, StackStatusReport, StatusReport } from '../core/service.js';
 import { optional, parseJson, readBody, send, tokenMatches } from './api-request.js';
 import { errorBody, httpStatusFor, RequestError, SidecarError, TokenRefusedError } from './errors.js';
 import { type DeployRequest, type HealthReport, MIN_TOKEN_LENGTH, ROUTES, type RollbackRequest } from './protocol.js';
@@ -13,7 +13,7 @@ import { type DeployRequest, type HealthReport, MIN_TOKEN_LENGTH, ROUTES, type R
 
 export interface ControlHandlers {
   health(): HealthReport;
-  status(): Promise<StatusReport>;
+  status(): Promise<StatusReport | StackStatusReport>;
   deploy(request: DeployRequest): Promise<CommandResult>;
   rollback(request: RollbackRequest): Promise<CommandResult>;
   metrics(): string;
@@ -68,6 +68,7 @@ function handler(options: ControlApiOptions, requireToken: boolean): http.Reques
           case `POST ${ROUTES.deploy}`: {
             const body = parseJson(await readBody(request));
             const result = await handlers.deploy({
+              service: optional<string>(body, 'service', 'string'),
               image: optional<string>(body, 'image', 'string'),
               dryRun: optional<boolean>(body, 'dryRun', 'boolean'),
               lockWaitMs: optional<number>(body, 'lockWaitMs', 'number'),
@@ -77,6 +78,7 @@ function handler(options: ControlApiOptions, requireToken: boolean): http.Reques
           case `POST ${ROUTES.rollback}`: {
             const body = parseJson(await readBody(request));
             const result = await handlers.rollback({
+              service: optional<string>(body, 'service', 'string'),
               dryRun: optional<boolean>(body, 'dryRun', 'boolean'),
               lockWaitMs: optional<number>(body, 'lockWaitMs', 'number'),
             });

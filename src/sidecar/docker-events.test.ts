@@ -35,7 +35,7 @@ class FakeSource implements ColourEventSource {
   }
 }
 
-const event: ColourEvent = { colour: 'blue', container: 'web-blue', action: 'die', exitCode: 1 };
+const event: ColourEvent = { service: 'web', colour: 'blue', container: 'web-blue', action: 'die', exitCode: 1 };
 
 describe('followEvents', () => {
   beforeEach(() => {

@@ -10,6 +10,7 @@ import { Metrics } from './metrics.js';
 // The failover policy (pure) and its execution against plain fakes.
 
 const died = (colour: 'blue' | 'green', exitCode: number | null = 137): ColourEvent => ({
+  service: 'web',
   colour,
   container: `web-${colour}`,
   action: 'die',

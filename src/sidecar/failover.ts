@@ -83,6 +83,7 @@ export class Failover {
     const container = await inspect(state.linked).catch(() => null);
     if (container && !container.running) {
       await this.handle({
+        service: state.service,
         colour: state.linked,
         container: container.name,
         action: 'die',

@@ -58,26 +58,34 @@ export class Metrics {
   }
 
   render(): string {
-    const svc = `service="${this.service}"`;
+    return Metrics.render([this]);
+  }
+
+  /** One exposition for every service of the stack: each family once, a series per service. */
+  static render(all: Metrics[]): string {
     const out: string[] = [];
-    const metric = (name: string, type: string, help: string, samples: Array<[string, number]>) => {
+    const metric = (
+      name: string,
+      type: string,
+      help: string,
+      samples: (m: Metrics, svc: string) => Array<[string, number]>,
+    ) => {
       out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-      for (const [labels, value] of samples) out.push(`${name}${labels ? `{${labels}}` : ''} ${value}`);
+      for (const m of all)
+        for (const [labels, value] of samples(m, `service="${m.service}"`))
+          out.push(`${name}${labels ? `{${labels}}` : ''} ${value}`);
     };
-    metric('linkswitch_deploys_total', 'counter', 'Deploys that switched traffic, run by this sidecar.', [
-      [svc, this.deploys],
+    metric('linkswitch_deploys_total', 'counter', 'Deploys that switched traffic, run by this sidecar.', (m, svc) => [
+      [svc, m.deploys],
     ]);
     metric(
       'linkswitch_rollbacks_total',
       'counter',
       'Rollbacks run by this sidecar, by trigger (api or failover).',
-      ['api', 'failover'].map((t) => [`${svc},trigger="${t}"`, this.rollbacks.get(t) ?? 0]),
+      (m, svc) => ['api', 'failover'].map((t) => [`${svc},trigger="${t}"`, m.rollbacks.get(t) ?? 0]),
     );
-    metric(
-      'linkswitch_failures_total',
-      'counter',
-      'Commands that failed, by command and error code.',
-      [...this.failures].map(([key, n]) => {
+    metric('linkswitch_failures_total', 'counter', 'Commands that failed, by command and error code.', (m, svc) =>
+      [...m.failures].map(([key, n]) => {
         const [command, code] = key.split('\u0000');
         return [`${svc},command="${command}",code="${code}"`, n];
       }),
@@ -86,46 +94,48 @@ export class Metrics {
       'linkswitch_linked_failures_total',
       'counter',
       "Times the linked colour's container died or turned unhealthy.",
-      [...this.linkedFailures].map(([action, n]) => [`${svc},event="${action}"`, n]),
+      (m, svc) => [...m.linkedFailures].map(([action, n]) => [`${svc},event="${action}"`, n]),
     );
-    out.push(
-      '# HELP linkswitch_switch_duration_seconds Time the runtime-API weight flip took.',
-      '# TYPE linkswitch_switch_duration_seconds histogram',
-    );
-    for (const [i, bound] of SWITCH_BUCKETS_S.entries()) {
-      out.push(`linkswitch_switch_duration_seconds_bucket{${svc},le="${bound}"} ${this.switchBuckets[i]}`);
+    metric('linkswitch_switch_duration_seconds', 'histogram', 'Time the runtime-API weight flip took.', () => []);
+    for (const m of all) {
+      const svc = `service="${m.service}"`;
+      for (const [i, bound] of SWITCH_BUCKETS_S.entries())
+        out.push(`linkswitch_switch_duration_seconds_bucket{${svc},le="${bound}"} ${m.switchBuckets[i]}`);
+      out.push(
+        `linkswitch_switch_duration_seconds_bucket{${svc},le="+Inf"} ${m.switchCount}`,
+        `linkswitch_switch_duration_seconds_sum{${svc}} ${m.switchSum}`,
+        `linkswitch_switch_duration_seconds_count{${svc}} ${m.switchCount}`,
+      );
     }
-    out.push(
-      `linkswitch_switch_duration_seconds_bucket{${svc},le="+Inf"} ${this.switchCount}`,
-      `linkswitch_switch_duration_seconds_sum{${svc}} ${this.switchSum}`,
-      `linkswitch_switch_duration_seconds_count{${svc}} ${this.switchCount}`,
-    );
-    metric(
-      'linkswitch_linked',
-      'gauge',
-      'The linked colour (1) and the idle one (0).',
-      COLOURS.map((c) => [`${svc},colour="${c}"`, this.linked === c ? 1 : 0]),
+    metric('linkswitch_linked', 'gauge', 'The linked colour (1) and the idle one (0).', (m, svc) =>
+      COLOURS.map((c) => [`${svc},colour="${c}"`, m.linked === c ? 1 : 0]),
     );
     metric(
       'linkswitch_reloads_total',
       'counter',
       'Config changes: applied (valid, written, HAProxy reloaded), rejected (template or haproxy -c), failed (reload).',
-      (['applied', 'rejected', 'failed'] as const).map((r) => [`${svc},result="${r}"`, this.reloads.get(r) ?? 0]),
+      (m, svc) =>
+        (['applied', 'rejected', 'failed'] as const).map((r) => [`${svc},result="${r}"`, m.reloads.get(r) ?? 0]),
     );
-    if (this.lastReload) {
+    if (all.some((m) => m.lastReload)) {
       metric(
         'linkswitch_last_reload_success',
         'gauge',
         'Whether the last config change was applied (1) or refused/failed (0).',
-        [[svc, this.lastReload.result === 'applied' ? 1 : 0]],
+        (m, svc) => (m.lastReload ? [[svc, m.lastReload.result === 'applied' ? 1 : 0]] : []),
       );
-      metric('linkswitch_last_reload_timestamp_seconds', 'gauge', 'When the last config change was attempted.', [
-        [svc, Math.round(this.lastReload.at.getTime() / 1000)],
-      ]);
+      metric(
+        'linkswitch_last_reload_timestamp_seconds',
+        'gauge',
+        'When the last config change was attempted.',
+        (m, svc) => (m.lastReload ? [[svc, Math.round(m.lastReload.at.getTime() / 1000)]] : []),
+      );
     }
-    metric('process_resident_memory_bytes', 'gauge', 'Resident memory of the sidecar process.', [
-      ['', process.memoryUsage.rss()],
-    ]);
+    out.push(
+      '# HELP process_resident_memory_bytes Resident memory of the sidecar process.',
+      '# TYPE process_resident_memory_bytes gauge',
+      `process_resident_memory_bytes ${process.memoryUsage.rss()}`,
+    );
     return `${out.join('\n')}\n`;
   }
 }

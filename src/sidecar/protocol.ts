@@ -27,6 +27,8 @@ export function controlSocketPath(config: Settings): string {
 }
 
 export interface DeployRequest {
+  /** Several services: which one (may be omitted when there is one). */
+  service?: string | undefined;
   image?: string;
   dryRun?: boolean;
   /** The CLI's --lock-wait, in milliseconds. */
@@ -34,6 +36,7 @@ export interface DeployRequest {
 }
 
 export interface RollbackRequest {
+  service?: string | undefined;
   dryRun?: boolean;
   lockWaitMs?: number;
 }

@@ -3,9 +3,9 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { backoff, pause } from '../adapters/backoff.js';
 import { buildSidecarApp, type GlobalOptions, loadSettings, lockFileFor, type SidecarApp } from '../app/root.js';
-import { messageOf } from '../core/errors.js';
+import { messageOf, UnknownServiceError } from '../core/errors.js';
 import type { ColourEvent } from '../core/ports.js';
-import { status } from '../core/service.js';
+import { type Service, type StackStatusReport, type StatusReport, status } from '../core/service.js';
 import { type ControlApi, startControlApi } from './control-api.js';
 import { followEvents } from './docker-events.js';
 import { Failover } from './failover.js';
@@ -40,15 +40,22 @@ export const RECONCILE_WAIT = { minMs: 50, maxMs: 1_000 } as const;
 
 type Phase = 'starting' | 'waiting-for-haproxy' | 'reconciling' | 'serving' | 'stopping';
 
+/** One service of the stack as the sidecar runs it: its operations, failover and counters. */
+interface Unit {
+  name: string;
+  metrics: Metrics;
+  operations: Operations;
+  failover: Failover;
+}
+
 export class Sidecar {
   private app: SidecarApp;
   private phase: Phase = 'starting';
   private readonly abort = new AbortController();
   private readonly log: Logger;
-  private readonly metrics: Metrics;
-  private readonly operations: Operations;
+  /** In config order; a config reload keeps the units (the service names may not change). */
+  private readonly units: Unit[];
   private readonly queue: ReconcileQueue;
-  private readonly failover: Failover;
   private api: ControlApi | null = null;
   private watcher: InputWatcher | null = null;
   private events: Promise<void> | null = null;
@@ -60,24 +67,52 @@ export class Sidecar {
   ) {
     this.app = build(this.abort.signal);
     this.log = this.app.log;
-    const { signal } = this.abort;
-    this.metrics = new Metrics(this.app.settings.service.name);
-    this.operations = new Operations({ service: () => this.app.service, metrics: this.metrics, log: this.log, signal });
+    this.units = this.app.stack.map((svc) => this.unit(svc.config.service.name));
     const wait = options.reconcileWait ?? RECONCILE_WAIT;
     this.queue = new ReconcileQueue({
       run: (batch) => this.reconcileRun(batch),
       minWaitMs: wait.minMs,
       maxWaitMs: wait.maxMs,
-      signal,
+      signal: this.abort.signal,
     });
-    this.failover = new Failover({
-      enabled: options.failover,
-      log: this.log,
-      metrics: this.metrics,
+  }
+
+  private unit(name: string): Unit {
+    const { signal } = this.abort;
+    const metrics = new Metrics(name);
+    const log = this.app.stack.length > 1 ? this.log.child({ service: name }) : this.log;
+    const service = () => this.service(name);
+    const operations = new Operations({ service, metrics, log, signal });
+    const failover = new Failover({
+      enabled: this.options.failover,
+      log,
+      metrics,
       signal,
-      readState: () => this.app.service.store.read(),
-      rollback: async () => ({ linked: (await this.operations.rollback({}, 'failover')).state.linked }),
+      readState: () => service().store.read(),
+      rollback: async () => ({ linked: (await operations.rollback({}, 'failover')).state.linked }),
     });
+    return { name, metrics, operations, failover };
+  }
+
+  /** The service as configured now (a config reload replaces the objects, not the names). */
+  private service(name: string): Service {
+    return this.app.stack.find((s) => s.config.service.name === name) ?? this.app.service;
+  }
+
+  /** The unit a request names, or the only one. */
+  private unitFor(name: string | undefined): Unit {
+    if (name === undefined && this.units.length === 1) return this.units[0]!;
+    const unit = this.units.find((u) => u.name === name);
+    if (unit) return unit;
+    const names = this.units.map((u) => u.name).join(', ');
+    throw new UnknownServiceError(
+      name === undefined ? `name the service (${names})` : `no service ${JSON.stringify(name)} in this sidecar`,
+      { fix: `use one of: ${names}` },
+    );
+  }
+
+  private get inFlight(): number {
+    return this.units.reduce((n, u) => n + u.operations.size, 0);
   }
 
   /** Builds the sidecar from the config and starts it; resolves once it is taking requests. */
@@ -104,15 +139,21 @@ export class Sidecar {
       log: this.log,
       handlers: {
         health: () => this.health(),
-        status: () => status(this.app.service),
-        deploy: (request) => this.operations.deploy(request),
-        rollback: (request) => this.operations.rollback(request, 'api'),
-        metrics: () => this.metrics.render(),
+        status: () => this.status(),
+        deploy: (request) => this.unitFor(request.service).operations.deploy(request),
+        rollback: (request) => this.unitFor(request.service).operations.rollback(request, 'api'),
+        metrics: () => Metrics.render(this.units.map((u) => u.metrics)),
       },
     });
     if (watch) this.watchFiles();
     this.followEvents();
     void this.startupReconcile();
+  }
+
+  /** One service: its report, as the CLI prints it. Several: every service's. */
+  private async status(): Promise<StatusReport | StackStatusReport> {
+    if (this.app.stack.length === 1) return status(this.app.service);
+    return { services: await Promise.all(this.app.stack.map((svc) => status(svc))) };
   }
 
   private watchFiles(): void {
@@ -139,7 +180,8 @@ export class Sidecar {
       signal: this.abort.signal,
       onEvent: (event) => this.onColourEvent(event),
       onResync: () => {
-        if (this.phase === 'serving') void this.failover.resync((colour) => this.app.service.docker.inspect(colour));
+        if (this.phase !== 'serving') return;
+        for (const u of this.units) void u.failover.resync((colour) => this.service(u.name).docker.inspect(colour));
       },
     });
   }
@@ -167,7 +209,8 @@ export class Sidecar {
         this.phase = 'reconciling';
         if (await this.queue.request('start', [], { immediate: true })) {
           this.phase = 'serving';
-          this.log.info({ linked: (await this.app.service.store.read())?.linked }, 'Sidecar serving');
+          const linked = await Promise.all(this.app.stack.map(async (s) => (await s.store.read())?.linked));
+          this.log.info({ services: this.units.map((u) => u.name), linked }, 'Sidecar serving');
           return;
         }
       } catch (error) {
@@ -184,18 +227,21 @@ export class Sidecar {
   private async reconcileRun(batch: ReconcileRun): Promise<boolean> {
     const reason = batch.reasons.join('; ');
     if (batch.kinds.has('config') && !(await this.reloadConfig(reason))) return false;
-    return this.operations.reconcile(reason);
+    // One service after the other: each `up` renders the whole file from the others' state.
+    let ok = true;
+    for (const u of this.units) ok = (await u.operations.reconcile(reason)) && ok;
+    return ok;
   }
 
   /** A new config takes effect for every later operation; one that fails to load changes nothing. */
   private async reloadConfig(reason: string): Promise<boolean> {
     try {
       const next = await loadSettings(this.options.global);
-      const { settings } = this;
-      if (next.service.name !== settings.service.name || next.state.file !== settings.state.file) {
+      const names = (s: typeof next) => s.services.map((e) => `${e.service.name} ${e.state.file}`).join('\n');
+      if (names(next) !== names(this.settings)) {
         this.log.error(
           { reason },
-          'service.name or state.file changed: restart the sidecar to switch services; keeping the running config',
+          'the services or their state files changed: restart the sidecar to switch services; keeping the running config',
         );
         return false;
       }
@@ -203,7 +249,7 @@ export class Sidecar {
       this.log.info({ reason }, 'Config file reloaded');
       return true;
     } catch (error) {
-      this.metrics.reloaded('rejected');
+      for (const u of this.units) u.metrics.reloaded('rejected');
       logFailure(this.log, 'reload-config', error);
       this.log.error({ reason }, 'Config file refused; the previous config stays in force');
       return false;
@@ -215,10 +261,11 @@ export class Sidecar {
     // A container started behind our back (restart policy, `docker start`) may have a new IP:
     // re-render, and reload if the config changed. Starts by our own deploy are its business, and
     // a reconcile queued behind it would hold the lock just when the next command arrives.
-    if (event.action === 'start' && this.phase === 'serving' && this.operations.size === 0) {
+    if (event.action === 'start' && this.phase === 'serving' && this.inFlight === 0) {
       void this.queue.request(`${event.container} started`);
     }
-    void this.failover.handle(event).catch((error) => logFailure(this.log, 'failover', error));
+    const unit = this.units.length === 1 ? this.units[0] : this.units.find((u) => u.name === event.service);
+    void unit?.failover.handle(event).catch((error) => logFailure(this.log, 'failover', error));
   }
 
   /**
@@ -229,10 +276,11 @@ export class Sidecar {
     this.stopping ??= (async () => {
       this.abort.abort();
       this.phase = 'stopping';
-      this.log.info({ signal, inFlight: this.operations.describeInFlight() }, 'Shutting down');
+      const inFlight = this.units.flatMap((u) => u.operations.describeInFlight());
+      this.log.info({ signal, inFlight }, 'Shutting down');
       await this.watcher?.close().catch(() => undefined);
       const closing = this.api?.close() ?? Promise.resolve();
-      await this.operations.drain(this.options.shutdownGraceMs);
+      await Promise.all(this.units.map((u) => u.operations.drain(this.options.shutdownGraceMs)));
       // Neither a client that keeps its connection nor an engine that does not answer holds the exit.
       const second = () => new Promise((resolve) => setTimeout(resolve, 1000).unref());
       await Promise.race([closing, second()]);

@@ -15,7 +15,12 @@ export function registerDeploy(program: Command): void {
         const { buildApp, deploy, locateVerb, pickService, printOutcome } = await import('../verbs.js');
         const where = await locateVerb(global, 'deploy');
         const result = where.sidecar
-          ? await where.sidecar.deploy({ image: opts.image, dryRun: opts.dryRun, lockWaitMs: global.lockWait })
+          ? await where.sidecar.deploy({
+              service: name,
+              image: opts.image,
+              dryRun: opts.dryRun,
+              lockWaitMs: global.lockWait,
+            })
           : await deploy(pickService(buildApp(where.settings, global), name, 'deploy'), {
               image: opts.image,
               dryRun: opts.dryRun,

@@ -13,7 +13,7 @@ export function registerRollback(program: Command): void {
       const { buildApp, locateVerb, pickService, printOutcome, rollback } = await import('../verbs.js');
       const where = await locateVerb(global, 'rollback');
       const result = where.sidecar
-        ? await where.sidecar.rollback({ dryRun: opts.dryRun, lockWaitMs: global.lockWait })
+        ? await where.sidecar.rollback({ service: name, dryRun: opts.dryRun, lockWaitMs: global.lockWait })
         : await rollback(pickService(buildApp(where.settings, global), name, 'rollback'), { dryRun: opts.dryRun });
       printOutcome('rollback', result, opts);
     });

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { UnknownServiceError } from '../../core/errors.js';
 import type { StatusReport } from '../../core/service.js';
 import { globalOptions } from '../options.js';
 
@@ -54,18 +55,29 @@ export function registerStatus(program: Command): void {
       const global = globalOptions(cmd);
       const { buildApp, locateVerb, pickService, printJson, status } = await import('../verbs.js');
       const where = await locateVerb(global, 'status');
-      if (!where.sidecar && where.settings.services.length > 1) {
+      let reports: StatusReport[];
+      if (where.sidecar) {
+        const answer = await where.sidecar.status();
+        reports = 'services' in answer ? answer.services : [answer];
+      } else {
         const app = buildApp(where.settings);
         const picked = name === undefined ? app.stack : [pickService(app, name, 'status')];
-        const reports = await Promise.all(picked.map((svc) => status(svc)));
-        if (opts.json) printJson(name === undefined ? { services: reports } : reports[0]);
-        else if (name !== undefined) console.log(formatStatus(reports[0]!));
+        reports = await Promise.all(picked.map((svc) => status(svc)));
+      }
+      if (name !== undefined) {
+        const one = reports.find((r) => r.service === name);
+        if (!one)
+          throw new UnknownServiceError(`status: no service ${JSON.stringify(name)}`, {
+            fix: `use one of: ${reports.map((r) => r.service).join(', ')}`,
+          });
+        reports = [one];
+      }
+      if (reports.length > 1) {
+        if (opts.json) printJson({ services: reports });
         else console.log([...reports.map(formatStackLine), '', ...reports.map(formatStatus)].join('\n'));
         return;
       }
-      const report = where.sidecar
-        ? await where.sidecar.status()
-        : await status(pickService(buildApp(where.settings), name, 'status'));
+      const report = reports[0]!;
       if (opts.json) printJson(report);
       else console.log(formatStatus(report));
     });
