@@ -1,8 +1,10 @@
 // `npm run demo` (via scripts/demo.sh): builds the images on this machine, brings up
-// docker-compose.yml (HAProxy + the linkswitch sidecar + the web-blue/web-green colours), then
-// deploys v2 from the host through the control API and rolls back with `docker compose exec`,
-// both under keep-alive load, and prints what the clients saw. The stack keeps running.
-// `npm run demo -- --down` removes it (containers, network, volumes, the .env it wrote).
+// docker-compose.yml with compose/multi/linkswitch.yml (HAProxy + the linkswitch sidecar + two
+// services, web and api, by host on HTTPS with a throwaway certificate made now), then deploys
+// web from the host through the control API and rolls it back with `docker compose exec`, under
+// keep-alive HTTPS load to both hosts, and prints what the clients of each saw: web switches,
+// api keeps serving untouched. The stack keeps running.
+// `npm run demo -- --down` removes it (containers, network, volumes, the .env and the certificates).
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
@@ -12,6 +14,7 @@ import { execa } from 'execa';
 import { parse } from 'yaml';
 import { failures, type Sample, startLoad } from '../test/support/load.js';
 import { freePort } from '../test/support/stack.js';
+import { createCa } from '../test/support/tls.js';
 import { buildAppImage, buildLocalBaseImages, ROOT } from './local-images.js';
 
 const ENV_FILE = path.join(ROOT, '.env');
@@ -19,6 +22,9 @@ const MARKER = '# Written by `npm run demo`; `npm run demo -- --down` removes it
 const PROJECT = 'linkswitch-demo';
 const CLI = path.join(ROOT, 'dist', 'cli', 'bin.js');
 const APP = 'linkswitch-demo-app';
+const CONFIG_DIR = path.join(ROOT, 'compose', 'multi');
+const CERTS = path.join(ROOT, 'compose', 'certs');
+const HOSTS = { web: 'app.demo.test', api: 'api.demo.test' } as const;
 
 const say = (line: string) => process.stdout.write(`demo: ${line}\n`);
 
@@ -64,40 +70,67 @@ async function portOr(preferred: number): Promise<number> {
   return free ? preferred : freePort();
 }
 
-async function serviceName(): Promise<string> {
-  const config = parse(await readFile(path.join(ROOT, 'compose', 'linkswitch.yml'), 'utf8')) as {
-    service: { name: string };
+async function serviceNames(): Promise<string[]> {
+  const config = parse(await readFile(path.join(CONFIG_DIR, 'linkswitch.yml'), 'utf8')) as {
+    services: Record<string, unknown>;
   };
-  return config.service.name;
+  return Object.keys(config.services);
+}
+
+/** A throwaway CA and a certificate for both hosts, made now (never committed). */
+async function makeCertificates(): Promise<string> {
+  await rm(path.join(CERTS, 'ca'), { recursive: true, force: true });
+  const ca = await createCa(path.join(CERTS, 'ca'));
+  await ca.issue({ hosts: [HOSTS.web, HOSTS.api], outDir: CERTS, fileName: 'site.pem' });
+  await writeFile(path.join(CERTS, 'ca.pem'), ca.pem);
+  return ca.pem;
 }
 
 async function down(): Promise<void> {
   if (!(await readEnvFile())) say('no .env from a previous demo; tearing down with the defaults');
   await compose(['stop', 'linkswitch']).catch(() => undefined);
   // The colours are the sidecar's containers, not compose services: remove them by label.
-  const { stdout } = await execa('docker', [
-    'ps',
-    '-aq',
-    '--filter',
-    `label=linkswitch.service=${await serviceName()}`,
-  ]);
-  const ids = stdout.split('\n').filter(Boolean);
-  if (ids.length) await execa('docker', ['rm', '-f', ...ids]);
+  for (const name of await serviceNames()) {
+    const { stdout } = await execa('docker', ['ps', '-aq', '--filter', `label=linkswitch.service=${name}`]);
+    const ids = stdout.split('\n').filter(Boolean);
+    if (ids.length) await execa('docker', ['rm', '-f', ...ids]);
+  }
   await compose(['down', '-v', '--remove-orphans'], { inherit: true });
   await rm(ENV_FILE, { force: true });
-  say('stack removed (containers, network, volumes, .env)');
+  for (const file of ['site.pem', 'ca.pem', 'ca']) await rm(path.join(CERTS, file), { recursive: true, force: true });
+  say('stack removed (containers, network, volumes, .env, the demo certificates)');
 }
 
-function versionOf(port: number): Promise<string | null> {
-  return import('node:http').then(
-    (http) =>
+/** GET / over HTTPS for `host`; the answer's version, status and Location. */
+function fetchOnce(
+  port: number,
+  host: string,
+  ca: string | null,
+): Promise<{ version: string | null; status: number; location: string | null }> {
+  return import(ca ? 'node:https' : 'node:http').then(
+    (client: typeof import('node:https')) =>
       new Promise((resolve) => {
-        const request = http.get({ host: '127.0.0.1', port, path: '/', agent: false, timeout: 2000 }, (response) => {
-          response.resume();
-          resolve((response.headers['x-version'] as string) ?? null);
-        });
+        const request = client.get(
+          {
+            host: '127.0.0.1',
+            port,
+            path: '/',
+            headers: { host },
+            agent: false,
+            timeout: 2000,
+            ...(ca ? { ca, servername: host } : {}),
+          },
+          (response) => {
+            response.resume();
+            resolve({
+              version: (response.headers['x-version'] as string) ?? null,
+              status: response.statusCode ?? 0,
+              location: (response.headers.location as string) ?? null,
+            });
+          },
+        );
         request.on('timeout', () => request.destroy());
-        request.on('error', () => resolve(null));
+        request.on('error', () => resolve({ version: null, status: 0, location: null }));
       }),
   );
 }
@@ -170,13 +203,19 @@ async function main(): Promise<void> {
   await buildAppImage(`${APP}:v1`, 'v1', nodeImage);
   await buildAppImage(`${APP}:v2`, 'v2', nodeImage);
 
+  const ca = await makeCertificates();
+  say(`made a throwaway CA and a certificate for ${HOSTS.web} and ${HOSTS.api} in compose/certs/`);
+
   const env = {
     COMPOSE_PROJECT_NAME: previous?.COMPOSE_PROJECT_NAME ?? PROJECT,
     HAPROXY_IMAGE: haproxyImage,
     NODE_IMAGE: nodeImage,
     LINKSWITCH_TOKEN: previous?.LINKSWITCH_TOKEN ?? randomBytes(24).toString('hex'),
     LINKSWITCH_HTTP: previous?.LINKSWITCH_HTTP ?? `127.0.0.1:${await portOr(8080)}`,
+    LINKSWITCH_HTTPS: previous?.LINKSWITCH_HTTPS ?? `127.0.0.1:${await portOr(8443)}`,
     LINKSWITCH_CONTROL: previous?.LINKSWITCH_CONTROL ?? `127.0.0.1:${await portOr(9180)}`,
+    LINKSWITCH_ETC: './compose/multi',
+    LINKSWITCH_CERTS: './compose/certs',
   };
   await writeFile(
     ENV_FILE,
@@ -186,22 +225,29 @@ async function main(): Promise<void> {
     { mode: 0o600 },
   );
   const httpPort = Number(env.LINKSWITCH_HTTP.split(':')[1]);
+  const httpsPort = Number(env.LINKSWITCH_HTTPS.split(':')[1]);
   const controlUrl = `http://${env.LINKSWITCH_CONTROL}`;
 
   say('building the sidecar image from the Dockerfile and starting the stack');
   await compose(['build', 'linkswitch']);
   await compose(['up', '-d'], { inherit: true });
-  const deadline = Date.now() + 90_000;
-  let serving: string | null = null;
+  const deadline = Date.now() + 120_000;
+  const serving: Record<string, string | null> = { web: null, api: null };
   for (;;) {
-    serving = await versionOf(httpPort);
-    if (serving || Date.now() >= deadline) break;
+    serving.web = (await fetchOnce(httpsPort, HOSTS.web, ca)).version;
+    serving.api = (await fetchOnce(httpsPort, HOSTS.api, ca)).version;
+    if ((serving.web && serving.api) || Date.now() >= deadline) break;
     await sleep(250);
   }
-  if (!serving)
-    throw new Error(`nothing answers on 127.0.0.1:${httpPort} after 90 s; see \`${composeCmd.join(' ')} logs\``);
-  const target = serving === 'v2' ? 'v1' : 'v2';
-  say(`http://127.0.0.1:${httpPort}/ answers ${serving}; deploying ${target} and rolling back under keep-alive load`);
+  if (!serving.web || !serving.api)
+    throw new Error(
+      `nothing answers HTTPS on 127.0.0.1:${httpsPort} after 120 s; see \`${composeCmd.join(' ')} logs\``,
+    );
+  const redirect = await fetchOnce(httpPort, HOSTS.web, null);
+  const target = serving.web === 'v2' ? 'v1' : 'v2';
+  say(`https://${HOSTS.web}/ answers ${serving.web}, https://${HOSTS.api}/ answers ${serving.api}`);
+  say(`http://${HOSTS.web}/ answers ${redirect.status} → ${redirect.location}`);
+  say(`deploying web ${target} and rolling it back under keep-alive HTTPS load to both hosts`);
 
   const hostEnv = {
     ...process.env,
@@ -209,7 +255,16 @@ async function main(): Promise<void> {
     LINKSWITCH_TOKEN: env.LINKSWITCH_TOKEN,
     LINKSWITCH_LOG_LEVEL: 'warn',
   };
-  const load = startLoad({ port: httpPort, connections: 4, maxDurationMs: 120_000, maxRequests: 500_000 });
+  const loadOf = (host: string) =>
+    startLoad({
+      port: httpsPort,
+      connections: 3,
+      maxDurationMs: 120_000,
+      maxRequests: 500_000,
+      hostHeader: host,
+      tls: { ca },
+    });
+  const loads = { web: loadOf(HOSTS.web), api: loadOf(HOSTS.api) };
   const loadStart = performance.now();
   const steps: Step[] = [];
   const step = async (label: string, via: string, run: () => Promise<{ stdout: string }>) => {
@@ -227,34 +282,39 @@ async function main(): Promise<void> {
     await sleep(1000);
   };
   await sleep(1000);
-  await step(`deploy ${target}`, 'host CLI → control API', () =>
-    execa(process.execPath, [CLI, 'deploy', '--image', `${APP}:${target}`, '--json'], { env: hostEnv }),
+  await step(`deploy web ${target}`, 'host CLI → control API', () =>
+    execa(process.execPath, [CLI, 'deploy', 'web', '--image', `${APP}:${target}`, '--json'], { env: hostEnv }),
   );
-  await step('rollback', 'docker compose exec', () =>
-    compose(['exec', '-T', 'linkswitch', 'linkswitch', 'rollback', '--json']),
+  await step('rollback web', 'docker compose exec', () =>
+    compose(['exec', '-T', 'linkswitch', 'linkswitch', 'rollback', 'web', '--json']),
   );
-  const samples = await load.stop();
+  const samples = { web: await loads.web.stop(), api: await loads.api.stop() };
   const loadEnd = performance.now();
 
   const token = '$(sed -n s/^LINKSWITCH_TOKEN=//p .env)';
   const dc = composeCmd.join(' ');
-  const service = await serviceName();
+  const resolve = `--resolve ${HOSTS.web}:${httpsPort}:127.0.0.1 --resolve ${HOSTS.api}:${httpsPort}:127.0.0.1`;
   process.stdout.write(`
-${table(samples, loadStart, loadEnd, steps)}
+https://${HOSTS.web}/ (web, deployed and rolled back):
+${table(samples.web, loadStart, loadEnd, steps)}
+
+https://${HOSTS.api}/ (api, not deployed: must not change):
+${table(samples.api, loadStart, loadEnd, steps)}
 (took: the command's own duration in the sidecar; switch: the runtime-API weight flip)
 
 Sidecar resident memory now: ${await residentMb()}.
 
 The stack keeps running (compose project ${env.COMPOSE_PROJECT_NAME}; settings in .env):
-  curl -i http://127.0.0.1:${httpPort}/
+  curl --cacert compose/certs/ca.pem ${resolve} https://${HOSTS.web}:${httpsPort}/
+  curl -i -H 'Host: ${HOSTS.api}' http://127.0.0.1:${httpPort}/    # 308 to HTTPS
   ${dc} exec linkswitch linkswitch status
-  ${dc} exec linkswitch linkswitch deploy --image ${APP}:v2
-  LINKSWITCH_SIDECAR=${controlUrl} LINKSWITCH_TOKEN=${token} npx linkswitch rollback
+  ${dc} exec linkswitch linkswitch deploy api --image ${APP}:v2
+  LINKSWITCH_SIDECAR=${controlUrl} LINKSWITCH_TOKEN=${token} npx linkswitch rollback api
   curl -H "Authorization: Bearer ${token}" ${controlUrl}/metrics
-  ${dc} logs -f linkswitch
+  ${dc} logs -f haproxy     # access logs
 Edit templates/haproxy.cfg.hbs and the sidecar validates and applies it within a second (an
-invalid edit is refused and logged); \`docker kill ${service}-blue\` (or -green, whichever is
-linked) makes it fail over to the warm colour.
+invalid edit is refused and logged); \`docker kill web-blue\` (or -green, whichever is linked)
+makes it fail over to the warm colour.
 
 Tear it down: npm run demo -- --down
 `);

@@ -71,6 +71,7 @@ export function httpStatusFor(error: unknown): number {
   switch (error.code) {
     case 'CONFIG_INVALID':
     case 'UNSAFE_VALUE':
+    case 'UNKNOWN_SERVICE':
       return 400;
     case 'LOCK_HELD':
     case 'COLOUR_NOT_WARM':
