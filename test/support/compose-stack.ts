@@ -19,6 +19,9 @@ export interface ComposeStack {
   /** linkswitch service name: containers <service>-blue / <service>-green. */
   service: string;
   httpPort: number;
+  /** Several services (compose/multi): HTTPS, and each service's name by its id in that file. */
+  httpsPort: number;
+  names: Record<string, string>;
   controlPort: number;
   token: string;
   dir: string;
@@ -87,10 +90,27 @@ export async function readStateFrom(
   return JSON.parse(await readFile(target, 'utf8'));
 }
 
-/** `engine`: run the stack on another Docker engine (DOCKER_HOST and its socket for the sidecar). */
+/**
+ * compose/multi/linkswitch.yml with this run's names: each service `<id>` becomes `<service>-<id>`,
+ * its route host `<id>.<service>.test` (returned in `hosts`), the certificates are `certs`' files.
+ */
+async function multiConfig(service: string, project: string, image: string): Promise<string> {
+  const text = await readFile(path.join(ROOT, 'compose', 'multi', 'linkswitch.yml'), 'utf8');
+  return text
+    .replace(/^ {2}(web|api):/gm, `  ${service}-$1:`)
+    .replace(/routes: \[app\.demo\.test\]/, `routes: [web.${service}.test]`)
+    .replace(/routes: \[api\.demo\.test\]/, `routes: [api.${service}.test]`)
+    .replace(/^( {4}image:) \S+/gm, `$1 ${image}`)
+    .replace(/^( {2}name:) linkswitch\b/m, `$1 ${project}`);
+}
+
+/**
+ * `engine`: run the stack on another Docker engine (DOCKER_HOST and its socket for the sidecar).
+ * `config.multi`: compose/multi/linkswitch.yml (two services on HTTPS; `certs` has site.pem).
+ */
 export async function createComposeStack(
   prefix: string,
-  config: { image: string },
+  config: { image: string; multi?: { certs: string } },
   engine: { dockerHost: string; socket: string } | null = null,
 ): Promise<ComposeStack> {
   const engineEnv: Record<string, string> = engine
@@ -100,17 +120,20 @@ export async function createComposeStack(
   const suffix = nameSuffix(dir);
   const project = `lss${prefix}${suffix}`;
   const service = `lss-${prefix}-${suffix}`;
-  const [httpPort, controlPort] = [await freePort(), await freePort()];
+  const [httpPort, httpsPort, controlPort] = [await freePort(), await freePort(), await freePort()];
+  const names: Record<string, string> = config.multi ? { web: `${service}-web`, api: `${service}-api` } : {};
   const token = `test-token-${suffix}-${Math.random().toString(36).slice(2)}`;
   const etc = path.join(dir, 'etc');
   const templatesDir = path.join(dir, 'templates');
   await mkdir(etc);
   await cp(TEMPLATES, templatesDir, { recursive: true });
   // The shipped compose/linkswitch.yml with this run's names, and quicker health polling.
-  const shipped = (await readFile(path.join(ROOT, 'compose', 'linkswitch.yml'), 'utf8'))
-    .replace(/^( {2}name:) web\b/m, `$1 ${service}`)
-    .replace(/^( {2}image:) \S+/m, `$1 ${config.image}`)
-    .replace(/^( {2}name:) linkswitch\b/m, `$1 ${project}`);
+  const shipped = config.multi
+    ? await multiConfig(service, project, config.image)
+    : (await readFile(path.join(ROOT, 'compose', 'linkswitch.yml'), 'utf8'))
+        .replace(/^( {2}name:) web\b/m, `$1 ${service}`)
+        .replace(/^( {2}image:) \S+/m, `$1 ${config.image}`)
+        .replace(/^( {2}name:) linkswitch\b/m, `$1 ${project}`);
   await writeFile(
     path.join(etc, 'linkswitch.yml'),
     `${shipped}\n# test overrides\n${stringify({ deploy: { drainTimeout: '3s' } })}`,
@@ -125,6 +148,8 @@ export async function createComposeStack(
     LINKSWITCH_IMAGE: SIDECAR_IMAGE,
     LINKSWITCH_TOKEN: token,
     LINKSWITCH_HTTP: `127.0.0.1:${httpPort}`,
+    LINKSWITCH_HTTPS: `127.0.0.1:${httpsPort}`,
+    ...(config.multi ? { LINKSWITCH_CERTS: config.multi.certs } : {}),
     LINKSWITCH_CONTROL: `127.0.0.1:${controlPort}`,
     LINKSWITCH_NETWORK: project,
     LINKSWITCH_ETC: etc,
@@ -145,6 +170,8 @@ export async function createComposeStack(
     project,
     service,
     httpPort,
+    httpsPort,
+    names,
     controlPort,
     token,
     dir,
@@ -214,12 +241,14 @@ export async function createComposeStack(
     async destroy() {
       // The sidecar first, so that removing the colours does not look like a failure to it.
       await compose(['stop', '-t', '30', 'linkswitch']);
-      const { stdout } = await execa('docker', ['ps', '-aq', '--filter', `label=linkswitch.service=${service}`], {
-        reject: false,
-        env: engineEnv,
-      });
-      const ids = stdout.split('\n').filter(Boolean);
-      if (ids.length) await execa('docker', ['rm', '-f', ...ids], { reject: false, env: engineEnv });
+      for (const name of [service, ...Object.values(names)]) {
+        const { stdout } = await execa('docker', ['ps', '-aq', '--filter', `label=linkswitch.service=${name}`], {
+          reject: false,
+          env: engineEnv,
+        });
+        const ids = stdout.split('\n').filter(Boolean);
+        if (ids.length) await execa('docker', ['rm', '-f', ...ids], { reject: false, env: engineEnv });
+      }
       await compose(['down', '-v', '--remove-orphans', '-t', '10']);
       await rm(dir, { recursive: true, force: true });
     },
