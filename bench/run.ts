@@ -22,7 +22,9 @@ import { stringify } from 'yaml';
 import { buildTestImages, imageRef } from '../test/support/images.js';
 import { startBaselineHaproxy } from './baseline-haproxy.js';
 import { analyse, median, type RunMetrics, type RunTimes, type Sample, timeline } from './metrics.js';
+import { NEIGHBOUR_SERVICES, renderNeighbours, scenarioNeighbours } from './neighbours.js';
 import { type BenchData, type RunRecord, renderMarkdown, type Scenario } from './report.js';
+import { renderScale, scaleBench } from './scale.js';
 import { type TimelineRow, timelineSvg } from './svg.js';
 
 const BENCH = path.dirname(fileURLToPath(import.meta.url));
@@ -76,6 +78,7 @@ const CONTAINERS = [
   BLOG.green,
   `${LS_SERVICE}-blue`,
   `${LS_SERVICE}-green`,
+  ...NEIGHBOUR_SERVICES.flatMap((s) => [`${s}-blue`, `${s}-green`]),
   ...Array.from({ length: 30 }, (_, i) => `${PROBE_PREFIX}${i + 1}`),
 ];
 
@@ -944,6 +947,25 @@ async function main(): Promise<void> {
   const recreate = await scenarioRecreate();
   const blog = await scenarioBlog();
   const ls = await scenarioLinkswitch();
+  const neighbours = await scenarioNeighbours({
+    cli: CLI,
+    templates: TEMPLATES,
+    images: [IMAGE['bench-v1'], IMAGE['bench-v2']],
+    reps: REPS,
+    check: CHECK,
+    freePort,
+    startLoad: (port) => Load.start(port),
+    onCleanup,
+    say,
+  });
+  const scale = await scaleBench({
+    dir: path.join(tempRoot, 'scale'),
+    counts: SMOKE ? [1, 20] : [1, 20, 200],
+    reps: REPS,
+    templateDir: TEMPLATES,
+    freePort,
+    say,
+  });
   await cleanup();
   clearTimeout(watchdog);
   const idleAfter = await cpuTicks();
@@ -988,12 +1010,12 @@ async function main(): Promise<void> {
   );
   await mkdir(OUT, { recursive: true });
   await writeFile(path.join(OUT, 'timeline.svg'), svg);
-  const markdown = renderMarkdown(data);
+  const markdown = `${renderMarkdown(data)}\n${renderScale(scale, REPS)}\n${renderNeighbours(neighbours)}`;
   await writeFile(path.join(OUT, 'results.md'), markdown);
   const { scenarios, ...rest } = data;
   await writeFile(
     path.join(OUT, 'results.json'),
-    `${JSON.stringify({ ...rest, scenarios: scenarios.map((s) => ({ ...s, runs: s.runs.map((r) => ({ ...r, extra: { ...r.extra, reloadStarts: undefined } })) })) }, null, 2)}\n`,
+    `${JSON.stringify({ ...rest, scale, neighbours, scenarios: scenarios.map((s) => ({ ...s, runs: s.runs.map((r) => ({ ...r, extra: { ...r.extra, reloadStarts: undefined } })) })) }, null, 2)}\n`,
   );
   process.stdout.write(markdown);
   const where = path.relative(ROOT, OUT);

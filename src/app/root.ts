@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import { checkCertificates } from '../adapters/certificates.js';
 import { systemClock } from '../adapters/clock.js';
 import { LiveConfigFile } from '../adapters/config-file.js';
 import { type ExternalHaproxy, externalHaproxy } from '../adapters/external-haproxy.js';
@@ -13,7 +12,7 @@ import { configPath, loadConfig } from '../config/load.js';
 import { CertificateError } from '../core/errors.js';
 import type { HaproxyPort } from '../core/ports.js';
 import type { Locker, Service } from '../core/service.js';
-import { type Settings, settingsFor } from '../core/settings.js';
+import { type Settings, settingsFor, withAccessLogTarget } from '../core/settings.js';
 import { liveBackend } from '../core/stack-view.js';
 import { renderHaproxyConfig } from '../render/renderer.js';
 import { chooseEngine, type Engine } from './engine.js';
@@ -107,6 +106,8 @@ function certificateCheck(settings: Settings, log: Logger): Service['certificate
   const warned = new Set<string>();
   return async ({ required }) => {
     try {
+      // Loaded only with HTTPS configured: the one-service sidecar stays as small as it was.
+      const { checkCertificates } = await import('../adapters/certificates.js');
       const { inventory, warnings } = await checkCertificates(tls, hosts, new Date());
       for (const warning of warnings.filter((w) => !warned.has(w))) {
         warned.add(warning);
@@ -165,10 +166,16 @@ function assembleStack(
   return stack;
 }
 
+/** Whether HAProxy runs in a container (where its stdout is `docker logs`) rather than on the host. */
+function haproxyInContainer(settings: Settings, engine: Engine): boolean {
+  return engine.haproxyExternal || settings.network.mode === 'network';
+}
+
 /** The CLI's objects. Under Swarm, HAProxy runs in its own container: wait for it, never start it. */
-export function buildApp(settings: Settings, options: { lockWait?: number; log?: Logger } = {}): App {
+export function buildApp(given: Settings, options: { lockWait?: number; log?: Logger } = {}): App {
   const log = options.log ?? createLogger();
-  const engine = chooseEngine(settings);
+  const engine = chooseEngine(given);
+  const settings = withAccessLogTarget(given, haproxyInContainer(given, engine));
   const haproxyFor = (view: Settings): HaproxyPort => {
     const direct = new Haproxy(view, systemClock, engine.layout);
     return engine.haproxyExternal
@@ -181,8 +188,10 @@ export function buildApp(settings: Settings, options: { lockWait?: number; log?:
 }
 
 /** `linkswitch serve`'s objects: the HAProxy port waits for HAProxy's container until `signal` aborts. */
-export function buildSidecarApp(settings: Settings, options: { log: Logger; signal: AbortSignal }): SidecarApp {
-  const engine = chooseEngine(settings);
+export function buildSidecarApp(given: Settings, options: { log: Logger; signal: AbortSignal }): SidecarApp {
+  const engine = chooseEngine(given);
+  // The sidecar's HAProxy is always a container of its own.
+  const settings = withAccessLogTarget(given, true);
   const external = (view: Settings) =>
     externalHaproxy(
       new Haproxy(view, systemClock, engine.layout),

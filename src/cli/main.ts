@@ -11,7 +11,7 @@ import { registerUp } from './commands/up.js';
 
 const program = new Command()
   .name('linkswitch')
-  .description('Zero-downtime blue/green deploys of a Docker service behind HAProxy')
+  .description('Zero-downtime blue/green deploys of Docker services behind HAProxy')
   .version('0.1.0')
   .option('-c, --config <file>', `config file (default: $${CONFIG_ENV} or ./linkswitch.yml)`)
   .option('--lock-wait <duration>', 'wait this long for another linkswitch to finish instead of failing at once')

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { configError, FILE, MINIMAL, MULTI } from '../../test/support/config-fixtures.js';
-import { settingsFor } from '../core/settings.js';
+import { settingsFor, withAccessLogTarget } from '../core/settings.js';
 import { parseConfig } from './load.js';
 
 // `services:`: several services behind one HAProxy, each with its routes, health and state file.
@@ -43,11 +43,20 @@ describe('parseConfig: services', () => {
     // HAProxy on the host logs to syslog/journald by default; forwarded headers are on.
     expect(edge).toEqual({
       forwardHeaders: true,
-      accessLog: { target: '/dev/log', format: 'http' },
+      // Decided by where HAProxy runs (the composition root), unless given.
+      accessLog: { target: null, format: 'http' },
       clientTimeout: 30_000,
       stats: null,
       extraFrontendLines: [],
     });
+  });
+
+  it('decides a missing access log target by where HAProxy runs: stdout in a container, else /dev/log', () => {
+    const config = parseConfig(MULTI, FILE);
+    expect(withAccessLogTarget(config, true).edge.accessLog.target).toBe('stdout');
+    expect(withAccessLogTarget(config, false).edge.accessLog.target).toBe('/dev/log');
+    const given = parseConfig(MULTI.replace('haproxy:\n', 'haproxy:\n  accessLog: { target: none }\n'), FILE);
+    expect(withAccessLogTarget(given, true).edge.accessLog.target).toBe('none');
   });
 
   it('keeps the one-service config as it was: no routes, the default, state.file', () => {

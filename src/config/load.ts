@@ -114,11 +114,8 @@ export function parseConfig(text: string, file: string): Settings {
     tls,
     edge: {
       forwardHeaders,
-      accessLog: {
-        // HAProxy in a container logs where `docker logs` reads; on the host, to syslog/journald.
-        target: accessLog.target ?? (config.network.mode === 'network' ? 'stdout' : '/dev/log'),
-        format: accessLog.format,
-      },
+      // Absent: decided by where HAProxy runs (the composition root: withAccessLogTarget).
+      accessLog: { target: accessLog.target ?? null, format: accessLog.format },
       clientTimeout,
       stats: stats ?? null,
       extraFrontendLines,

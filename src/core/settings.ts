@@ -112,8 +112,12 @@ export interface TlsSettings {
 export interface EdgeSettings {
   /** X-Forwarded-For/-Proto/-Host to the app. */
   forwardHeaders: boolean;
-  /** Access logs: where (`stdout`, `stderr`, a unix socket path such as /dev/log, or `none`) and how. */
-  accessLog: { target: string; format: 'http' | 'json' };
+  /**
+   * Access logs: where (`stdout`, `stderr`, a unix socket path such as /dev/log, `address:port`, or
+   * `none`) and how. A null target depends on where HAProxy runs, which the composition root knows
+   * (`withAccessLogTarget`): stdout in a container (`docker logs`), else /dev/log (syslog/journald).
+   */
+  accessLog: { target: string | null; format: 'http' | 'json' };
   /** Client-side timeout (ms); per-service timeouts are in ServiceTimeouts. */
   clientTimeout: number;
   /** HAProxy's Prometheus exporter (/metrics) and stats page (/stats) on their own bind; null: off. */
@@ -158,4 +162,11 @@ export interface Settings {
 export function settingsFor(settings: Settings, name: string): Settings | null {
   const entry = settings.services.find((e) => e.service.name === name);
   return entry ? { ...settings, service: entry.service, health: entry.health, state: entry.state } : null;
+}
+
+/** Settings with the access log target decided for where HAProxy runs (see EdgeSettings). */
+export function withAccessLogTarget(settings: Settings, haproxyInContainer: boolean): Settings {
+  if (settings.edge.accessLog.target !== null) return settings;
+  const target = haproxyInContainer ? 'stdout' : '/dev/log';
+  return { ...settings, edge: { ...settings.edge, accessLog: { ...settings.edge.accessLog, target } } };
 }

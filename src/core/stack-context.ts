@@ -84,7 +84,8 @@ export function stackContext(config: Settings, certificates: CertificateInfo[] =
     routing = { routes: routes.file, wildcards: wildcards?.file ?? null };
   }
   const tls = config.tls;
-  const target = config.edge.accessLog.target;
+  // Unresolved (no composition root, e.g. a preview in tests): the host HAProxy's default.
+  const target = config.edge.accessLog.target ?? '/dev/log';
   return {
     defaultBackend,
     routing,

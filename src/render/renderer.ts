@@ -104,8 +104,11 @@ export async function renderHaproxyConfig(templateDir: string, context: HaproxyC
     for (const [name, text] of Object.entries(partials))
       hbs.registerPartial(name, hbs.compile(text, { strict: true, noEscape: true }));
     const template = hbs.compile(source, { strict: true, noEscape: true });
-    const text = template(context);
-    return text.endsWith('\n') ? text : `${text}\n`;
+    // Sections a template leaves out (TLS, TCP, …) leave blank lines: at most one in a row, and
+    // the file ends with exactly one newline.
+    return `${template(context)
+      .replace(/\n{3,}/g, '\n\n')
+      .replace(/\s+$/, '')}\n`;
   } catch (error) {
     const message =
       error instanceof LinkswitchError ? error.shortMessage : messageOf(error).split('\n').slice(0, 2).join(' ');

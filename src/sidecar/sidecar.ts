@@ -158,14 +158,19 @@ export class Sidecar {
 
   private watchFiles(): void {
     const { templateDir } = this.settings.haproxy;
+    const certificates = this.settings.tls?.certificates ?? [];
     this.watcher = watchInputs({
       templateDir,
       configFile: this.settings.file,
+      certificates,
       onChange: (kinds, files) =>
         void this.queue.request(`changed: ${files.map((f) => path.basename(f)).join(', ')}`, kinds),
       onError: (error) => this.log.warn({ error: messageOf(error) }, 'File watcher error'),
     });
-    this.log.info({ templateDir, config: this.settings.file }, 'Watching the templates and the config file');
+    this.log.info(
+      { templateDir, config: this.settings.file, certificates },
+      'Watching the templates, the config file and the certificates',
+    );
   }
 
   private followEvents(): void {

@@ -4,13 +4,12 @@ import { readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
-import tls from 'node:tls';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failures, type Sample, startLoad } from '../support/load.js';
 import { createMultiStack, type MultiStack } from '../support/multi-stack.js';
 import { freePort } from '../support/stack.js';
-import { createCa, type TestCa } from '../support/tls.js';
+import { createCa, servedSerial, type TestCa } from '../support/tls.js';
 
 // Tutum's model: one HAProxy in front of a stack. Three services (two by host, one by a path
 // prefix) behind one HAProxy on HTTPS with a redirect from HTTP, against a real dockerd and a
@@ -60,18 +59,6 @@ function get(options: {
     );
     request.on('timeout', () => request.destroy(new Error('timeout')));
     request.on('error', reject);
-  });
-}
-
-/** The serial number of the certificate HAProxy presents for `host`. */
-function servedSerial(port: number, host: string, ca: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = tls.connect({ host: '127.0.0.1', port, servername: host, ca }, () => {
-      const serial = socket.getPeerCertificate().serialNumber;
-      socket.end();
-      resolve(serial);
-    });
-    socket.on('error', reject);
   });
 }
 

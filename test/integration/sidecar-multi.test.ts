@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSidecarImage, type ComposeStack, createComposeStack, waitFor } from '../support/compose-stack.js';
 import { failures, type Sample, startLoad } from '../support/load.js';
-import { createCa, type TestCa } from '../support/tls.js';
+import { createCa, servedSerial, type TestCa } from '../support/tls.js';
 
 // The compose stack with two services by host on HTTPS (compose/multi/linkswitch.yml, what
 // `npm run demo` runs): one sidecar runs both. A deploy and a rollback of one service, from the
@@ -89,6 +89,36 @@ describe('linkswitch serve with several services in docker-compose, on HTTPS', (
     console.log(
       `sidecar, two services on HTTPS: web ${samples.web.length}, api ${samples.api.length} requests, 0 failed`,
     );
+  });
+
+  it('takes up a renewed certificate by itself (file watch), under HTTPS load', { timeout: 60_000 }, async () => {
+    const before = await servedSerial(stack.httpsPort, hosts.api, ca.pem);
+    const load = startLoad({
+      port: stack.httpsPort,
+      connections: 3,
+      maxDurationMs: 30_000,
+      hostHeader: hosts.api,
+      tls: { ca: ca.pem },
+    });
+    await sleep(300);
+    const renewedAt = performance.now();
+    await ca.issue({ hosts: [hosts.web, hosts.api], outDir: certs, fileName: 'site.pem' });
+    const after = await waitFor(
+      'the renewed certificate served',
+      async () => {
+        const serial = await servedSerial(stack.httpsPort, hosts.api, ca.pem).catch(() => before);
+        return serial !== before ? serial : undefined;
+      },
+      15_000,
+      100,
+    );
+    const tookMs = Math.round(performance.now() - renewedAt);
+    await sleep(300);
+    const samples = await load.stop();
+    expect(samples.length).toBeGreaterThan(100);
+    expect(failures(samples).slice(0, 5)).toEqual([]);
+    console.log(`sidecar certificate renewal: served after ${tookMs} ms, ${samples.length} requests, 0 failed`);
+    expect(after).not.toBe(before);
   });
 
   it('names the service in every request when there are several, and reports them all', async () => {

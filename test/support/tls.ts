@@ -1,5 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import tls from 'node:tls';
 import { execa } from 'execa';
 
 // Throwaway TLS material for tests: a CA and server certificates made with openssl at test time
@@ -75,4 +76,16 @@ export async function createCa(dir: string): Promise<TestCa> {
       return file;
     },
   };
+}
+
+/** The serial number of the certificate a TLS server on 127.0.0.1:`port` presents for `host`. */
+export function servedSerial(port: number, host: string, ca: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({ host: '127.0.0.1', port, servername: host, ca }, () => {
+      const serial = socket.getPeerCertificate().serialNumber;
+      socket.end();
+      resolve(serial);
+    });
+    socket.on('error', reject);
+  });
 }
