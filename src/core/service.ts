@@ -1,17 +1,20 @@
-import { COLOURS, type Colour, otherColour } from './colour.js';
+import { type Colour, otherColour } from './colour.js';
 import { LinkswitchError, NotBroughtUpError } from './errors.js';
 import { type ExecutionReport, Executor } from './executor.js';
 import { type Observed, planDeploy, planRollback, planUp, type Step } from './plan.js';
-import type { Locker, ServerView, TaskView } from './ports.js';
+import type { Locker } from './ports.js';
 import type { Runtime } from './runtime.js';
 import { safeImage } from './safe-values.js';
 import type { State } from './state.js';
-import { adoptionPreview, loadState, observe, resolveState } from './state-source.js';
+import { loadState, observe, resolveState } from './state-source.js';
+import { withLock } from './with-lock.js';
 
 // The verbs of linkswitch as the core sees them: observe → plan → execute, under the lock.
 // The CLI (or the sidecar) calls exactly one of these per command.
 
+export { down, downService } from './down.js';
 export type { Locker } from './ports.js';
+export { type ColourStatus, type StackStatusReport, type StatusReport, status } from './status.js';
 
 export interface Service extends Runtime {
   locker: Locker;
@@ -24,15 +27,6 @@ export interface CommandResult {
   durationMs: number;
   /** `up` without a usable state file: what it adopted from the running stack (one line). */
   adopted?: string;
-}
-
-async function withLock<T>(svc: Service, command: string, fn: () => Promise<T>): Promise<T> {
-  const lock = await svc.locker.acquire(command);
-  try {
-    return await fn();
-  } finally {
-    await lock.release();
-  }
 }
 
 async function execute(
@@ -140,86 +134,6 @@ export async function rollback(svc: Service, { dryRun = false } = {}): Promise<C
   });
 }
 
-export interface ColourStatus {
-  colour: Colour;
-  linked: boolean;
-  image: string | null;
-  container: string | null;
-  running: boolean;
-  health: string;
-  deployedAt: string | null;
-  haproxy: Pick<ServerView, 'status' | 'weight' | 'sessions' | 'checkStatus' | 'address' | 'members'> | null;
-  /** Swarm engine: the colour's tasks and the nodes they run on. */
-  tasks?: TaskView[];
-}
-
-export interface StatusReport {
-  service: string;
-  linked: Colour | null;
-  generation: number;
-  lastSwitchAt: string | null;
-  pending: State['pending'];
-  haproxy: { running: boolean; error: string | null };
-  colours: ColourStatus[];
-  /** No state file but a running stack: what `up` would adopt (or why it would refuse). */
-  adoptable?: string;
-}
-
-/** Several services: every service's report, in config order. */
-export interface StackStatusReport {
-  services: StatusReport[];
-}
-
-/** Read-only: never takes the lock, never writes. */
-export async function status(rt: Runtime): Promise<StatusReport> {
-  const state = await rt.store.read();
-  const adoptable = state ? null : await adoptionPreview(rt);
-  const observed = await observe(rt);
-  const running = await rt.haproxy.running();
-  let servers: ServerView[] = [];
-  let haproxyError: string | null = null;
-  if (running) {
-    try {
-      servers = await rt.haproxy.servers();
-    } catch (error) {
-      haproxyError = error instanceof LinkswitchError ? error.shortMessage : String(error);
-    }
-  }
-  return {
-    ...(adoptable ? { adoptable } : {}),
-    service: rt.config.service.name,
-    linked: state?.linked ?? null,
-    generation: state?.generation ?? 0,
-    lastSwitchAt: state?.lastSwitchAt ?? null,
-    pending: state?.pending ?? null,
-    haproxy: { running, error: haproxyError },
-    colours: COLOURS.map((colour) => {
-      const container = observed[colour];
-      const server = servers.find((s) => s.colour === colour);
-      return {
-        colour,
-        linked: state?.linked === colour,
-        image: container?.image ?? state?.colours[colour]?.image ?? null,
-        container: container?.name ?? null,
-        running: container?.running ?? false,
-        health: container ? (container.running ? container.health : `exited (${container.exitCode ?? '?'})`) : 'absent',
-        deployedAt: state?.colours[colour]?.deployedAt ?? null,
-        haproxy: server
-          ? {
-              status: server.status,
-              weight: server.weight,
-              sessions: server.sessions,
-              checkStatus: server.checkStatus,
-              address: server.address,
-              ...(server.members === undefined ? {} : { members: server.members }),
-            }
-          : null,
-        ...(container?.tasks ? { tasks: container.tasks } : {}),
-      };
-    }),
-  };
-}
-
 export interface RenderResult {
   text: string;
   current: string | null;
@@ -237,37 +151,4 @@ export async function renderCurrent(rt: Runtime, { check = false } = {}): Promis
     await rt.haproxy.validate(text);
   }
   return { text, current: await rt.configFile.read(), linked: state.linked };
-}
-
-/** Removes every service's colours and stops the HAProxy that `up` started; state files stay. */
-export async function down(stack: Service[]): Promise<void> {
-  const [first, ...rest] = stack;
-  if (!first) return;
-  // Every service's lock, in config order (so two `down`s cannot deadlock): no deploy runs meanwhile.
-  await withLock(first, 'down', async () => {
-    if (rest.length > 0) return down(rest).then(() => removeColours(first));
-    first.progress.phase('stop-haproxy');
-    await first.haproxy.stop();
-    await removeColours(first);
-  });
-}
-
-async function removeColours(svc: Service): Promise<void> {
-  for (const colour of COLOURS) {
-    svc.progress.phase('remove-container', { colour });
-    await svc.docker.remove(colour);
-  }
-}
-
-/**
- * Several services: removes one service's colours and applies the config without them, so its
- * routes answer 503 while HAProxy keeps serving the others. Its state file stays for `up`.
- */
-export async function downService(svc: Service): Promise<void> {
-  await withLock(svc, 'down', async () => {
-    const { state } = await loadState(svc);
-    await removeColours(svc);
-    const executor = new Executor(svc, state, { blue: null, green: null });
-    await executor.run([{ kind: 'apply-config', linked: state.linked }]);
-  });
 }

@@ -1,0 +1,142 @@
+import { z } from 'zod';
+import { safeCheckHost } from '../core/routing.js';
+import { safeHttpPath, safeImage } from '../core/safe-values.js';
+import { bindSchema, checked, DEFAULTS, duration, ENV_KEY, envValue, LABEL_KEY } from './schema-base.js';
+
+// One service's keys: its container, health gate, HAProxy timeouts, basic auth, routes. The same
+// under `service:` (with `name`) and under each entry of `services:`.
+
+const envSchema = z
+  .record(z.string(), envValue)
+  .default({})
+  .superRefine((env, ctx) => {
+    for (const key of Object.keys(env)) {
+      if (!ENV_KEY.test(key))
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: [key],
+          message: 'invalid environment variable name; use letters, digits and "_"',
+        });
+    }
+  });
+
+const labelsSchema = z
+  .record(z.string(), z.string())
+  .default({})
+  .superRefine((labels, ctx) => {
+    for (const key of Object.keys(labels)) {
+      if (!LABEL_KEY.test(key) || key.startsWith('linkswitch.')) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: [key],
+          message:
+            'invalid label name; use letters, digits, ".", "_", "/" and "-", not the reserved ' +
+            '"linkswitch." prefix',
+        });
+      }
+    }
+  });
+
+/** The container of a service: the same keys under `service:` and under each `services:` entry. */
+export const containerFields = {
+  image: z.string().superRefine(checked(safeImage)),
+  port: z.number().int().min(1).max(65535),
+  env: envSchema,
+  // Names of env variables whose values are secrets: never logged, never printed.
+  secretEnv: z.array(z.string()).default([]),
+  labels: labelsSchema,
+  command: z.array(z.string()).optional(),
+  pull: z.enum(['missing', 'never', 'always']).default('missing'),
+  stopTimeout: z.number().int().min(0).max(600).default(DEFAULTS.stopTimeoutS),
+  memory: z
+    .string()
+    .regex(/^\d+[kmg]?$/i, 'use bytes or a size like "256m"')
+    .optional(),
+};
+
+export const healthSchema = z
+  .object({
+    path: z.string().default(DEFAULTS.healthPath).superRefine(checked(safeHttpPath)),
+    interval: duration(DEFAULTS.healthIntervalMs),
+    timeout: duration(DEFAULTS.healthTimeoutMs),
+    probeTimeout: duration(DEFAULTS.probeTimeoutMs),
+    // "auto": use the image's Docker HEALTHCHECK when it has one, else probe `path` over HTTP.
+    use: z.enum(['auto', 'docker', 'http']).default('auto'),
+    // Apps that check the Host header (Django's ALLOWED_HOSTS, Rails' hosts) need one in the check.
+    host: z
+      .string()
+      .superRefine(checked((v) => safeCheckHost(v)))
+      .optional(),
+    expectStatus: z.number().int().min(100).max(599).default(200),
+  })
+  .strict()
+  .default({});
+
+// One line of HAProxy config from the user: never a second line, never a comment-out of ours.
+export const extraLine = z
+  .string()
+  .max(500)
+  .regex(/^[^\r\n\0]*$/, 'one line only: no newline, carriage return or NUL')
+  .regex(/^\s*[a-z]/, 'start with an HAProxy keyword (e.g. "http-request", "acl")');
+
+// crypt(3) hashes HAProxy's libcrypt takes: MD5 ($1$), SHA-256 ($5$), SHA-512 ($6$), bcrypt
+// ($2b$), yescrypt ($y$). Plain text is refused: it would sit in haproxy.cfg.
+const CRYPT_HASH = /^\$(1|5|6|2[aby]|y|7)\$[A-Za-z0-9./$=,]{8,300}$/;
+
+export const authSchema = z
+  .object({
+    realm: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, 'use letters, digits, ".", "_" and "-"')
+      .optional(),
+    users: z
+      .record(
+        z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'user names: letters, digits, ".", "_" and "-"'),
+        z
+          .string()
+          .regex(
+            CRYPT_HASH,
+            'give a crypt(3) hash, never the password: e.g. the output of `openssl passwd -6` or `mkpasswd -m sha-512`',
+          ),
+      )
+      .refine((users) => Object.keys(users).length > 0, 'list at least one user'),
+  })
+  .strict();
+
+export const timeoutsSchema = z
+  .object({
+    connect: duration(DEFAULTS.connectTimeoutMs),
+    server: duration(DEFAULTS.serverTimeoutMs),
+    // WebSockets and other upgraded connections: idle time allowed once the tunnel is set up.
+    tunnel: duration(DEFAULTS.tunnelTimeoutMs),
+  })
+  .strict()
+  .default({});
+
+// A route is `host`, `host/path/prefix`, or the long form with `stripPrefix`. Hosts are checked
+// again (with the path) by the routing table's own validation in src/core/routing.ts.
+export const routeSchema = z.union([
+  z.string(),
+  z
+    .object({
+      host: z.string(),
+      path: z.string().optional(),
+      stripPrefix: z.boolean().default(false),
+    })
+    .strict(),
+]);
+
+export const multiServiceSchema = z
+  .object({
+    ...containerFields,
+    health: healthSchema,
+    routes: z.array(routeSchema).default([]),
+    default: z.boolean().default(false),
+    timeouts: timeoutsSchema,
+    auth: authSchema.optional(),
+    extraLines: z.array(extraLine).max(100).default([]),
+    mode: z.enum(['http', 'tcp']).default('http'),
+    // TCP services only: the address HAProxy listens on for this service.
+    bind: bindSchema.optional(),
+  })
+  .strict();
