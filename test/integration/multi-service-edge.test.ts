@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_AUTH, createHttpsStack, get, HOSTS, type HttpsStack } from '../support/https-stack.js';
-import { failures, startLoad } from '../support/load.js';
+import { failures } from '../support/load.js';
 import { servedSerial } from '../support/tls.js';
 
 // The HTTP edge of several services behind one HAProxy (test/support/https-stack.ts): the
@@ -12,6 +12,9 @@ import { servedSerial } from '../support/tls.js';
 
 describe('several services behind one HAProxy: the edge, certificates and config errors', () => {
   let s: HttpsStack;
+  /** GET over HTTPS to the stack, trusting its CA. */
+  const secureGet = (host: string, path = '/', headers: Record<string, string> = {}) =>
+    get({ port: s.stack.httpsPort, host, path, secure: true, ca: s.ca.pem, headers });
 
   beforeAll(async () => {
     s = await createHttpsStack('edge');
@@ -29,15 +32,8 @@ describe('several services behind one HAProxy: the edge, certificates and config
     expect(acme.status).toBe(200);
     expect(acme.headers['x-service']).toBe('app');
 
-    const secure = await get({
-      port: s.stack.httpsPort,
-      host: HOSTS.admin,
-      path: '/admin/reports?q=1',
-      secure: true,
-      ca: s.ca.pem,
-      // A client cannot choose the address the app sees.
-      headers: { 'x-forwarded-for': '6.6.6.6', ...ADMIN_AUTH },
-    });
+    // A client cannot choose the address the app sees.
+    const secure = await secureGet(HOSTS.admin, '/admin/reports?q=1', { 'x-forwarded-for': '6.6.6.6', ...ADMIN_AUTH });
     expect(secure.status).toBe(200);
     expect(secure.headers['x-service']).toBe('admin');
     expect(secure.headers['x-seen-path']).toBe('/reports?q=1');
@@ -46,13 +42,7 @@ describe('several services behind one HAProxy: the edge, certificates and config
     expect(secure.headers['x-seen-forwarded-host']).toBe(HOSTS.admin);
     expect(secure.headers['strict-transport-security']).toBe('max-age=600');
     // Basic auth: refused without credentials (before the app), HAProxy's own health check passes.
-    const anonymous = await get({
-      port: s.stack.httpsPort,
-      host: HOSTS.admin,
-      path: '/admin/x',
-      secure: true,
-      ca: s.ca.pem,
-    });
+    const anonymous = await secureGet(HOSTS.admin, '/admin/x');
     expect(anonymous.status).toBe(401);
     expect(anonymous.headers['www-authenticate']).toBe(`Basic realm="${s.stack.names.admin}"`);
     expect(anonymous.headers['x-service']).toBeUndefined();
@@ -61,7 +51,7 @@ describe('several services behind one HAProxy: the edge, certificates and config
     expect(cfg).not.toContain('s3cret-pass');
     // The health check sends the Host header the app may require; extra lines are applied.
     expect(cfg).toContain(`http-check send meth GET uri /health ver HTTP/1.1 hdr Host ${HOSTS.api}`);
-    const api = await get({ port: s.stack.httpsPort, host: HOSTS.api, secure: true, ca: s.ca.pem });
+    const api = await secureGet(HOSTS.api);
     expect(api.headers['x-extra']).toBe('api-backend');
     expect(api.headers['x-edge']).toBe('linkswitch');
     // HAProxy's Prometheus exporter: requests per service and colour, beside linkswitch's own /metrics.
@@ -74,20 +64,9 @@ describe('several services behind one HAProxy: the edge, certificates and config
       new RegExp(`haproxy_server_status\\{proxy="be_${s.stack.names.app}",server="(blue|green)"`),
     );
     // Host matching ignores case and port; a prefix matches only on a segment boundary.
-    const upper = await get({
-      port: s.stack.httpsPort,
-      host: `API.TEST:${s.stack.httpsPort}`,
-      secure: true,
-      ca: s.ca.pem,
-    });
+    const upper = await secureGet(`API.TEST:${s.stack.httpsPort}`);
     expect(upper.headers['x-service']).toBe('api');
-    const notPrefix = await get({
-      port: s.stack.httpsPort,
-      host: HOSTS.admin,
-      path: '/administrator',
-      secure: true,
-      ca: s.ca.pem,
-    });
+    const notPrefix = await secureGet(HOSTS.admin, '/administrator');
     expect(notPrefix.status).toBe(404);
     const unknown = await get({
       port: s.stack.httpsPort,
@@ -145,18 +124,12 @@ describe('several services behind one HAProxy: the edge, certificates and config
       expect(up.stderr).toMatch(pattern);
       expect(up.stderr.trim().split('\n').at(-1)).toMatch(/^linkswitch: /);
       expect(await readFile(s.stack.haproxyCfg, 'utf8')).toBe(cfgBefore);
-      expect((await get({ port: s.stack.httpsPort, host: HOSTS.api, secure: true, ca: s.ca.pem })).status).toBe(200);
+      expect((await secureGet(HOSTS.api)).status).toBe(200);
     }
     await s.stack.writeConfig(s.services, { haproxy: s.haproxyExtra });
 
     // Renewal: the ACME client replaces the file; `up` (or the next deploy) reloads with it.
-    const load = startLoad({
-      port: s.stack.httpsPort,
-      connections: 4,
-      maxDurationMs: 60_000,
-      tls: { ca: s.ca.pem },
-      hostHeader: HOSTS.api,
-    });
+    const load = s.load(HOSTS.api, { connections: 4 });
     await new Promise((resolve) => setTimeout(resolve, 500));
     const renewedFile = await s.ca.issue({
       hosts: [HOSTS.app, `*.${HOSTS.app}`, HOSTS.api, HOSTS.admin],

@@ -2,7 +2,7 @@ import type http from 'node:http';
 import https from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_AUTH, createHttpsStack, HOSTS, type HttpsStack } from '../support/https-stack.js';
-import { failures, type Sample, startLoad } from '../support/load.js';
+import { failures, type LoadRun, type Sample, startLoad } from '../support/load.js';
 
 // Tutum's model: one HAProxy in front of a stack (test/support/https-stack.ts: three HTTP
 // services by host and path, one TCP service, HTTPS with a redirect), against a real dockerd and
@@ -24,19 +24,13 @@ describe('several services behind one HAProxy: deploys under load', () => {
   it('deploys and rolls back each service, two at once, under HTTPS load: no failure, no crossed route', {
     timeout: 240_000,
   }, async () => {
-    const targets = {
-      app: { hostHeader: HOSTS.app, path: '/' },
-      wildcard: { hostHeader: `tenant1.${HOSTS.app}`, path: '/' },
-      api: { hostHeader: HOSTS.api, path: '/' },
-      admin: { hostHeader: HOSTS.admin, path: '/admin/page', headers: ADMIN_AUTH },
+    const loads: Record<string, LoadRun> = {
+      app: s.load(HOSTS.app),
+      wildcard: s.load(`tenant1.${HOSTS.app}`),
+      api: s.load(HOSTS.api),
+      admin: s.load(HOSTS.admin, { path: '/admin/page', headers: ADMIN_AUTH }),
     };
     const expected: Record<string, string> = { app: 'app', wildcard: 'app', api: 'api', admin: 'admin', db: 'db' };
-    const loads: Record<string, ReturnType<typeof startLoad>> = Object.fromEntries(
-      Object.entries(targets).map(([key, t]) => [
-        key,
-        startLoad({ port: s.stack.httpsPort, connections: 3, maxDurationMs: 200_000, tls: { ca: s.ca.pem }, ...t }),
-      ]),
-    );
     // The TCP service: a connection per request, since TCP mode switches connections.
     loads.db = startLoad({ port: s.tcpPort, connections: 2, maxDurationMs: 200_000, keepAlive: false });
     const windows: Array<{ ids: string[]; startedAt: number; returnedAt: number; before: Record<string, string> }> = [];
@@ -152,13 +146,7 @@ describe('several services behind one HAProxy: deploys under load', () => {
   }, async () => {
     const before = await s.version('app');
     const next = before === 'v1' ? 'v2' : 'v1';
-    const load = startLoad({
-      port: s.stack.httpsPort,
-      connections: 3,
-      maxDurationMs: 60_000,
-      tls: { ca: s.ca.pem },
-      hostHeader: HOSTS.app,
-    });
+    const load = s.load(HOSTS.app);
     // app's deploy stops right after its weight flip: the state file still names the old colour.
     const paused = await s.stack.startPaused(
       ['deploy', s.stack.names.app!, '--image', `linkswitch-test-app:${next}`],

@@ -4,6 +4,7 @@ import https from 'node:https';
 import path from 'node:path';
 import { execa } from 'execa';
 import { expect } from 'vitest';
+import { type LoadRun, startLoad } from './load.js';
 import { createMultiStack, type MultiStack } from './multi-stack.js';
 import { freePort } from './stack.js';
 import { createCa, type TestCa } from './tls.js';
@@ -29,6 +30,8 @@ export interface HttpsStack {
   tcpPort: number;
   /** The version (image tag) the state file says a service serves. */
   version(id: string): Promise<string | undefined>;
+  /** Keep-alive HTTPS load to one host of the stack, trusting its CA (bounded to 200 s). */
+  load(host: string, options?: { connections?: number; path?: string; headers?: Record<string, string> }): LoadRun;
   destroy(): Promise<void>;
 }
 
@@ -83,6 +86,17 @@ export async function createHttpsStack(prefix: string): Promise<HttpsStack> {
     async version(id) {
       const state = await stack.readState(id);
       return state.colours[state.linked]?.image.split(':')[1];
+    },
+    load(host, { connections = 3, path = '/', headers = {} } = {}) {
+      return startLoad({
+        port: stack.httpsPort,
+        connections,
+        maxDurationMs: 200_000,
+        tls: { ca: ca.pem },
+        hostHeader: host,
+        path,
+        headers,
+      });
     },
     async destroy() {
       syslog.close();

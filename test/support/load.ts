@@ -63,6 +63,10 @@ export function startLoad({
   const once = () =>
     new Promise<void>((resolve) => {
       const startedAt = performance.now();
+      const fail = (error: string) => {
+        samples.push({ startedAt, endedAt: performance.now(), version: null, service: null, status: 0, error });
+        resolve();
+      };
       const request = client.get({ host, port, path, headers, agent, timeout: 10_000 }, (response) => {
         let body = '';
         response.setEncoding('utf8');
@@ -79,30 +83,10 @@ export function startLoad({
           });
           resolve();
         });
-        response.on('error', (error) => {
-          samples.push({
-            startedAt,
-            endedAt: performance.now(),
-            version: null,
-            service: null,
-            status: 0,
-            error: error.message,
-          });
-          resolve();
-        });
+        response.on('error', (error) => fail(error.message));
       });
       request.on('timeout', () => request.destroy(new Error('request timeout')));
-      request.on('error', (error: NodeJS.ErrnoException) => {
-        samples.push({
-          startedAt,
-          endedAt: performance.now(),
-          version: null,
-          service: null,
-          status: 0,
-          error: error.code ?? error.message,
-        });
-        resolve();
-      });
+      request.on('error', (error: NodeJS.ErrnoException) => fail(error.code ?? error.message));
     });
   const loop = async () => {
     while (!stopping && performance.now() < deadline && samples.length < maxRequests) await once();
