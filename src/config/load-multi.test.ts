@@ -48,6 +48,7 @@ describe('parseConfig: services', () => {
       clientTimeout: 30_000,
       stats: null,
       extraFrontendLines: [],
+      errorFiles: {},
     });
   });
 

@@ -30,6 +30,7 @@ describe('parseConfig: valid files', () => {
       timeouts: { connect: 2000, server: 30_000, tunnel: 3_600_000 },
       auth: null,
       extraLines: [],
+      errorFiles: {},
     });
     expect(config.multi).toBe(false);
     expect(config.services).toEqual([{ service: config.service, health: config.health, state: config.state }]);

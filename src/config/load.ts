@@ -5,7 +5,7 @@ import type { ZodError } from 'zod';
 import { ConfigError, errnoCode, messageOf } from '../core/errors.js';
 import { safeFsPath } from '../core/safe-values.js';
 import type { Settings } from '../core/settings.js';
-import { serviceEntries, tlsSettings } from './normalize.js';
+import { absoluteFiles, serviceEntries, tlsSettings } from './normalize.js';
 import { CONFIG_ENV } from './paths.js';
 import { configSchema } from './schema.js';
 
@@ -84,7 +84,16 @@ export function parseConfig(text: string, file: string): Settings {
   }
   const services = serviceEntries(config, file, abs);
   const tls = config.haproxy.tls ? tlsSettings(config.haproxy.tls, file, abs) : null;
-  const { tls: _tls, forwardHeaders, accessLog, clientTimeout, stats, extraFrontendLines, ...haproxyRest } = haproxy;
+  const {
+    tls: _tls,
+    forwardHeaders,
+    accessLog,
+    clientTimeout,
+    stats,
+    extraFrontendLines,
+    errorFiles,
+    ...haproxyRest
+  } = haproxy;
   const taken = [config.haproxy.bind, ...(tls ? [tls.bind] : [])].map((b) => b.split(':')[1]);
   for (const { service } of services) {
     if (service.bind && taken.includes(service.bind.split(':')[1]))
@@ -110,6 +119,7 @@ export function parseConfig(text: string, file: string): Settings {
       clientTimeout,
       stats: stats ?? null,
       extraFrontendLines,
+      errorFiles: absoluteFiles(errorFiles, abs, file, 'haproxy.errorFiles'),
     },
     service: first.service,
     health: first.health,

@@ -24,9 +24,10 @@ export function serviceEntries(config: ParsedConfig, file: string, abs: (p: stri
   const entries: ServiceEntry[] = [];
   if (config.service) {
     if (config.state.dir) fail('state.dir is for `services:`', 'with `service:`, set state.file');
-    const { name, auth, ...container } = config.service;
+    const { name, auth, errorFiles, ...container } = config.service;
     entries.push({
       service: {
+        errorFiles: absoluteFiles(errorFiles, abs, file, 'service.errorFiles'),
         name,
         ...container,
         mode: 'http',
@@ -44,7 +45,7 @@ export function serviceEntries(config: ParsedConfig, file: string, abs: (p: stri
     const names = Object.keys(config.services);
     if (names.length === 0) fail('services: is empty', 'define at least one service');
     for (const name of names) {
-      const { health, routes, auth, bind, ...container } = config.services[name]!;
+      const { health, routes, auth, bind, errorFiles, ...container } = config.services[name]!;
       if (container.mode === 'tcp' && (!bind || routes.length > 0 || container.default || auth))
         fail(
           `services.${name} is a TCP service: it needs \`bind\` and takes no routes, default or auth`,
@@ -57,6 +58,7 @@ export function serviceEntries(config: ParsedConfig, file: string, abs: (p: stri
           name,
           ...container,
           bind: bind ?? null,
+          errorFiles: absoluteFiles(errorFiles, abs, file, `services.${name}.errorFiles`),
           routes: routes.map((route, i) => parseRoute(route, `services.${name}.routes[${i}]`)),
           auth: authSettings(name, auth),
         },
@@ -141,4 +143,26 @@ export function tlsSettings(
     hsts: tls.hsts === false ? null : { maxAge: tls.hsts.maxAge, includeSubDomains: tls.hsts.includeSubDomains },
     minVersion: tls.minVersion,
   };
+}
+
+/** Error pages as absolute paths, each one safe to print in haproxy.cfg. */
+export function absoluteFiles(
+  files: Partial<Record<string, string>>,
+  abs: (p: string) => string,
+  file: string,
+  key: string,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [status, given] of Object.entries(files)) {
+    if (given === undefined) continue;
+    const full = abs(given);
+    try {
+      out[status] = safeFsPath(full, `${key}.${status}`);
+    } catch (error) {
+      throw new ConfigError(`${file}: ${key}.${status}: ${messageOf(error)}`, {
+        fix: 'choose a path without spaces, quotes or "#"',
+      });
+    }
+  }
+  return out;
 }

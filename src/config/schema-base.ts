@@ -23,6 +23,7 @@ export const DEFAULTS = {
   hardStopAfterMs: 30_000,
   bind: '127.0.0.1:8080',
   tlsBind: '127.0.0.1:8443',
+  statsBind: '127.0.0.1:8404',
   stateFile: 'haproxy/run/state.json',
   stateDir: 'haproxy/run/state',
   connectTimeoutMs: 2_000,
@@ -74,3 +75,26 @@ export const bindSchema = z
     checked(safeIpv4)(address, ctx);
     checked(safePort)(port, ctx);
   });
+
+// The statuses HAProxy's `errorfile` takes; each file is a whole HTTP response (haproxy/errors/).
+export const ERROR_STATUSES = [
+  '200',
+  '400',
+  '401',
+  '403',
+  '404',
+  '405',
+  '407',
+  '408',
+  '410',
+  '413',
+  '425',
+  '429',
+  '500',
+  '501',
+  '502',
+  '503',
+  '504',
+] as const;
+
+export const errorFilesSchema = z.record(z.enum(ERROR_STATUSES), z.string().min(1)).default({});

@@ -1,7 +1,16 @@
 import { z } from 'zod';
 import { safeCheckHost } from '../core/routing.js';
 import { safeHttpPath, safeImage } from '../core/safe-values.js';
-import { bindSchema, checked, DEFAULTS, duration, ENV_KEY, envValue, LABEL_KEY } from './schema-base.js';
+import {
+  bindSchema,
+  checked,
+  DEFAULTS,
+  duration,
+  ENV_KEY,
+  envValue,
+  errorFilesSchema,
+  LABEL_KEY,
+} from './schema-base.js';
 
 // One service's keys: its container, health gate, HAProxy timeouts, basic auth, routes. The same
 // under `service:` (with `name`) and under each entry of `services:`.
@@ -128,6 +137,7 @@ export const routeSchema = z.union([
 
 export const multiServiceSchema = z
   .object({
+    errorFiles: errorFilesSchema,
     ...containerFields,
     health: healthSchema,
     routes: z.array(routeSchema).default([]),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { safeHost, safeIpv4, safeName, safePort } from '../core/safe-values.js';
-import { bindSchema, checked, DEFAULTS, duration } from './schema-base.js';
+import { bindSchema, checked, DEFAULTS, duration, errorFilesSchema } from './schema-base.js';
 import {
   authSchema,
   containerFields,
@@ -49,6 +49,7 @@ export const configSchema = z
         name: z.string().superRefine(checked((v) => safeName(v, 'service name'))),
         ...containerFields,
         timeouts: timeoutsSchema,
+        errorFiles: errorFilesSchema,
         auth: authSchema.optional(),
         extraLines: z.array(extraLine).max(100).default([]),
       })
@@ -102,7 +103,12 @@ export const configSchema = z
           .default({}),
         clientTimeout: duration(DEFAULTS.clientTimeoutMs),
         // HAProxy's own Prometheus exporter and stats page; keep it on 127.0.0.1 (no auth on it).
-        stats: z.object({ bind: bindSchema }).strict().optional(),
+        stats: z
+          .object({ bind: bindSchema.default(DEFAULTS.statsBind) })
+          .strict()
+          .optional(),
+        // Pages HAProxy answers with itself (a dead service, a timeout): status → file.
+        errorFiles: errorFilesSchema,
         extraFrontendLines: z.array(extraLine).max(100).default([]),
         configFile: z.string().default('haproxy/run/haproxy.cfg'),
         templateDir: z.string().default('templates'),

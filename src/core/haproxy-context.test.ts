@@ -59,6 +59,7 @@ describe('buildHaproxyContext', () => {
         stripPrefixes: [],
         auth: null,
         extraLines: [],
+        errorFiles: [],
         tcp: null,
       },
     ]);

@@ -16,7 +16,14 @@ import {
   safeWeight,
 } from './safe-values.js';
 import type { Settings } from './settings.js';
-import { type EdgeContext, type MapFile, stackContext, type TlsContext } from './stack-context.js';
+import {
+  type EdgeContext,
+  type ErrorFileContext,
+  errorFileContext,
+  type MapFile,
+  stackContext,
+  type TlsContext,
+} from './stack-context.js';
 
 // The plain object the haproxy.cfg template sees (docker-gen's "context"). Every value is checked
 // here, and the template's helpers check again, so a template edit cannot bypass validation.
@@ -54,6 +61,8 @@ export interface BackendContext {
   /** HTTP basic auth: a userlist `ul_<service>` of crypt(3) hashes, checked in the backend. */
   auth: { userlist: string; realm: string; users: Array<{ name: string; hash: string }> } | null;
   extraLines: string[];
+  /** This service's own error pages (`errorfile` in its backend). */
+  errorFiles: ErrorFileContext[];
   /** Path prefixes removed before the request reaches the app (routes with stripPrefix). */
   stripPrefixes: string[];
   /** TCP services: their own frontend's bind; null for HTTP services. */
@@ -157,6 +166,7 @@ export function buildBackendContext(
     auth: authContext(service, config.service.auth),
     tcp: config.service.bind ? tcpBind(config.service.bind) : null,
     extraLines: config.service.extraLines.map((l) => safeConfigLine(l, `${service}'s extraLines`)),
+    errorFiles: errorFileContext(config.service.errorFiles),
     timeouts: {
       connect: haproxyDuration(timeouts.connect),
       server: haproxyDuration(timeouts.server),

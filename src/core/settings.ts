@@ -31,6 +31,8 @@ export interface ServiceSettings {
   auth: { realm: string; users: Array<{ name: string; hash: string }> } | null;
   /** Extra lines for the service's backend section (each checked; the file goes through `haproxy -c`). */
   extraLines: string[];
+  /** This service's own error pages: status → absolute file (a whole HTTP response). */
+  errorFiles: Record<string, string>;
 }
 
 /** One route: a host (exact, or `*.example.com` for any subdomain) and an optional path prefix. */
@@ -124,6 +126,8 @@ export interface EdgeSettings {
   stats: { bind: string } | null;
   /** Extra lines for the HTTP(S) frontends. */
   extraFrontendLines: string[];
+  /** Error pages for every service (defaults section): status → absolute file. */
+  errorFiles: Record<string, string>;
 }
 
 /** One service of the stack as the core sees it: its container, its health gate, its state file. */

@@ -39,6 +39,20 @@ export interface EdgeContext {
   clientTimeout: string;
   stats: { address: string; port: number } | null;
   extraFrontendLines: string[];
+  /** Error pages for every service (`errorfile` in `defaults`). */
+  errorFiles: ErrorFileContext[];
+}
+
+export interface ErrorFileContext {
+  status: number;
+  file: string;
+}
+
+/** `errorfile` lines, in status order. */
+export function errorFileContext(files: Record<string, string>): ErrorFileContext[] {
+  return Object.entries(files)
+    .map(([status, file]) => ({ status: Number(status), file: safeFsPath(file, `errorfile ${status}`) }))
+    .sort((a, b) => a.status - b.status);
 }
 
 export interface StackParts {
@@ -114,6 +128,7 @@ export function stackContext(config: Settings, certificates: CertificateInfo[] =
       clientTimeout: haproxyDuration(config.edge.clientTimeout),
       stats: config.edge.stats ? bindOf(config.edge.stats.bind, 'haproxy.stats.bind') : null,
       extraFrontendLines: config.edge.extraFrontendLines.map((l) => safeConfigLine(l, 'haproxy.extraFrontendLines')),
+      errorFiles: errorFileContext(config.edge.errorFiles),
     },
   };
 }
