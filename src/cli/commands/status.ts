@@ -2,11 +2,12 @@ import type { Command } from 'commander';
 import { UnknownServiceError } from '../../core/errors.js';
 import type { StatusReport } from '../../core/service.js';
 import { globalOptions } from '../options.js';
+import { shortTime, table } from '../table.js';
 
 function formatStatus(report: StatusReport): string {
   const lines = [
     `service ${report.service}: ${report.linked ? `${report.linked} linked` : 'never brought up'}, generation ` +
-      `${report.generation}, last switch ${report.lastSwitchAt ?? 'never'}`,
+      `${report.generation}, last switch ${shortTime(report.lastSwitchAt)}`,
     `haproxy: ${report.haproxy.running ? 'running' : 'not running'}` +
       (report.haproxy.error ? ` (${report.haproxy.error})` : ''),
   ];
@@ -17,32 +18,52 @@ function formatStatus(report: StatusReport): string {
       `interrupted deploy of ${report.pending.colour} (${report.pending.image}) since ${report.pending.startedAt}: ` +
         `run \`linkswitch up\``,
     );
+  const rows = [['', 'COLOUR', 'IMAGE', 'HEALTH', 'HAPROXY', 'WEIGHT', 'SESSIONS', 'CHECK', 'DEPLOYED']];
   for (const c of report.colours) {
-    const hap = c.haproxy
-      ? `haproxy ${c.haproxy.status} weight ${c.haproxy.weight} sessions ${c.haproxy.sessions}`
-      : 'not in haproxy';
-    lines.push(
-      `${c.linked ? '*' : ' '} ${c.colour.padEnd(5)} ${(c.image ?? '-').padEnd(30)} ${c.health.padEnd(12)} ${hap}`,
-    );
+    const h = c.haproxy;
+    rows.push([
+      c.linked ? '*' : '',
+      c.colour,
+      c.image ?? '-',
+      c.health,
+      h ? h.status : 'not in haproxy',
+      h ? String(h.weight) : '-',
+      h ? String(h.sessions) : '-',
+      h?.checkStatus || '-',
+      shortTime(c.deployedAt),
+    ]);
+  }
+  const body = table(rows, { shrink: 2, width: process.stdout.columns });
+  lines.push(body[0]!);
+  report.colours.forEach((c, i) => {
+    lines.push(body[i + 1]!);
     // Swarm engine: one line per task, grouped by node.
     for (const t of c.tasks ?? [])
       lines.push(
         `    task ${t.id} on ${t.node}: ` +
           `${t.state}${t.address ? ` at ${t.address}` : ''}${t.error ? ` (${t.error})` : ''}`,
       );
-  }
+  });
   return lines.join('\n');
 }
 
-/** One line per service: what several services look like at a glance. */
-function formatStackLine(report: StatusReport): string {
-  const linked = report.colours.find((c) => c.linked);
-  const hap = linked?.haproxy ? `${linked.haproxy.status} weight ${linked.haproxy.weight}` : 'not in haproxy';
-  const pending = report.pending ? `, deploying ${report.pending.colour}` : '';
-  return (
-    `${report.service.padEnd(16)} ${(report.linked ?? 'never up').padEnd(8)} ${(linked?.image ?? '-').padEnd(30)} ` +
-    `${(linked?.health ?? '-').padEnd(10)} ${hap}${pending}`
-  );
+/** One row per service: what several services look like at a glance. */
+function formatStack(reports: StatusReport[]): string[] {
+  const rows = [['SERVICE', 'LINKED', 'IMAGE', 'HEALTH', 'HAPROXY', 'WEIGHT', 'LAST SWITCH', 'DEPLOYING']];
+  for (const r of reports) {
+    const linked = r.colours.find((c) => c.linked);
+    rows.push([
+      r.service,
+      r.linked ?? 'never up',
+      linked?.image ?? '-',
+      linked?.health ?? '-',
+      linked?.haproxy?.status ?? 'not in haproxy',
+      linked?.haproxy ? String(linked.haproxy.weight) : '-',
+      shortTime(r.lastSwitchAt),
+      r.pending ? `${r.pending.colour} (${r.pending.image})` : '-',
+    ]);
+  }
+  return table(rows, { shrink: 2, width: process.stdout.columns });
 }
 
 export function registerStatus(program: Command): void {
@@ -74,7 +95,7 @@ export function registerStatus(program: Command): void {
       }
       if (reports.length > 1) {
         if (opts.json) printJson({ services: reports });
-        else console.log([...reports.map(formatStackLine), '', ...reports.map(formatStatus)].join('\n'));
+        else console.log([formatStack(reports).join('\n'), ...reports.map(formatStatus)].join('\n\n'));
         return;
       }
       const report = reports[0]!;
