@@ -84,6 +84,28 @@ async function loadPartials(dir: string): Promise<Record<string, string>> {
   return partials;
 }
 
+/**
+ * The compiled template for these texts. A command renders several times (check-config, the
+ * staging and the final apply-config) and the sidecar on every reconcile: the files are read
+ * each time, so an edit is seen at once, but compiled once per distinct text.
+ */
+const cache = new Map<string, Handlebars.TemplateDelegate>();
+
+function compiled(source: string, partials: Record<string, string>): Handlebars.TemplateDelegate {
+  const key = JSON.stringify([source, partials]);
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const hbs = Handlebars.create();
+  hbs.registerHelper(helpers());
+  for (const [name, text] of Object.entries(partials))
+    hbs.registerPartial(name, hbs.compile(text, { strict: true, noEscape: true }));
+  const template = hbs.compile(source, { strict: true, noEscape: true });
+  // One entry per template version: an edited template replaces the old one.
+  if (cache.size >= 8) cache.clear();
+  cache.set(key, template);
+  return template;
+}
+
 /** Renders templateDir/haproxy.cfg.hbs (+ partials/*.hbs) with the context. */
 export async function renderHaproxyConfig(templateDir: string, context: HaproxyContext): Promise<string> {
   const file = path.join(templateDir, MAIN_TEMPLATE);
@@ -98,12 +120,8 @@ export async function renderHaproxyConfig(templateDir: string, context: HaproxyC
       cause: error,
     });
   }
-  const hbs = Handlebars.create();
-  hbs.registerHelper(helpers());
   try {
-    for (const [name, text] of Object.entries(partials))
-      hbs.registerPartial(name, hbs.compile(text, { strict: true, noEscape: true }));
-    const template = hbs.compile(source, { strict: true, noEscape: true });
+    const template = compiled(source, partials);
     // Sections a template leaves out (TLS, TCP, …) leave blank lines: at most one in a row, and
     // the file ends with exactly one newline.
     return `${template(context)
