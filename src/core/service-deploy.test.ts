@@ -94,3 +94,36 @@ describe('deploy', () => {
     expect(f.lockLog).toEqual([]);
   });
 });
+
+describe('deploy with several services (the config lock)', () => {
+  it('holds the config lock for each apply-config, and from the switch until the config that persists it', async () => {
+    const f = fakes(deployedState(), { blue: container('blue', 'app:1', 'healthy'), green: null });
+    const log: string[] = [];
+    f.svc.configLock = {
+      acquire: async (command) => {
+        log.push(`lock for ${command}`);
+        return { release: async () => void log.push('unlock') };
+      },
+    };
+    const phase = f.svc.progress.phase;
+    f.svc.progress = { ...f.svc.progress, phase: (name, fields) => (log.push(name), phase(name, fields)) };
+    f.svc.otherBackends = async () => [];
+    await deploy(f.svc, { image: 'app:2' });
+    const span = log.slice(log.indexOf('wait-healthy'));
+    expect(span).toEqual([
+      'wait-healthy',
+      'lock for apply-config',
+      'apply-config',
+      'unlock',
+      'wait-haproxy-up',
+      'check-config',
+      'lock for switch',
+      'switch',
+      'switched',
+      'record-state',
+      'apply-config',
+      'unlock',
+      'drain',
+    ]);
+  });
+});
