@@ -80,12 +80,17 @@ export function fileLocker(settings: Settings, options: LockerOptions): Locker {
   };
 }
 
-/** Held by each service around haproxy.cfg changes (see Runtime.configLock); beside the config. */
+/** The config lock's file: beside haproxy.cfg. */
+export function configLockFileFor(settings: Settings): string {
+  return `${settings.haproxy.configFile}.lock`;
+}
+
+/** Held by each service around haproxy.cfg changes (see Runtime.configLock). */
 export function configLockFor(settings: Settings): Locker {
   return {
     acquire: async (command) => {
       const lock = await Lock.acquire({
-        file: `${settings.haproxy.configFile}.lock`,
+        file: configLockFileFor(settings),
         ttlMs: settings.deploy.lockTtl,
         command: `${settings.service.name} ${command}`,
         clock: systemClock,

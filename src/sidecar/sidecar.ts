@@ -2,7 +2,14 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { backoff, pause } from '../adapters/backoff.js';
-import { buildSidecarApp, type GlobalOptions, loadSettings, lockFileFor, type SidecarApp } from '../app/root.js';
+import {
+  buildSidecarApp,
+  configLockFileFor,
+  type GlobalOptions,
+  loadSettings,
+  lockFileFor,
+  type SidecarApp,
+} from '../app/root.js';
 import { messageOf, UnknownServiceError } from '../core/errors.js';
 import type { ColourEvent } from '../core/ports.js';
 import { type Service, type StackStatusReport, type StatusReport, status } from '../core/service.js';
@@ -131,7 +138,9 @@ export class Sidecar {
     const { settings } = this;
     const { failover, watch } = this.options;
     this.log.info({ service: settings.service.name, config: settings.file, failover, watch }, 'Sidecar starting');
-    await clearOwnStaleLock(lockFileFor(settings), this.log);
+    // Every lock this sidecar may have held: each service's deploy lock and the config lock.
+    for (const svc of this.app.stack) await clearOwnStaleLock(lockFileFor(svc.config), this.log);
+    await clearOwnStaleLock(configLockFileFor(settings), this.log);
     this.api = await startControlApi({
       socketPath: controlSocketPath(settings),
       listen: this.options.listen,
