@@ -12,8 +12,13 @@ export default defineConfig({
     hookTimeout: 120_000,
     reporters: ['default'],
     projects: [
-      { test: { name: 'unit', include: ['src/**/*.test.ts', 'bench/**/*.test.ts', 'test/static/**/*.test.ts'] } },
+      // extends: the timeouts above apply to every project (inline projects do not inherit them otherwise).
       {
+        extends: true,
+        test: { name: 'unit', include: ['src/**/*.test.ts', 'bench/**/*.test.ts', 'test/static/**/*.test.ts'] },
+      },
+      {
+        extends: true,
         test: {
           name: 'adapters',
           include: ['test/adapters/**/*.test.ts'],
@@ -21,6 +26,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],

@@ -10,7 +10,7 @@ import { pauseFromEnv } from '../adapters/pause.js';
 import { StateFile } from '../adapters/state-file.js';
 import { configPath, loadConfig } from '../config/load.js';
 import { CertificateError } from '../core/errors.js';
-import type { HaproxyPort } from '../core/ports.js';
+import type { HaproxyPort, Progress } from '../core/ports.js';
 import type { Locker, Service } from '../core/service.js';
 import { type Settings, settingsFor, withAccessLogTarget } from '../core/settings.js';
 import { liveBackend } from '../core/stack-view.js';
@@ -23,6 +23,8 @@ import { chooseEngine, type Engine } from './engine.js';
 export interface GlobalOptions {
   config?: string;
   lockWait?: number;
+  /** `--events`: the steps as NDJSON on stdout (src/cli/events.ts). */
+  events?: boolean;
 }
 
 export interface App {
@@ -127,8 +129,19 @@ function certificateCheck(settings: Settings, log: Logger): Service['certificate
   };
 }
 
-function assemble(settings: Settings, engine: Engine, haproxy: HaproxyPort, log: Logger, lockWait: number): Service {
+/** Wraps a service's progress reports (the CLI's `--events`). */
+export type ProgressWrap = (base: Progress, service: string) => Progress;
+
+function assemble(
+  settings: Settings,
+  engine: Engine,
+  haproxy: HaproxyPort,
+  log: Logger,
+  lockWait: number,
+  wrap?: ProgressWrap,
+): Service {
   const certificates = certificateCheck(settings, log);
+  const progress = progressFor(log, { service: settings.service.name });
   return {
     ...(certificates ? { certificates } : {}),
     config: settings,
@@ -139,7 +152,7 @@ function assemble(settings: Settings, engine: Engine, haproxy: HaproxyPort, log:
     configFile: new LiveConfigFile(settings.haproxy.configFile),
     store: new StateFile(settings.state.file, settings.service.name, engine.kind),
     probe: httpProbe,
-    progress: progressFor(log, { service: settings.service.name }),
+    progress: wrap ? wrap(progress, settings.service.name) : progress,
     render: (context) => renderHaproxyConfig(settings.haproxy.templateDir, context),
     pause: pauseFromEnv(process.env, log),
     locker: fileLocker(settings, { waitMs: lockWait }),
@@ -156,11 +169,12 @@ function assembleStack(
   haproxyFor: (s: Settings) => HaproxyPort,
   log: Logger,
   lockWait: number,
+  wrap?: ProgressWrap,
 ): Service[] {
   const views = settings.services.map((e) => settingsFor(settings, e.service.name)!);
   // The engine's Docker port names containers after its service: one per service, same kind.
   const stack = views.map((view) =>
-    assemble(view, view === views[0] ? engine : chooseEngine(view), haproxyFor(view), log, lockWait),
+    assemble(view, view === views[0] ? engine : chooseEngine(view), haproxyFor(view), log, lockWait, wrap),
   );
   if (stack.length < 2) return stack;
   const configLock = configLockFor(settings);
@@ -177,7 +191,10 @@ function haproxyInContainer(settings: Settings, engine: Engine): boolean {
 }
 
 /** The CLI's objects. Under Swarm, HAProxy runs in its own container: wait for it, never start it. */
-export function buildApp(given: Settings, options: { lockWait?: number; log?: Logger } = {}): App {
+export function buildApp(
+  given: Settings,
+  options: { lockWait?: number; log?: Logger; progress?: ProgressWrap } = {},
+): App {
   const log = options.log ?? createLogger();
   const engine = chooseEngine(given);
   const settings = withAccessLogTarget(given, haproxyInContainer(given, engine));
@@ -187,7 +204,7 @@ export function buildApp(given: Settings, options: { lockWait?: number; log?: Lo
       ? externalHaproxy(direct, log, view.haproxy.masterSocket, new AbortController().signal)
       : direct;
   };
-  const stack = assembleStack(settings, engine, haproxyFor, log, options.lockWait ?? 0);
+  const stack = assembleStack(settings, engine, haproxyFor, log, options.lockWait ?? 0, options.progress);
   const service = stack.find((s) => s.config.service.name === settings.service.name) ?? stack[0]!;
   return { settings, log, engine, service, stack };
 }

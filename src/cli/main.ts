@@ -15,6 +15,7 @@ const program = new Command()
   .version('0.1.0')
   .option('-c, --config <file>', `config file (default: $${CONFIG_ENV} or ./linkswitch.yml)`)
   .option('--lock-wait <duration>', 'wait this long for another linkswitch to finish instead of failing at once')
+  .option('--events', 'deploy, rollback, up: each step as a JSON line on stdout, then the result (or error) line')
   .showHelpAfterError()
   .exitOverride();
 

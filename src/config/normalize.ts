@@ -92,7 +92,7 @@ export function serviceEntries(config: ParsedConfig, file: string, abs: (p: stri
         entries.map(({ service }) => ({ name: service.name, backend: service.name, routes: service.routes })),
       );
     } catch (error) {
-      if (error instanceof ConfigError) fail(error.shortMessage, error.fix ?? 'give each route to one service');
+      if (error instanceof ConfigError) fail(error.message, error.fix ?? 'give each route to one service');
       throw error;
     }
   }

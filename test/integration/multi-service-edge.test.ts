@@ -190,4 +190,35 @@ describe('several services behind one HAProxy: the edge, certificates and config
     const one = JSON.parse((await s.stack.cli(['status', s.stack.names.api!, '--json'])).stdout) as { service: string };
     expect(one.service).toBe(s.stack.names.api);
   });
+
+  it('--events: each step as a JSON line on stdout, then the result, or the error', { timeout: 60_000 }, async () => {
+    const api = s.stack.names.api!;
+    const deployed = await s.stack.cli(['--events', 'deploy', api, '--image', 'linkswitch-test-app:v2']);
+    expect(deployed.exitCode, deployed.all).toBe(0);
+    const lines = deployed.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const steps = lines.filter((l) => l.event === 'step');
+    // Every step that started also ended, in order, and the result is the last line.
+    const started = steps.filter((l) => l.phase === 'start').map((l) => l.step);
+    expect(steps.filter((l) => l.phase === 'end').map((l) => l.step)).toEqual(started);
+    expect(started).toEqual(
+      expect.arrayContaining(['run-container', 'wait-healthy', 'switch', 'record-state', 'drain']),
+    );
+    expect(lines.find((l) => l.event === 'switched')).toMatchObject({ service: api, switchMs: expect.any(Number) });
+    expect(lines.at(-1)).toMatchObject({
+      event: 'result',
+      command: 'deploy',
+      service: api,
+      image: 'linkswitch-test-app:v2',
+    });
+    const failed = await s.stack.cli(['--events', 'rollback', 'nosuch']);
+    expect(failed.exitCode).toBe(2);
+    expect(JSON.parse(failed.stdout.trim().split('\n').at(-1)!)).toMatchObject({
+      event: 'error',
+      code: 'UNKNOWN_SERVICE',
+      exitCode: 2,
+    });
+  });
 });

@@ -12,20 +12,23 @@ export function registerDeploy(program: Command): void {
     .action(
       async (name: string | undefined, opts: { image?: string; dryRun?: boolean; json?: boolean }, cmd: Command) => {
         const global = globalOptions(cmd);
-        const { buildApp, deploy, locateVerb, pickService, printOutcome } = await import('../verbs.js');
-        const where = await locateVerb(global, 'deploy');
-        const result = where.sidecar
-          ? await where.sidecar.deploy({
-              service: name,
-              image: opts.image,
-              dryRun: opts.dryRun,
-              lockWaitMs: global.lockWait,
-            })
-          : await deploy(pickService(buildApp(where.settings, global), name, 'deploy'), {
-              image: opts.image,
-              dryRun: opts.dryRun,
-            });
-        printOutcome('deploy', result, opts);
+        const { buildApp, deploy, eventStream, locateVerb, pickService, printOutcome } = await import('../verbs.js');
+        const events = global.events ? eventStream((line) => process.stdout.write(line)) : null;
+        try {
+          const where = await locateVerb(global, 'deploy');
+          const request = { image: opts.image, dryRun: opts.dryRun };
+          const result = where.sidecar
+            ? await where.sidecar.deploy({ service: name, ...request, lockWaitMs: global.lockWait })
+            : await deploy(
+                pickService(buildApp(where.settings, { ...global, progress: events?.progress }), name, 'deploy'),
+                request,
+              );
+          if (events) events.result('deploy', result);
+          else printOutcome('deploy', result, opts);
+        } catch (error) {
+          events?.failed(error);
+          throw error;
+        }
       },
     );
 }

@@ -10,11 +10,23 @@ export function registerRollback(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (name: string | undefined, opts: { dryRun?: boolean; json?: boolean }, cmd: Command) => {
       const global = globalOptions(cmd);
-      const { buildApp, locateVerb, pickService, printOutcome, rollback } = await import('../verbs.js');
-      const where = await locateVerb(global, 'rollback');
-      const result = where.sidecar
-        ? await where.sidecar.rollback({ service: name, dryRun: opts.dryRun, lockWaitMs: global.lockWait })
-        : await rollback(pickService(buildApp(where.settings, global), name, 'rollback'), { dryRun: opts.dryRun });
-      printOutcome('rollback', result, opts);
+      const { buildApp, eventStream, locateVerb, pickService, printOutcome, rollback } = await import('../verbs.js');
+      const events = global.events ? eventStream((line) => process.stdout.write(line)) : null;
+      try {
+        const where = await locateVerb(global, 'rollback');
+        const result = where.sidecar
+          ? await where.sidecar.rollback({ service: name, dryRun: opts.dryRun, lockWaitMs: global.lockWait })
+          : await rollback(
+              pickService(buildApp(where.settings, { ...global, progress: events?.progress }), name, 'rollback'),
+              {
+                dryRun: opts.dryRun,
+              },
+            );
+        if (events) events.result('rollback', result);
+        else printOutcome('rollback', result, opts);
+      } catch (error) {
+        events?.failed(error);
+        throw error;
+      }
     });
 }
