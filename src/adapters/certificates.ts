@@ -13,6 +13,9 @@ import type { TlsSettings } from '../core/settings.js';
 // What HAProxy skips in a certificate directory (side files of a PEM, not certificates).
 const SIDE_FILES = ['.key', '.ocsp', '.issuer', '.sctl'];
 
+/** How far a certificate's start may lie in the future (clock skew between hosts). */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
 export interface CheckedCertificate {
   file: string;
   subject: string;
@@ -70,7 +73,8 @@ async function checkFile(file: string, now: Date): Promise<CheckedCertificate> {
   const validTo = new Date(cert.validTo);
   if (validTo.getTime() <= now.getTime())
     fail(`expired on ${validTo.toISOString()}`, 'renew it (e.g. with your ACME client) before applying the config');
-  if (new Date(cert.validFrom).getTime() > now.getTime())
+  // A certificate issued a moment ago by a host whose clock runs ahead is not refused for that.
+  if (new Date(cert.validFrom).getTime() > now.getTime() + CLOCK_SKEW_MS)
     fail(`not valid before ${new Date(cert.validFrom).toISOString()}`, 'check the clock, or use a current certificate');
   // Of the whole file (chain and key): a renewal that keeps the certificate but changes the chain counts.
   const sha256 = createHash('sha256').update(text).digest('hex');

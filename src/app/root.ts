@@ -25,6 +25,8 @@ export interface GlobalOptions {
   lockWait?: number;
   /** `--events`: the steps as NDJSON on stdout (src/cli/events.ts). */
   events?: boolean;
+  /** `--verbose`: logs on a terminal instead of the live step view. */
+  verbose?: boolean;
 }
 
 export interface App {
@@ -106,7 +108,7 @@ export function configLockFor(settings: Settings): Locker {
 }
 
 /** HTTPS: the certificate check every render runs (warnings about host coverage logged once). */
-function certificateCheck(settings: Settings, log: Logger): Service['certificates'] {
+function certificateCheck(settings: Settings, warn: (message: string) => void): Service['certificates'] {
   const tls = settings.tls;
   if (!tls) return undefined;
   const hosts = [...new Set(settings.services.flatMap((e) => e.service.routes.map((r) => r.host)))];
@@ -118,7 +120,7 @@ function certificateCheck(settings: Settings, log: Logger): Service['certificate
       const { inventory, warnings } = await checkCertificates(tls, hosts, new Date());
       for (const warning of warnings.filter((w) => !warned.has(w))) {
         warned.add(warning);
-        log.warn(warning);
+        warn(warning);
       }
       return inventory;
     } catch (error) {
@@ -140,8 +142,10 @@ function assemble(
   lockWait: number,
   wrap?: ProgressWrap,
 ): Service {
-  const certificates = certificateCheck(settings, log);
-  const progress = progressFor(log, { service: settings.service.name });
+  const base = progressFor(log, { service: settings.service.name });
+  const progress = wrap ? wrap(base, settings.service.name) : base;
+  // Through the service's progress, so the terminal's live view shows them too.
+  const certificates = certificateCheck(settings, (message) => progress.warn(message));
   return {
     ...(certificates ? { certificates } : {}),
     config: settings,
@@ -152,7 +156,7 @@ function assemble(
     configFile: new LiveConfigFile(settings.haproxy.configFile),
     store: new StateFile(settings.state.file, settings.service.name, engine.kind),
     probe: httpProbe,
-    progress: wrap ? wrap(progress, settings.service.name) : progress,
+    progress,
     render: (context) => renderHaproxyConfig(settings.haproxy.templateDir, context),
     pause: pauseFromEnv(process.env, log),
     locker: fileLocker(settings, { waitMs: lockWait }),

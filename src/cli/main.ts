@@ -16,6 +16,7 @@ const program = new Command()
   .option('-c, --config <file>', `config file (default: $${CONFIG_ENV} or ./linkswitch.yml)`)
   .option('--lock-wait <duration>', 'wait this long for another linkswitch to finish instead of failing at once')
   .option('--events', 'deploy, rollback, up: each step as a JSON line on stdout, then the result (or error) line')
+  .option('--verbose', 'on a terminal: log lines instead of the live step view')
   .showHelpAfterError()
   .exitOverride();
 

@@ -4,7 +4,7 @@
 export { buildApp, loadSettings } from '../app/root.js';
 export { deploy, down, downService, renderCurrent, rollback, status, up } from '../core/service.js';
 export { unifiedDiff } from './diff.js';
-export { eventStream } from './events.js';
 export { printJson, printOutcome } from './output.js';
 export { pickService } from './pick-service.js';
 export { locateVerb } from './remote.js';
+export { reporter } from './reporter.js';

@@ -127,7 +127,7 @@ export class Executor {
         // meanwhile, so `haproxy -c` is off the critical path of the deploy.
         const prevalidation = this.prevalidate();
         this.observed[step.colour] = await waitUntilHealthy(
-          { config, docker, probe: this.rt.probe, clock },
+          { config, docker, probe: this.rt.probe, clock, progress: this.rt.progress },
           step.colour,
         );
         await prevalidation;
@@ -169,6 +169,7 @@ export class Executor {
           step.colour,
           config.health.timeout,
           expectedMembers(this.observed[step.colour]),
+          this.rt.progress,
         );
         return;
       case 'switch': {

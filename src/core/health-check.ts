@@ -1,7 +1,7 @@
 import type { Colour } from './colour.js';
 import { UnhealthyError } from './errors.js';
 import { membersMismatch } from './members.js';
-import type { Clock, DockerPort, HaproxyPort, HttpProbe, ObservedContainer } from './ports.js';
+import type { Clock, DockerPort, HaproxyPort, HttpProbe, ObservedContainer, Progress } from './ports.js';
 import type { Settings } from './settings.js';
 
 // Two gates before a colour gets traffic: the app answers its own health check (Docker's
@@ -12,6 +12,8 @@ export interface HealthDeps {
   docker: DockerPort;
   probe: HttpProbe;
   clock: Clock;
+  /** Told what the gate waits for at each poll (the terminal's live view shows it). */
+  progress?: Pick<Progress, 'detail'>;
 }
 
 const LOG_LINES = 20;
@@ -71,6 +73,7 @@ export async function waitUntilHealthy(deps: HealthDeps, colour: Colour): Promis
     }
     if (clock.now().getTime() - started >= timeout)
       return failWithLogs(deps, colour, `still failing after ${timeout} ms (${last})`);
+    deps.progress?.detail?.(last);
     await clock.sleep(interval);
   }
 }
@@ -86,6 +89,7 @@ export async function waitUntilHaproxySeesUp(
   colour: Colour,
   timeoutMs: number,
   members?: string[],
+  progress?: Pick<Progress, 'detail'>,
 ): Promise<void> {
   const started = clock.now().getTime();
   let last = 'no server yet';
@@ -95,6 +99,7 @@ export async function waitUntilHaproxySeesUp(
     // A fresh worker starts servers as UP before checking them; require a completed check.
     if (server && !mismatch && server.status.startsWith('UP') && /^L\dOK/.test(server.checkStatus)) return;
     if (server) last = `${server.status} (${server.checkStatus || 'no check yet'})${mismatch ? `; ${mismatch}` : ''}`;
+    progress?.detail?.(`HAProxy sees ${colour} ${last}`);
     if (clock.now().getTime() - started >= timeoutMs) {
       throw new UnhealthyError(`HAProxy's health check never saw ${colour} UP within ${timeoutMs} ms (last: ${last})`, {
         fix: 'check that HAProxy can reach the container (network settings) and that the health path answers 200',

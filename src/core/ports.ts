@@ -149,6 +149,8 @@ export interface HttpProbe {
 export interface Progress {
   phase(name: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
+  /** What a waiting step waits for right now (Docker health, the probe, HAProxy's check). */
+  detail?(text: string): void;
 }
 
 /** A Docker event about one of the service's colour containers (for `serve`). */

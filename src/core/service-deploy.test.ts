@@ -106,7 +106,13 @@ describe('deploy with several services (the config lock)', () => {
       },
     };
     const phase = f.svc.progress.phase;
-    f.svc.progress = { ...f.svc.progress, phase: (name, fields) => (log.push(name), phase(name, fields)) };
+    f.svc.progress = {
+      ...f.svc.progress,
+      phase: (name, fields) => {
+        log.push(name);
+        phase(name, fields);
+      },
+    };
     f.svc.otherBackends = async () => [];
     await deploy(f.svc, { image: 'app:2' });
     const span = log.slice(log.indexOf('wait-healthy'));

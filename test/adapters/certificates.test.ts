@@ -20,7 +20,6 @@ describe('checkCertificates', () => {
     hsts: null,
     minVersion: 'TLSv1.2',
   });
-  const now = new Date();
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'linkswitch-certs-'));
@@ -35,11 +34,11 @@ describe('checkCertificates', () => {
     const { inventory, warnings } = await checkCertificates(
       tls([path.join(dir, 'certs')]),
       ['app.test', '*.app.test', 'other.test'],
-      now,
+      new Date(),
     );
     expect(inventory).toHaveLength(1);
     expect(inventory[0]).toMatchObject({ file: site, sha256: expect.stringMatching(/^[a-f0-9]{64}$/) });
-    expect(new Date(inventory[0]!.validTo).getTime()).toBeGreaterThan(now.getTime());
+    expect(new Date(inventory[0]!.validTo).getTime()).toBeGreaterThan(Date.now());
     expect(warnings).toEqual([`no certificate covers other.test; HTTPS clients get the default (${site})`]);
   });
 
@@ -49,7 +48,14 @@ describe('checkCertificates', () => {
     const keyAt = text.indexOf('-----BEGIN PRIVATE KEY-----');
     await writeFile(split, text.slice(0, keyAt));
     await writeFile(`${split}.key`, text.slice(keyAt));
-    await expect(checkCertificates(tls([split]), [], now)).resolves.toMatchObject({ warnings: [] });
+    await expect(checkCertificates(tls([split]), [], new Date())).resolves.toMatchObject({ warnings: [] });
+  });
+
+  it('takes a certificate whose start lies a little in the future (clock skew), not one far ahead', async () => {
+    const aMinuteAgo = new Date(Date.now() - 60_000);
+    await expect(checkCertificates(tls([site]), [], aMinuteAgo)).resolves.toMatchObject({ warnings: [] });
+    const yesterday = new Date(Date.now() - 24 * 3_600_000);
+    await expect(checkCertificates(tls([site]), [], yesterday)).rejects.toThrow(/not valid before/);
   });
 
   it.each([
@@ -95,7 +101,7 @@ describe('checkCertificates', () => {
     ['that is missing', async () => path.join(dir, 'absent.pem'), /ENOENT/],
   ])('refuses a certificate %s, naming the file', async (_what, make, pattern) => {
     const file = await make();
-    const check = checkCertificates(tls([site, file]), [], now);
+    const check = checkCertificates(tls([site, file]), [], new Date());
     await expect(check).rejects.toBeInstanceOf(CertificateError);
     await expect(check).rejects.toThrow(`certificate ${file}: `);
     await expect(check).rejects.toThrow(pattern);

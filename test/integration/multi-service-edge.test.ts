@@ -1,10 +1,16 @@
 import { X509Certificate } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_AUTH, createHttpsStack, get, HOSTS, type HttpsStack } from '../support/https-stack.js';
 import { failures } from '../support/load.js';
+import { CLI } from '../support/stack.js';
 import { servedSerial } from '../support/tls.js';
+
+const ESC = '\u001b';
+const PTY_RUN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'support', 'pty-run.py');
 
 // The HTTP edge of several services behind one HAProxy (test/support/https-stack.ts): the
 // redirect, forwarded headers, prefix stripping, basic auth, access logs, HAProxy's metrics,
@@ -220,5 +226,37 @@ describe('several services behind one HAProxy: the edge, certificates and config
       code: 'UNKNOWN_SERVICE',
       exitCode: 2,
     });
+  });
+
+  it('shows a live step view on a terminal (a pseudo-terminal here), in colour unless NO_COLOR', {
+    timeout: 90_000,
+  }, async () => {
+    const api = s.stack.names.api!;
+    const onTerminal = async (args: string[], extra: Record<string, string>) => {
+      const result = await execa('python3', [PTY_RUN, 'node', CLI, ...args], {
+        reject: false,
+        timeout: 60_000,
+        // A person's environment: no LINKSWITCH_LOG_FORMAT.
+        env: { PATH: process.env.PATH ?? '', LINKSWITCH_CONFIG: s.stack.configFile, TERM: 'xterm-256color', ...extra },
+        extendEnv: false,
+      });
+      return { exitCode: result.exitCode, text: String(result.stdout) };
+    };
+    const deployed = await onTerminal(['deploy', api, '--image', 'linkswitch-test-app:v1'], {});
+    expect(deployed.exitCode, deployed.text).toBe(0);
+    // Redrawn in place (log-update moves the cursor up and erases lines), painted, ticked.
+    expect(deployed.text).toMatch(new RegExp(`${ESC}\\[\\d*A|${ESC}\\[2K`));
+    expect(deployed.text).toContain(`${ESC}[32m✔`);
+    const screen = deployed.text.replace(new RegExp(`${ESC}\\[[0-9;?]*[A-Za-z]`, 'g'), '');
+    for (const step of ['create and start', 'wait until', 'switch traffic from', 'drain'])
+      expect(screen, step).toContain(step);
+    expect(screen).toMatch(/✔ switch traffic from (blue|green) to (blue|green) \(runtime API\) {2}\d+ ms/);
+    // The summary below the view; and no log lines interleaved with it.
+    expect(screen).toMatch(/deploy: (blue|green) is linked \(linkswitch-test-app:v1\)/);
+    expect(screen).not.toMatch(/"level":|INFO/);
+    const plain = await onTerminal(['rollback', api], { NO_COLOR: '1' });
+    expect(plain.exitCode, plain.text).toBe(0);
+    expect(plain.text).not.toMatch(new RegExp(`${ESC}\\[3\\dm`));
+    expect(plain.text).toMatch(/✔ switch traffic/);
   });
 });

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { globalOptions } from '../options.js';
 
+type DeployOptions = { image?: string; dryRun?: boolean; json?: boolean };
+
 export function registerDeploy(program: Command): void {
   program
     .command('deploy')
@@ -9,26 +11,21 @@ export function registerDeploy(program: Command): void {
     .option('--image <ref>', 'image to deploy (default: service.image from the config)')
     .option('--dry-run', 'print the plan without changing anything')
     .option('--json', 'print the result as JSON')
-    .action(
-      async (name: string | undefined, opts: { image?: string; dryRun?: boolean; json?: boolean }, cmd: Command) => {
-        const global = globalOptions(cmd);
-        const { buildApp, deploy, eventStream, locateVerb, pickService, printOutcome } = await import('../verbs.js');
-        const events = global.events ? eventStream((line) => process.stdout.write(line)) : null;
-        try {
-          const where = await locateVerb(global, 'deploy');
-          const request = { image: opts.image, dryRun: opts.dryRun };
-          const result = where.sidecar
-            ? await where.sidecar.deploy({ service: name, ...request, lockWaitMs: global.lockWait })
-            : await deploy(
-                pickService(buildApp(where.settings, { ...global, progress: events?.progress }), name, 'deploy'),
-                request,
-              );
-          if (events) events.result('deploy', result);
-          else printOutcome('deploy', result, opts);
-        } catch (error) {
-          events?.failed(error);
-          throw error;
-        }
-      },
-    );
+    .action(async (name: string | undefined, opts: DeployOptions, cmd: Command) => {
+      const global = globalOptions(cmd);
+      const { buildApp, deploy, locateVerb, pickService, reporter } = await import('../verbs.js');
+      const report = await reporter(global, opts);
+      try {
+        const where = await locateVerb(global, 'deploy');
+        const request = { image: opts.image, dryRun: opts.dryRun };
+        const result = where.sidecar
+          ? await where.sidecar.deploy({ service: name, ...request, lockWaitMs: global.lockWait })
+          : await deploy(pickService(buildApp(where.settings, { ...global, ...report }), name, 'deploy'), request);
+        report.done('deploy', result);
+      } catch (error) {
+        report.end(error);
+        throw error;
+      }
+      report.end();
+    });
 }

@@ -10,23 +10,19 @@ export function registerRollback(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (name: string | undefined, opts: { dryRun?: boolean; json?: boolean }, cmd: Command) => {
       const global = globalOptions(cmd);
-      const { buildApp, eventStream, locateVerb, pickService, printOutcome, rollback } = await import('../verbs.js');
-      const events = global.events ? eventStream((line) => process.stdout.write(line)) : null;
+      const { buildApp, locateVerb, pickService, reporter, rollback } = await import('../verbs.js');
+      const report = await reporter(global, opts);
       try {
         const where = await locateVerb(global, 'rollback');
+        const request = { dryRun: opts.dryRun };
         const result = where.sidecar
-          ? await where.sidecar.rollback({ service: name, dryRun: opts.dryRun, lockWaitMs: global.lockWait })
-          : await rollback(
-              pickService(buildApp(where.settings, { ...global, progress: events?.progress }), name, 'rollback'),
-              {
-                dryRun: opts.dryRun,
-              },
-            );
-        if (events) events.result('rollback', result);
-        else printOutcome('rollback', result, opts);
+          ? await where.sidecar.rollback({ service: name, ...request, lockWaitMs: global.lockWait })
+          : await rollback(pickService(buildApp(where.settings, { ...global, ...report }), name, 'rollback'), request);
+        report.done('rollback', result);
       } catch (error) {
-        events?.failed(error);
+        report.end(error);
         throw error;
       }
+      report.end();
     });
 }

@@ -9,20 +9,19 @@ export function registerUp(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (opts: { dryRun?: boolean; json?: boolean }, cmd: Command) => {
       const global = globalOptions(cmd);
-      const { buildApp, eventStream, loadSettings, printOutcome, up } = await import('../verbs.js');
-      const events = global.events ? eventStream((line) => process.stdout.write(line)) : null;
+      const { buildApp, loadSettings, reporter, up } = await import('../verbs.js');
+      const report = await reporter(global, opts);
       try {
-        const app = buildApp(await loadSettings(global), { ...global, progress: events?.progress });
+        const app = buildApp(await loadSettings(global), { ...global, ...report });
         // One service after the other: each `up` renders the whole file from the others' state.
         for (const service of app.stack) {
           const result = await up(service, { dryRun: opts.dryRun });
-          const verb = app.settings.multi ? `up ${service.config.service.name}` : 'up';
-          if (events) events.result(verb, result);
-          else printOutcome(verb, result, opts);
+          report.done(app.settings.multi ? `up ${service.config.service.name}` : 'up', result);
         }
       } catch (error) {
-        events?.failed(error);
+        report.end(error);
         throw error;
       }
+      report.end();
     });
 }

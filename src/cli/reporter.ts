@@ -1,0 +1,57 @@
+import type { Logger } from 'pino';
+import { createLogger } from '../adapters/logger.js';
+import type { GlobalOptions, ProgressWrap } from '../app/root.js';
+import type { CommandResult } from '../core/service.js';
+import { eventStream } from './events.js';
+import { printOutcome } from './output.js';
+import { terminalStepView } from './step-view.js';
+
+// How a changing verb (deploy, rollback, up) reports: NDJSON events (`--events`), the live step
+// view (a person at a terminal), or logs (`--verbose`, LINKSWITCH_LOG_FORMAT, pipes and CI) with
+// the one-line result or `--json` on stdout.
+
+export interface Reporter {
+  /** Wraps each service's progress; absent: the logs report it. */
+  progress?: ProgressWrap;
+  /** The logger for this command (quiet while the live view draws). */
+  log?: Logger;
+  /** One result (a multi-service `up` has one per service). */
+  done(verb: string, result: CommandResult): void;
+  /** The command is over: the view closes; after an error, `--events` prints its line. */
+  end(error?: unknown): void;
+}
+
+export async function reporter(global: GlobalOptions, opts: { json?: boolean; dryRun?: boolean }): Promise<Reporter> {
+  if (global.events) {
+    const events = eventStream((line) => process.stdout.write(line));
+    return {
+      progress: events.progress,
+      done: events.result,
+      end: (error) => {
+        if (error !== undefined) events.failed(error);
+      },
+    };
+  }
+  const person =
+    process.stderr.isTTY === true &&
+    !global.verbose &&
+    !opts.json &&
+    !opts.dryRun &&
+    !process.env.LINKSWITCH_LOG_FORMAT;
+  if (person) {
+    const view = await terminalStepView();
+    const results: Array<[string, CommandResult]> = [];
+    return {
+      progress: view.progress,
+      // Errors still print (after the view stops); everything else is in the view.
+      log: createLogger('error'),
+      // The results print once the view is closed, below it.
+      done: (verb, result) => results.push([verb, result]),
+      end: (error) => {
+        view.stop(error === undefined);
+        for (const [verb, result] of results) printOutcome(verb, result, opts);
+      },
+    };
+  }
+  return { done: (verb, result) => printOutcome(verb, result, opts), end: () => undefined };
+}
