@@ -10,16 +10,16 @@ import {
   lockFileFor,
   type SidecarApp,
 } from '../app/root.js';
-import { messageOf, UnknownServiceError } from '../core/errors.js';
+import { messageOf } from '../core/errors.js';
 import type { ColourEvent } from '../core/ports.js';
 import { type Service, type StackStatusReport, type StatusReport, status } from '../core/service.js';
 import { type ControlApi, startControlApi } from './control-api.js';
 import { followEvents } from './docker-events.js';
-import { Failover } from './failover.js';
 import { Metrics } from './metrics.js';
-import { logFailure, Operations } from './operations.js';
+import { logFailure } from './operations.js';
 import { controlSocketPath, type HealthReport } from './protocol.js';
 import { ReconcileQueue, type ReconcileRun } from './reconcile-queue.js';
+import { createUnit, type Unit, unitNamed } from './service-units.js';
 import { clearOwnStaleLock } from './stale-lock.js';
 import { type InputWatcher, watchInputs } from './watch-inputs.js';
 
@@ -46,14 +46,6 @@ export interface ServeOptions {
 export const RECONCILE_WAIT = { minMs: 50, maxMs: 1_000 } as const;
 
 type Phase = 'starting' | 'waiting-for-haproxy' | 'reconciling' | 'serving' | 'stopping';
-
-/** One service of the stack as the sidecar runs it: its operations, failover and counters. */
-interface Unit {
-  name: string;
-  metrics: Metrics;
-  operations: Operations;
-  failover: Failover;
-}
 
 export class Sidecar {
   private app: SidecarApp;
@@ -85,37 +77,18 @@ export class Sidecar {
   }
 
   private unit(name: string): Unit {
-    const { signal } = this.abort;
-    const metrics = new Metrics(name);
-    const log = this.app.stack.length > 1 ? this.log.child({ service: name }) : this.log;
-    const service = () => this.service(name);
-    const operations = new Operations({ service, metrics, log, signal });
-    const failover = new Failover({
-      enabled: this.options.failover,
-      log,
-      metrics,
-      signal,
-      readState: () => service().store.read(),
-      rollback: async () => ({ linked: (await operations.rollback({}, 'failover')).state.linked }),
+    return createUnit({
+      name,
+      service: () => this.service(name),
+      log: this.app.stack.length > 1 ? this.log.child({ service: name }) : this.log,
+      failover: this.options.failover,
+      signal: this.abort.signal,
     });
-    return { name, metrics, operations, failover };
   }
 
   /** The service as configured now (a config reload replaces the objects, not the names). */
   private service(name: string): Service {
     return this.app.stack.find((s) => s.config.service.name === name) ?? this.app.service;
-  }
-
-  /** The unit a request names, or the only one. */
-  private unitFor(name: string | undefined): Unit {
-    if (name === undefined && this.units.length === 1) return this.units[0]!;
-    const unit = this.units.find((u) => u.name === name);
-    if (unit) return unit;
-    const names = this.units.map((u) => u.name).join(', ');
-    throw new UnknownServiceError(
-      name === undefined ? `name the service (${names})` : `no service ${JSON.stringify(name)} in this sidecar`,
-      { fix: `use one of: ${names}` },
-    );
   }
 
   private get inFlight(): number {
@@ -149,8 +122,8 @@ export class Sidecar {
       handlers: {
         health: () => this.health(),
         status: () => this.status(),
-        deploy: (request) => this.unitFor(request.service).operations.deploy(request),
-        rollback: (request) => this.unitFor(request.service).operations.rollback(request, 'api'),
+        deploy: (request) => unitNamed(this.units, request.service).operations.deploy(request),
+        rollback: (request) => unitNamed(this.units, request.service).operations.rollback(request, 'api'),
         metrics: () => Metrics.render(this.units.map((u) => u.metrics)),
       },
     });
