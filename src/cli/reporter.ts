@@ -4,11 +4,11 @@ import type { GlobalOptions, ProgressWrap } from '../app/root.js';
 import type { CommandResult } from '../core/service.js';
 import { eventStream } from './events.js';
 import { printOutcome } from './output.js';
-import { terminalStepView } from './step-view.js';
+import { lineStepView, terminalStepView } from './step-view.js';
 
 // How a changing verb (deploy, rollback, up) reports: NDJSON events (`--events`), the live step
-// view (a person at a terminal), or logs (`--verbose`, LINKSWITCH_LOG_FORMAT, pipes and CI) with
-// the one-line result or `--json` on stdout.
+// view (a person at a terminal), plain step lines (a pipe, CI, journald), or logs (`--verbose`,
+// LINKSWITCH_LOG_FORMAT), with the one-line result or `--json` on stdout.
 
 export interface Reporter {
   /** Wraps each service's progress; absent: the logs report it. */
@@ -51,6 +51,16 @@ export async function reporter(global: GlobalOptions, opts: { json?: boolean; dr
         view.stop(error === undefined);
         for (const [verb, result] of results) printOutcome(verb, result, opts);
       },
+    };
+  }
+  if (!global.verbose && !process.env.LINKSWITCH_LOG_FORMAT) {
+    // A pipe or CI: a plain line per step; errors still print, the rest is in the lines.
+    const view = lineStepView((line) => process.stderr.write(line));
+    return {
+      progress: view.progress,
+      log: createLogger('error'),
+      done: (verb, result) => printOutcome(verb, result, opts),
+      end: (error) => view.stop(error === undefined),
     };
   }
   return { done: (verb, result) => printOutcome(verb, result, opts), end: () => undefined };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderRows, type StepRow, stepView } from './step-view.js';
+import { lineStepView, renderRows, type StepRow, stepView } from './step-view.js';
 
 const ESC = '\u001b';
 
@@ -71,5 +71,23 @@ describe('the live step view', () => {
     view.stop(true);
     expect(closed).toBe(true);
     expect(frames.at(-1)).toBe('✔ validate  40 ms\n✔ switch traffic  1 ms');
+  });
+
+  it('prints one plain line per finished step when there is no terminal', () => {
+    const lines: string[] = [];
+    let clock = 0;
+    const view = lineStepView(
+      (l) => lines.push(l),
+      () => clock,
+    );
+    const progress = view.progress({ phase: () => undefined, warn: () => undefined }, 'web');
+    progress.phase('check-config', { step: 'validate' });
+    clock = 1500;
+    progress.phase('wait-healthy', { step: 'wait until green is healthy' });
+    progress.warn('slow start');
+    clock = 1600;
+    view.stop(false);
+    expect(lines).toEqual(['✔ validate  1.5 s\n', 'warning: slow start\n', '✖ wait until green is healthy  100 ms\n']);
+    expect(lines.join('')).not.toContain(ESC);
   });
 });

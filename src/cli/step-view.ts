@@ -123,6 +123,49 @@ export function stepView(screen: Screen, options: { color: boolean }, now = () =
   };
 }
 
+/**
+ * Not a terminal (a pipe, CI, journald): one plain line per finished step, the same words as the
+ * live view's, no escape codes, nothing redrawn.
+ */
+export function lineStepView(write: (line: string) => void, now = () => performance.now()): StepView {
+  let current: Row | null = null;
+  const services = new Set<string>();
+  const close = (failed: boolean) => {
+    if (!current) return;
+    const ms = now() - current.startedAt;
+    const who = services.size > 1 ? `${current.service}: ` : '';
+    write(`${failed ? '✖' : '✔'} ${who}${current.description}  ${duration(ms)}\n`);
+    current = null;
+  };
+  return {
+    progress(base, service) {
+      services.add(service);
+      return {
+        phase(name, fields = {}) {
+          if (typeof fields.step !== 'string') return;
+          close(false);
+          current = {
+            service,
+            step: name,
+            description: fields.step,
+            startedAt: now(),
+            endedAt: null,
+            detail: null,
+            failed: false,
+          };
+        },
+        warn(message, fields) {
+          base.warn(message, fields);
+          write(`warning: ${message}\n`);
+        },
+      };
+    },
+    stop(ok) {
+      close(!ok);
+    },
+  };
+}
+
 /** The view on stderr, drawn by log-update (loaded only when a person watches a terminal). */
 export async function terminalStepView(): Promise<StepView> {
   const { createLogUpdate } = await import('log-update');

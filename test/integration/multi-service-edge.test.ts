@@ -258,5 +258,18 @@ describe('several services behind one HAProxy: the edge, certificates and config
     expect(plain.exitCode, plain.text).toBe(0);
     expect(plain.text).not.toMatch(new RegExp(`${ESC}\\[3\\dm`));
     expect(plain.text).toMatch(/✔ switch traffic/);
+    // Not a terminal (a pipe): one plain line per step, no escape codes, no log lines.
+    const piped = await execa('node', [CLI, 'rollback', api], {
+      reject: false,
+      env: { PATH: process.env.PATH ?? '', LINKSWITCH_CONFIG: s.stack.configFile },
+      extendEnv: false,
+    });
+    expect(piped.exitCode, piped.stderr).toBe(0);
+    expect(piped.stderr).not.toContain(ESC);
+    expect(piped.stderr.split('\n')).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^✔ switch traffic from \w+ to \w+ \(runtime API\) {2}\d+ ms$/)]),
+    );
+    expect(piped.stderr).not.toContain('"level"');
+    expect(piped.stdout).toMatch(/^rollback: (blue|green) is linked/);
   });
 });
