@@ -42,10 +42,10 @@ export function renderRows(
   rows: Row[],
   now: number,
   frame: number,
-  options: { color: boolean; width: number },
+  options: { color: boolean; width: number; multi?: boolean },
 ): string {
-  // With several services, each step says whose it is.
-  const multi = new Set(rows.map((r) => r.service)).size > 1;
+  // With several services in the stack, each step says whose it is.
+  const multi = options.multi ?? new Set(rows.map((r) => r.service)).size > 1;
   // We decide on colour (terminal, NO_COLOR) ourselves: styleText must not second-guess it.
   const paint = (style: Parameters<typeof styleText>[0], text: string) =>
     options.color ? styleText(style, text, { validateStream: false }) : text;
@@ -71,8 +71,10 @@ export function renderRows(
 
 export function stepView(screen: Screen, options: { color: boolean }, now = () => performance.now()): StepView {
   const rows: Row[] = [];
+  const services = new Set<string>();
   let frame = 0;
-  const draw = () => screen.update(renderRows(rows, now(), frame, { ...options, width: screen.columns() }));
+  const draw = () =>
+    screen.update(renderRows(rows, now(), frame, { ...options, width: screen.columns(), multi: services.size > 1 }));
   const timer = setInterval(() => {
     frame++;
     draw();
@@ -87,6 +89,7 @@ export function stepView(screen: Screen, options: { color: boolean }, now = () =
   };
   return {
     progress(base, service) {
+      services.add(service);
       return {
         phase(name, fields = {}) {
           if (typeof fields.step !== 'string') return; // the switch itself: shown by its step

@@ -250,14 +250,17 @@ describe('several services behind one HAProxy: the edge, certificates and config
     const screen = deployed.text.replace(new RegExp(`${ESC}\\[[0-9;?]*[A-Za-z]`, 'g'), '');
     for (const step of ['create and start', 'wait until', 'switch traffic from', 'drain'])
       expect(screen, step).toContain(step);
-    expect(screen).toMatch(/✔ switch traffic from (blue|green) to (blue|green) \(runtime API\) {2}\d+ ms/);
+    // Several services in the stack: each step names its service.
+    expect(screen).toMatch(
+      new RegExp(`✔ ${api}: switch traffic from (blue|green) to (blue|green) \\(runtime API\\) {2}\\d+ ms`),
+    );
     // The summary below the view; and no log lines interleaved with it.
     expect(screen).toMatch(/deploy: (blue|green) is linked \(linkswitch-test-app:v1\)/);
     expect(screen).not.toMatch(/"level":|INFO/);
     const plain = await onTerminal(['rollback', api], { NO_COLOR: '1' });
     expect(plain.exitCode, plain.text).toBe(0);
     expect(plain.text).not.toMatch(new RegExp(`${ESC}\\[3\\dm`));
-    expect(plain.text).toMatch(/✔ switch traffic/);
+    expect(plain.text).toMatch(/✔ \S+: switch traffic/);
     // Not a terminal (a pipe): one plain line per step, no escape codes, no log lines.
     const piped = await execa('node', [CLI, 'rollback', api], {
       reject: false,
@@ -267,7 +270,9 @@ describe('several services behind one HAProxy: the edge, certificates and config
     expect(piped.exitCode, piped.stderr).toBe(0);
     expect(piped.stderr).not.toContain(ESC);
     expect(piped.stderr.split('\n')).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^✔ switch traffic from \w+ to \w+ \(runtime API\) {2}\d+ ms$/)]),
+      expect.arrayContaining([
+        expect.stringMatching(new RegExp(`^✔ ${api}: switch traffic from \\w+ to \\w+ \\(runtime API\\) {2}\\d+ ms$`)),
+      ]),
     );
     expect(piped.stderr).not.toContain('"level"');
     expect(piped.stdout).toMatch(/^rollback: (blue|green) is linked/);
