@@ -131,7 +131,7 @@ function certificateCheck(settings: Settings, warn: (message: string) => void): 
   };
 }
 
-/** Wraps a service's progress reports (the CLI's `--events`). */
+/** Wraps a service's progress reports (the CLI's step views and `--events`, src/cli/reporter.ts). */
 export type ProgressWrap = (base: Progress, service: string) => Progress;
 
 function assemble(
