@@ -33,6 +33,10 @@ export interface Screen {
   columns(): number;
 }
 
+function startedRow(service: string, step: string, description: string, at: number): Row {
+  return { service, step, description, startedAt: at, endedAt: null, detail: null, failed: false };
+}
+
 function duration(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
@@ -94,15 +98,7 @@ export function stepView(screen: Screen, options: { color: boolean }, now = () =
         phase(name, fields = {}) {
           if (typeof fields.step !== 'string') return; // the switch itself: shown by its step
           close(false);
-          rows.push({
-            service,
-            step: name,
-            description: fields.step,
-            startedAt: now(),
-            endedAt: null,
-            detail: null,
-            failed: false,
-          });
+          rows.push(startedRow(service, name, fields.step, now()));
           draw();
         },
         warn(message, fields) {
@@ -147,15 +143,7 @@ export function lineStepView(write: (line: string) => void, now = () => performa
         phase(name, fields = {}) {
           if (typeof fields.step !== 'string') return;
           close(false);
-          current = {
-            service,
-            step: name,
-            description: fields.step,
-            startedAt: now(),
-            endedAt: null,
-            detail: null,
-            failed: false,
-          };
+          current = startedRow(service, name, fields.step, now());
         },
         warn(message, fields) {
           base.warn(message, fields);
