@@ -65,3 +65,23 @@ export async function reporter(global: GlobalOptions, opts: { json?: boolean; dr
   }
   return { done: (verb, result) => printOutcome(verb, result, opts), end: () => undefined };
 }
+
+/**
+ * Runs a verb's work with its report: buildApp gets the report's logger and progress, and the
+ * report is closed afterwards (with the error, which is thrown on, when the work fails).
+ */
+export async function reported(
+  global: GlobalOptions,
+  opts: { json?: boolean; dryRun?: boolean },
+  work: (report: Reporter, app: { log?: Logger; progress?: ProgressWrap }) => Promise<void>,
+): Promise<void> {
+  const report = await reporter(global, opts);
+  const app = { ...(report.log ? { log: report.log } : {}), ...(report.progress ? { progress: report.progress } : {}) };
+  try {
+    await work(report, app);
+  } catch (error) {
+    report.end(error);
+    throw error;
+  }
+  report.end();
+}

@@ -7,4 +7,4 @@ export { unifiedDiff } from './diff.js';
 export { printJson, printOutcome } from './output.js';
 export { pickService } from './pick-service.js';
 export { locateVerb } from './remote.js';
-export { reporter } from './reporter.js';
+export { reported } from './reporter.js';

@@ -111,6 +111,22 @@ describe('parseConfig: services', () => {
       /Unrecognized key.*ports/,
     ],
     ['a redirect code HAProxy does not take', MULTI.replace('hsts:', 'redirect: 302, hsts:'), /tls\.redirect/],
+    [
+      'a plain password for basic auth',
+      MULTI.replace(
+        'timeouts: { server: 60s }',
+        'timeouts: { server: 60s }\n    auth: { users: { ops: hunter2hunter2 } }',
+      ),
+      /auth\.users\.ops: invalid password hash \(not shown\)/,
+    ],
+    [
+      'an extra line with a newline',
+      MULTI.replace(
+        'timeouts: { server: 60s }',
+        'timeouts: { server: 60s }\n    extraLines: ["acl a src 1.2.3.4\\n    server evil 6.6.6.6:80"]',
+      ),
+      /extraLines\.0: invalid extra line/,
+    ],
     ['TLS 1.0', MULTI.replace('hsts:', 'minVersion: TLSv1.0, hsts:'), /minVersion/],
     [
       'a log target with a space',

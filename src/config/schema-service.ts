@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { safeCheckHost } from '../core/routing.js';
-import { safeHttpPath, safeImage } from '../core/safe-values.js';
+import { safeConfigLine, safeCryptHash, safeHttpPath, safeImage, safeToken } from '../core/safe-values.js';
 import {
   bindSchema,
   checked,
@@ -82,31 +82,20 @@ export const healthSchema = z
   .default({});
 
 // One line of HAProxy config from the user: never a second line, never a comment-out of ours.
-export const extraLine = z
-  .string()
-  .max(500)
-  .regex(/^[^\r\n\0]*$/, 'one line only: no newline, carriage return or NUL')
-  .regex(/^\s*[a-z]/, 'start with an HAProxy keyword (e.g. "http-request", "acl")');
+export const extraLine = z.string().superRefine(checked((v) => safeConfigLine(v, 'extra line')));
 
-// crypt(3) hashes HAProxy's libcrypt takes: MD5 ($1$), SHA-256 ($5$), SHA-512 ($6$), bcrypt
-// ($2b$), yescrypt ($y$). Plain text is refused: it would sit in haproxy.cfg.
-const CRYPT_HASH = /^\$(1|5|6|2[aby]|y|7)\$[A-Za-z0-9./$=,]{8,300}$/;
-
+// Basic auth: crypt(3) hashes only (a plain password would sit in haproxy.cfg), checked by the
+// same allow-lists the template's helpers use.
 export const authSchema = z
   .object({
     realm: z
       .string()
-      .regex(/^[A-Za-z0-9._-]{1,64}$/, 'use letters, digits, ".", "_" and "-"')
+      .superRefine(checked((v) => safeToken(v, 'auth realm')))
       .optional(),
     users: z
       .record(
-        z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'user names: letters, digits, ".", "_" and "-"'),
-        z
-          .string()
-          .regex(
-            CRYPT_HASH,
-            'give a crypt(3) hash, never the password: e.g. the output of `openssl passwd -6` or `mkpasswd -m sha-512`',
-          ),
+        z.string().superRefine(checked((v) => safeToken(v, 'auth user name'))),
+        z.string().superRefine(checked(safeCryptHash)),
       )
       .refine((users) => Object.keys(users).length > 0, 'list at least one user'),
   })

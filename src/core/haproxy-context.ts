@@ -4,6 +4,7 @@ import { type HaproxyLayout, SINGLE_SERVER_LAYOUT } from './layout.js';
 import type { Observed } from './plan.js';
 import type { CertificateInfo } from './ports.js';
 import {
+  safeBind,
   safeConfigLine,
   safeCryptHash,
   safeFsPath,
@@ -108,11 +109,6 @@ export function backendName(service: string): string {
   return `be_${safeName(service, 'service name')}`;
 }
 
-function tcpBind(bind: string): { address: string; port: number } {
-  const [address = '', port = ''] = bind.split(':');
-  return { address: safeIpv4(address, 'TCP service bind address'), port: safePort(port, 'TCP service bind port') };
-}
-
 function authContext(service: string, auth: Settings['service']['auth']): BackendContext['auth'] {
   if (!auth) return null;
   return {
@@ -164,7 +160,7 @@ export function buildBackendContext(
     },
     retries: config.haproxy.retries,
     auth: authContext(service, config.service.auth),
-    tcp: config.service.bind ? tcpBind(config.service.bind) : null,
+    tcp: config.service.bind ? safeBind(config.service.bind, 'TCP service bind') : null,
     extraLines: config.service.extraLines.map((l) => safeConfigLine(l, `${service}'s extraLines`)),
     errorFiles: errorFileContext(config.service.errorFiles),
     timeouts: {
@@ -196,12 +192,11 @@ export function buildHaproxyContext(
   // Config order, so a deploy of one service does not reorder the file for the others.
   const backends = config.services.map((e) => byName.get(e.service.name)).filter((b) => b !== undefined);
   if (!backends.includes(own)) backends.push(own);
-  const [bindAddress = '', bindPort = ''] = config.haproxy.bind.split(':');
   return {
     service: own.service,
     frontend: config.multi ? 'fe_http' : `fe_${own.service}`,
     backend: own.backend,
-    bind: { address: safeIpv4(bindAddress, 'haproxy.bind address'), port: safePort(bindPort, 'haproxy.bind port') },
+    bind: safeBind(config.haproxy.bind, 'haproxy.bind'),
     linked,
     servers: own.servers,
     health: own.health,

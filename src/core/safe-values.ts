@@ -105,7 +105,7 @@ export function safeToken(value: unknown, what = 'value'): string {
 export function safeCryptHash(value: unknown): string {
   if (typeof value === 'string' && /^\$(1|5|6|2[aby]|y|7)\$[A-Za-z0-9./$=,]{8,300}$/.test(value)) return value;
   throw new UnsafeValueError('invalid password hash (not shown)', {
-    fix: 'give a crypt(3) hash such as the output of `openssl passwd -6`, never the password itself',
+    fix: 'give a crypt(3) hash, never the password: e.g. the output of `openssl passwd -6` or `mkpasswd -m sha-512`',
   });
 }
 
@@ -115,4 +115,10 @@ export function safeConfigLine(value: unknown, what = 'config line'): string {
   throw new UnsafeValueError(`invalid ${what} ${describe(value)}`, {
     fix: 'give one line starting with an HAProxy keyword, without newlines',
   });
+}
+
+/** An "address:port" bind from the config, as haproxy.cfg prints it; `what` names it in the error. */
+export function safeBind(value: string, what: string): { address: string; port: number } {
+  const [address = '', port = ''] = value.split(':');
+  return { address: safeIpv4(address, `${what} address`), port: safePort(port, `${what} port`) };
 }

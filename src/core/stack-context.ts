@@ -4,7 +4,7 @@ import { haproxyDuration } from './duration.js';
 import { UnsafeValueError } from './errors.js';
 import type { CertificateInfo } from './ports.js';
 import { routingTable } from './routing.js';
-import { safeConfigLine, safeFsPath, safeIpv4, safeLogTarget, safeName, safePort } from './safe-values.js';
+import { safeBind, safeConfigLine, safeFsPath, safeLogTarget, safeName } from './safe-values.js';
 import type { Settings } from './settings.js';
 
 // The parts of haproxy.cfg that belong to the stack rather than to one service: routing between
@@ -73,11 +73,6 @@ function mapFile(dir: string, kind: string, pairs: Array<[string, string]>): Map
   return { file: safeFsPath(path.join(dir, `${kind}-${digest}.map`), 'map file'), text };
 }
 
-function bindOf(bind: string, what: string): { address: string; port: number } {
-  const [address = '', port = ''] = bind.split(':');
-  return { address: safeIpv4(address, `${what} address`), port: safePort(port, `${what} port`) };
-}
-
 const SHA256 = /^[a-f0-9]{64}$/;
 const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z$/;
 
@@ -106,7 +101,7 @@ export function stackContext(config: Settings, certificates: CertificateInfo[] =
     maps,
     tls: tls
       ? {
-          bind: bindOf(tls.bind, 'haproxy.tls.bind'),
+          bind: safeBind(tls.bind, 'haproxy.tls.bind'),
           certificates: tls.certificates.map((c) => safeFsPath(c, 'certificate path')),
           minVersion: tls.minVersion,
           redirect: tls.redirect,
@@ -126,7 +121,7 @@ export function stackContext(config: Settings, certificates: CertificateInfo[] =
       logRaw: target === 'stdout' || target === 'stderr',
       logFormat: config.edge.accessLog.format,
       clientTimeout: haproxyDuration(config.edge.clientTimeout),
-      stats: config.edge.stats ? bindOf(config.edge.stats.bind, 'haproxy.stats.bind') : null,
+      stats: config.edge.stats ? safeBind(config.edge.stats.bind, 'haproxy.stats.bind') : null,
       extraFrontendLines: config.edge.extraFrontendLines.map((l) => safeConfigLine(l, 'haproxy.extraFrontendLines')),
       errorFiles: errorFileContext(config.edge.errorFiles),
     },

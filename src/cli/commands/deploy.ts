@@ -13,19 +13,14 @@ export function registerDeploy(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (name: string | undefined, opts: DeployOptions, cmd: Command) => {
       const global = globalOptions(cmd);
-      const { buildApp, deploy, locateVerb, pickService, reporter } = await import('../verbs.js');
-      const report = await reporter(global, opts);
-      try {
+      const { buildApp, deploy, locateVerb, pickService, reported } = await import('../verbs.js');
+      await reported(global, opts, async (report, reporting) => {
         const where = await locateVerb(global, 'deploy');
         const request = { image: opts.image, dryRun: opts.dryRun };
         const result = where.sidecar
           ? await where.sidecar.deploy({ service: name, ...request, lockWaitMs: global.lockWait })
-          : await deploy(pickService(buildApp(where.settings, { ...global, ...report }), name, 'deploy'), request);
+          : await deploy(pickService(buildApp(where.settings, { ...global, ...reporting }), name, 'deploy'), request);
         report.done('deploy', result);
-      } catch (error) {
-        report.end(error);
-        throw error;
-      }
-      report.end();
+      });
     });
 }

@@ -10,19 +10,17 @@ export function registerRollback(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (name: string | undefined, opts: { dryRun?: boolean; json?: boolean }, cmd: Command) => {
       const global = globalOptions(cmd);
-      const { buildApp, locateVerb, pickService, reporter, rollback } = await import('../verbs.js');
-      const report = await reporter(global, opts);
-      try {
+      const { buildApp, locateVerb, pickService, reported, rollback } = await import('../verbs.js');
+      await reported(global, opts, async (report, reporting) => {
         const where = await locateVerb(global, 'rollback');
         const request = { dryRun: opts.dryRun };
         const result = where.sidecar
           ? await where.sidecar.rollback({ service: name, ...request, lockWaitMs: global.lockWait })
-          : await rollback(pickService(buildApp(where.settings, { ...global, ...report }), name, 'rollback'), request);
+          : await rollback(
+              pickService(buildApp(where.settings, { ...global, ...reporting }), name, 'rollback'),
+              request,
+            );
         report.done('rollback', result);
-      } catch (error) {
-        report.end(error);
-        throw error;
-      }
-      report.end();
+      });
     });
 }

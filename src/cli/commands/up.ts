@@ -9,19 +9,14 @@ export function registerUp(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (opts: { dryRun?: boolean; json?: boolean }, cmd: Command) => {
       const global = globalOptions(cmd);
-      const { buildApp, loadSettings, reporter, up } = await import('../verbs.js');
-      const report = await reporter(global, opts);
-      try {
-        const app = buildApp(await loadSettings(global), { ...global, ...report });
+      const { buildApp, loadSettings, reported, up } = await import('../verbs.js');
+      await reported(global, opts, async (report, reporting) => {
+        const app = buildApp(await loadSettings(global), { ...global, ...reporting });
         // One service after the other: each `up` renders the whole file from the others' state.
         for (const service of app.stack) {
           const result = await up(service, { dryRun: opts.dryRun });
           report.done(app.settings.multi ? `up ${service.config.service.name}` : 'up', result);
         }
-      } catch (error) {
-        report.end(error);
-        throw error;
-      }
-      report.end();
+      });
     });
 }
