@@ -2,10 +2,20 @@ import type Docker from 'dockerode';
 import type { Colour } from '../core/colour.js';
 import { DockerError } from '../core/errors.js';
 import { containerName } from '../core/naming.js';
-import type { ColourLabels, ContainerHealth, DockerPort, ObservedContainer } from '../core/ports.js';
+import type {
+  ColourLabels,
+  ContainerHealth,
+  DockerPort,
+  ObservedContainer,
+  OneOffOutcome,
+  OneOffRequest,
+} from '../core/ports.js';
 import { safeImage } from '../core/safe-values.js';
 import type { Settings } from '../core/settings.js';
-import { DockerClient, dockerMessage, logText, PortTakenError, parseMemory } from './docker-client.js';
+import { containerCreateOptions } from './container-options.js';
+import { DockerClient, dockerMessage, logText, PortTakenError } from './docker-client.js';
+import { connectNetworks } from './networks.js';
+import { runOneOff } from './one-off.js';
 import { freePort } from './free-port.js';
 
 // The container engine: one container `<service>-<colour>` per colour on this host. Containers
@@ -144,33 +154,34 @@ export class DockerEngine implements DockerPort {
     const { service, network } = this.config;
     const name = this.name(colour);
     const portKey = `${service.port}/tcp`;
-    const hostConfig: Docker.HostConfig = {
-      RestartPolicy: { Name: 'unless-stopped' },
-      Privileged: false,
-      ...(service.memory ? { Memory: parseMemory(service.memory) } : {}),
-    };
+    const { config, host } = containerCreateOptions(service);
     if (network.mode === 'published') {
-      hostConfig.PortBindings = { [portKey]: [{ HostIp: network.hostIp, HostPort: String(hostPort) }] };
+      host.PortBindings = { [portKey]: [{ HostIp: network.hostIp, HostPort: String(hostPort) }] };
     } else {
-      hostConfig.NetworkMode = network.name;
+      host.NetworkMode = network.name;
     }
-    await this.client.call(`create ${name} from ${image}`, (api) =>
+    const primary = network.mode === 'network' ? network.name : null;
+    const aliases = [
+      ...service.container.aliases,
+      ...service.container.networks.filter((n) => n.name === primary).flatMap((n) => n.aliases),
+    ];
+    const created = await this.client.call(`create ${name} from ${image}`, (api) =>
       api.createContainer({
+        ...config,
         name,
         Image: image,
-        Env: Object.entries(service.env).map(([key, value]) => `${key}=${value}`),
         Labels: {
           ...service.labels,
           [LABEL_SERVICE]: service.name,
           [LABEL_COLOUR]: colour,
           ...(labels ? { [LABEL_GENERATION]: String(labels.generation) } : {}),
         },
-        ExposedPorts: { [portKey]: {} },
-        StopTimeout: service.stopTimeout,
-        ...(service.command ? { Cmd: service.command } : {}),
-        HostConfig: hostConfig,
+        ExposedPorts: Object.fromEntries([service.port, ...service.container.expose].map((p) => [`${p}/tcp`, {}])),
+        HostConfig: host,
+        ...(primary && aliases.length ? { NetworkingConfig: { EndpointsConfig: { [primary]: { Aliases: aliases } } } } : {}),
       }),
     );
+    await connectNetworks(this.client, created.id, name, service.container.networks.filter((n) => n.name !== primary));
   }
 
   async start(colour: Colour): Promise<ObservedContainer> {
@@ -199,6 +210,18 @@ export class DockerEngine implements DockerPort {
     await this.client.tolerate(`remove ${name}`, [404], (api) =>
       api.getContainer(name).remove({ force: true, v: true }),
     );
+  }
+
+  async runOnce(image: string, argv: string[], options: OneOffRequest): Promise<OneOffOutcome> {
+    safeImage(image);
+    await this.ensureImage(image);
+    const { network } = this.config;
+    return runOneOff(this.client, this.config.service, {
+      ...options,
+      image,
+      argv,
+      primaryNetwork: network.mode === 'network' ? network.name : null,
+    });
   }
 
   async logs(colour: Colour, lines: number): Promise<string> {

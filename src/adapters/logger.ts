@@ -46,5 +46,9 @@ export function progressFor(log: Logger, fields: Record<string, unknown> = {}): 
     warn(message, extra = {}) {
       log.warn({ ...fields, ...extra }, message);
     },
+    // Hook output: the sidecar's log (and --verbose) show every line.
+    output(line) {
+      log.info({ ...fields, hookOutput: true }, line);
+    },
   };
 }

@@ -2,11 +2,21 @@ import type Docker from 'dockerode';
 import type { Colour } from '../core/colour.js';
 import { DockerError } from '../core/errors.js';
 import { containerName } from '../core/naming.js';
-import type { ColourLabels, DockerPort, ObservedContainer, TaskView } from '../core/ports.js';
+import type {
+  ColourLabels,
+  DockerPort,
+  ObservedContainer,
+  OneOffOutcome,
+  OneOffRequest,
+  TaskView,
+} from '../core/ports.js';
+import { runOneOff } from './one-off.js';
 import { safeImage } from '../core/safe-values.js';
 import type { Settings, SwarmSettings } from '../core/settings.js';
 import { LABEL_COLOUR, LABEL_GENERATION, LABEL_SERVICE, ownerOf } from './docker.js';
-import { DockerClient, logText, parseMemory } from './docker-client.js';
+import { swarmTaskOptions } from './container-options.js';
+import { DockerClient, logText } from './docker-client.js';
+import { ensureSecrets } from './swarm-secrets.js';
 import { classifyTasks, type TaskInfo, withoutDigest } from './swarm-tasks.js';
 
 // The Swarm engine: each colour is a replicated Swarm service `<name>-<colour>` (endpoint mode
@@ -128,6 +138,7 @@ export class SwarmEngine implements DockerPort {
     replicas: number,
     forceUpdate: number,
     generation?: number,
+    secretIds: Record<string, string> = {},
   ): Docker.ServiceSpec {
     const { service } = this.config;
     const { engine } = this;
@@ -137,21 +148,22 @@ export class SwarmEngine implements DockerPort {
       [LABEL_COLOUR]: colour,
       ...(generation === undefined ? {} : { [LABEL_GENERATION]: String(generation) }),
     };
+    const { container, template } = swarmTaskOptions(service, secretIds);
+    const spec = service.container;
+    const aliases = [...spec.aliases, ...spec.networks.filter((n) => n.name === engine.network).flatMap((n) => n.aliases)];
     return {
       Name: this.name(colour),
       Labels: labels,
       TaskTemplate: {
-        ContainerSpec: {
-          Image: image,
-          Labels: labels,
-          Env: Object.entries(service.env).map(([key, value]) => `${key}=${value}`),
-          ...(service.command ? { Args: service.command } : {}),
-          StopGracePeriod: service.stopTimeout * 1_000_000_000,
-        },
-        ...(service.memory ? { Resources: { Limits: { MemoryBytes: parseMemory(service.memory) } } } : {}),
-        RestartPolicy: { Condition: 'any', Delay: 1_000 * NS_PER_MS },
+        ContainerSpec: { Image: image, Labels: labels, ...container },
+        ...template,
         Placement: { Constraints: engine.constraints },
-        Networks: [{ Target: engine.network }],
+        Networks: [
+          { Target: engine.network, ...(aliases.length ? { Aliases: aliases } : {}) },
+          ...spec.networks
+            .filter((n) => n.name !== engine.network)
+            .map((n) => ({ Target: n.name, ...(n.aliases.length ? { Aliases: n.aliases } : {}) })),
+        ],
         ForceUpdate: forceUpdate,
       },
       Mode: { Replicated: { Replicas: replicas } },
@@ -180,14 +192,15 @@ export class SwarmEngine implements DockerPort {
     safeImage(image);
     const name = this.name(colour);
     const existing = await this.service(colour);
+    const secretIds = await ensureSecrets(this.client, this.config.service);
     if (existing) {
       // A forced update even for the same image: a deploy always gets fresh tasks.
       const force = (existing.Spec.TaskTemplate.ForceUpdate ?? 0) + 1;
-      await this.update(existing, this.spec(colour, image, this.engine.replicas, force, labels?.generation));
+      await this.update(existing, this.spec(colour, image, this.engine.replicas, force, labels?.generation, secretIds));
     } else {
       await this.client.call(`create service ${name} from ${image}`, (api) =>
         api.createService(
-          this.spec(colour, image, this.engine.replicas, 0, labels?.generation) as Docker.CreateServiceOptions,
+          this.spec(colour, image, this.engine.replicas, 0, labels?.generation, secretIds) as Docker.CreateServiceOptions,
         ),
       );
     }
@@ -233,6 +246,12 @@ export class SwarmEngine implements DockerPort {
   async remove(colour: Colour): Promise<void> {
     const name = this.name(colour);
     await this.client.tolerate(`remove service ${name}`, [404], (api) => api.getService(name).remove());
+  }
+
+  /** One-off containers run on this (manager) node, on the stack's attachable overlay network. */
+  async runOnce(image: string, argv: string[], options: OneOffRequest): Promise<OneOffOutcome> {
+    safeImage(image);
+    return runOneOff(this.client, this.config.service, { ...options, image, argv, primaryNetwork: this.engine.network });
   }
 
   async logs(colour: Colour, lines: number): Promise<string> {

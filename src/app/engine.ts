@@ -1,3 +1,4 @@
+import { swarmUnsupportedKey } from '../adapters/container-options.js';
 import path from 'node:path';
 import { DockerEngine } from '../adapters/docker.js';
 import { DockerEventSource } from '../adapters/docker-event-stream.js';
@@ -70,6 +71,11 @@ function checkSwarmSettings(settings: Settings): void {
         'own check is the second gate',
     });
   }
+  const unsupported = swarmUnsupportedKey(settings.service.container);
+  if (unsupported)
+    throw new ConfigError(`${file}: service.${unsupported} is not available with engine.kind "swarm"`, {
+      fix: `remove ${unsupported}: Swarm's task spec has no such field (engine.kind container supports it)`,
+    });
   if (settings.service.pull !== 'missing') {
     // Every node pulls the image itself when a task lands on it; the manager cannot decide that.
     throw new ConfigError(

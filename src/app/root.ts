@@ -1,3 +1,4 @@
+import { HookRunner } from '../adapters/hook-runner.js';
 import type { Logger } from 'pino';
 import { systemClock } from '../adapters/clock.js';
 import { LiveConfigFile } from '../adapters/config-file.js';
@@ -146,8 +147,10 @@ function assemble(
   const progress = wrap ? wrap(base, settings.service.name) : base;
   // Through the service's progress, so the terminal's live view shows them too.
   const certificates = certificateCheck(settings, (message) => progress.warn(message));
+  const hasHooks = Object.keys(settings.service.hooks).length > 0;
   return {
     ...(certificates ? { certificates } : {}),
+    ...(hasHooks ? { hooks: new HookRunner(engine.docker, settings.file) } : {}),
     config: settings,
     clock: systemClock,
     layout: engine.layout,

@@ -30,7 +30,7 @@ describe('eventStream', () => {
     tick(9);
     const result: CommandResult = {
       plan: [{ kind: 'check-config', linked: 'green' }],
-      report: { switchMs: 0.7, configChanged: true, stepsRun: ['check-config'] },
+      report: { switchMs: 0.7, configChanged: true, stepsRun: ['check-config'], hooks: [] },
       state: { ...initialState('web'), linked: 'green', generation: 1 },
       durationMs: 50,
     };

@@ -66,6 +66,12 @@ export function eventStream(write: (line: string) => void, now: () => number = (
           base.warn(message, fields);
           emit({ event: 'warning', service, message, t: since() });
         },
+        detail: (text) => base.detail?.(text),
+        // A hook's output, line by line, inside its step.
+        output(line) {
+          base.output?.(line);
+          emit({ event: 'output', service, step: current?.step ?? null, line, t: since() });
+        },
       };
     },
   };

@@ -18,6 +18,8 @@ export function summarize(verb: string, result: CommandResult): Record<string, u
     durationMs: Math.round(result.durationMs),
     configChanged: result.report?.configChanged ?? false,
     steps: result.plan.map((s) => s.kind),
+    // What each hook ran, how it ended and what it printed (the last 64 KiB).
+    hooks: result.report?.hooks ?? [],
   };
 }
 

@@ -111,6 +111,11 @@ export function stepView(screen: Screen, options: { color: boolean }, now = () =
           const last = rows.at(-1);
           if (last && last.endedAt === null) last.detail = text;
         },
+        // A hook's lines: the latest one beside its running step (all of them are in --json).
+        output(line) {
+          const last = rows.at(-1);
+          if (last && last.endedAt === null) last.detail = line;
+        },
       };
     },
     stop(ok) {
@@ -148,6 +153,10 @@ export function lineStepView(write: (line: string) => void, now = () => performa
         warn(message, fields) {
           base.warn(message, fields);
           write(`warning: ${message}\n`);
+        },
+        // Every line of a hook's output as it comes (the step's own line follows when it ends).
+        output(line) {
+          write(`  │ ${line}\n`);
         },
       };
     },

@@ -108,7 +108,7 @@ describe('parseConfig: services', () => {
     [
       'an unknown key in a service',
       MULTI.replace('port: 3000', 'port: 3000\n    ports: ["80:80"]'),
-      /Unrecognized key.*ports/,
+      /ports is refused: linkswitch owns how HAProxy reaches the colours/,
     ],
     ['a redirect code HAProxy does not take', MULTI.replace('hsts:', 'redirect: 302, hsts:'), /tls\.redirect/],
     [

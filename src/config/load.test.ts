@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FILE, FULL, MINIMAL } from '../../test/support/config-fixtures.js';
+import { emptyContainerSpec } from '../core/container-spec.js';
 import { ConfigError } from '../core/errors.js';
 import { configPath, loadConfig, parseConfig } from './load.js';
 
@@ -31,6 +32,11 @@ describe('parseConfig: valid files', () => {
       auth: null,
       extraLines: [],
       errorFiles: {},
+      // Nothing in Compose's terms: Docker's defaults, restarted unless stopped, kept warm.
+      container: emptyContainerSpec(),
+      hooks: {},
+      keepWarm: true,
+      composeSource: null,
     });
     expect(config.multi).toBe(false);
     expect(config.services).toEqual([{ service: config.service, health: config.health, state: config.state }]);

@@ -4,6 +4,7 @@ import { parseRoute, routingTable } from '../core/routing.js';
 import { safeFsPath } from '../core/safe-values.js';
 import type { ServiceEntry, TlsSettings } from '../core/settings.js';
 import { DEFAULTS, type ParsedConfig } from './schema.js';
+import { containerFields, secretFiles } from './service-container.js';
 
 // From the parsed YAML to the settings the core runs with: one entry per service (the single
 // `service:` or each of `services:`), routes checked and conflicts refused, paths made absolute.
@@ -22,14 +23,17 @@ export function serviceEntries(config: ParsedConfig, file: string, abs: (p: stri
     throw new ConfigError(`${file}: ${message}`, { fix });
   };
   const entries: ServiceEntry[] = [];
+  const secrets = secretFiles(config.secrets, abs);
   if (config.service) {
     if (config.state.dir) fail('state.dir is for `services:`', 'with `service:`, set state.file');
-    const { name, auth, errorFiles, ...container } = config.service;
+    const { name, auth, errorFiles, timeouts, extraLines, compose: _compose, ...container } = config.service;
     entries.push({
       service: {
         errorFiles: absoluteFiles(errorFiles, abs, file, 'service.errorFiles'),
         name,
-        ...container,
+        ...containerFields(container, { file, where: 'service', abs, secrets }),
+        timeouts,
+        extraLines,
         mode: 'http',
         bind: null,
         routes: [],
@@ -45,18 +49,34 @@ export function serviceEntries(config: ParsedConfig, file: string, abs: (p: stri
     const names = Object.keys(config.services);
     if (names.length === 0) fail('services: is empty', 'define at least one service');
     for (const name of names) {
-      const { health, routes, auth, bind, errorFiles, ...container } = config.services[name]!;
-      if (container.mode === 'tcp' && (!bind || routes.length > 0 || container.default || auth))
+      const {
+        health,
+        routes,
+        auth,
+        bind,
+        errorFiles,
+        timeouts,
+        extraLines,
+        mode,
+        default: isDefault,
+        compose: _compose,
+        ...container
+      } = config.services[name]!;
+      if (mode === 'tcp' && (!bind || routes.length > 0 || isDefault || auth))
         fail(
           `services.${name} is a TCP service: it needs \`bind\` and takes no routes, default or auth`,
           'give it `bind: "address:port"` (its own port) and remove routes/default/auth',
         );
-      if (container.mode === 'http' && bind)
+      if (mode === 'http' && bind)
         fail(`services.${name}.bind is for TCP services`, 'add `mode: tcp`, or route it by host with `routes:`');
       entries.push({
         service: {
           name,
-          ...container,
+          ...containerFields(container, { file, where: `services.${name}`, abs, secrets }),
+          timeouts,
+          extraLines,
+          mode,
+          default: isDefault,
           bind: bind ?? null,
           errorFiles: absoluteFiles(errorFiles, abs, file, `services.${name}.errorFiles`),
           routes: routes.map((route, i) => parseRoute(route, `services.${name}.routes[${i}]`)),
@@ -95,15 +115,6 @@ export function serviceEntries(config: ParsedConfig, file: string, abs: (p: stri
       if (error instanceof ConfigError) fail(error.message, error.fix ?? 'give each route to one service');
       throw error;
     }
-  }
-  for (const { service } of entries) {
-    const unknownSecrets = service.secretEnv.filter((key) => !Object.hasOwn(service.env, key));
-    const where = config.service ? 'service' : `services.${service.name}`;
-    if (unknownSecrets.length > 0)
-      fail(
-        `${where}.secretEnv names ${unknownSecrets.join(', ')} which are not in ${where}.env`,
-        `list only variables defined under ${where}.env`,
-      );
   }
   return entries;
 }

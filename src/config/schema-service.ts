@@ -11,56 +11,58 @@ import {
   errorFilesSchema,
   LABEL_KEY,
 } from './schema-base.js';
+import { composeContainerFields } from './schema-container.js';
+import { composeSourceSchema, hooksSchema } from './schema-hooks.js';
 
 // One service's keys: its container, health gate, HAProxy timeouts, basic auth, routes. The same
 // under `service:` (with `name`) and under each entry of `services:`.
 
-const envSchema = z
-  .record(z.string(), envValue)
-  .default({})
-  .superRefine((env, ctx) => {
-    for (const key of Object.keys(env)) {
-      if (!ENV_KEY.test(key))
-        ctx.addIssue({
-          code: z.ZodIssueCode.custom,
-          path: [key],
-          message: 'invalid environment variable name; use letters, digits and "_"',
-        });
-    }
-  });
+const ENV_KEY_FIX = 'invalid environment variable name; use letters, digits and "_"';
 
-const labelsSchema = z
-  .record(z.string(), z.string())
-  .default({})
-  .superRefine((labels, ctx) => {
-    for (const key of Object.keys(labels)) {
-      if (!LABEL_KEY.test(key) || key.startsWith('linkswitch.')) {
-        ctx.addIssue({
-          code: z.ZodIssueCode.custom,
-          path: [key],
-          message:
-            'invalid label name; use letters, digits, ".", "_", "/" and "-", not the reserved ' +
-            '"linkswitch." prefix',
-        });
-      }
-    }
-  });
+/** Refuses record keys that do not match, each with its own path. */
+function keysMatch(pattern: RegExp, message: string, reserved?: string) {
+  return (record: Record<string, unknown>, ctx: z.RefinementCtx) => {
+    for (const key of Object.keys(record))
+      if (!pattern.test(key) || (reserved && key.startsWith(reserved)))
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: [key], message });
+  };
+}
+
+const labelKeys = keysMatch(
+  LABEL_KEY,
+  'invalid label name; use letters, digits, ".", "_", "/" and "-", not the reserved "linkswitch." prefix',
+  'linkswitch.',
+);
 
 /** The container of a service: the same keys under `service:` and under each `services:` entry. */
 export const containerFields = {
   image: z.string().superRefine(checked(safeImage)),
   port: z.number().int().min(1).max(65535),
-  env: envSchema,
+  // linkswitch's earlier names, kept: `env` (Compose: environment), `memory` (mem_limit),
+  // `stopTimeout` in seconds (stop_grace_period), `pull` (pull_policy). One of each pair.
+  env: z.record(z.string(), envValue).superRefine(keysMatch(ENV_KEY, ENV_KEY_FIX)).optional(),
   // Names of env variables whose values are secrets: never logged, never printed.
   secretEnv: z.array(z.string()).default([]),
-  labels: labelsSchema,
-  command: z.array(z.string()).optional(),
-  pull: z.enum(['missing', 'never', 'always']).default('missing'),
-  stopTimeout: z.number().int().min(0).max(600).default(DEFAULTS.stopTimeoutS),
+  labels: z
+    .union([
+      z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).superRefine(labelKeys),
+      z.array(z.string()),
+    ])
+    .optional(),
+  command: z.union([z.string(), z.array(z.string())]).optional(),
+  pull: z.enum(['missing', 'never', 'always']).optional(),
+  stopTimeout: z.number().int().min(0).max(600).optional(),
   memory: z
     .string()
     .regex(/^\d+[kmg]?$/i, 'use bytes or a size like "256m"')
     .optional(),
+  ...composeContainerFields,
+  // Take the container from docker-compose.yml instead (src/config/compose-file.ts).
+  compose: composeSourceSchema.optional(),
+  hooks: hooksSchema,
+  // false: stop the old colour once drained (volumes that one writer at a time may use); a
+  // rollback then starts it again and waits for its health gate instead of being instant.
+  keepWarm: z.boolean().default(true),
 };
 
 export const healthSchema = z

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { safeHost, safeIpv4, safeName, safePort } from '../core/safe-values.js';
 import { bindSchema, checked, DEFAULTS, duration, errorFilesSchema } from './schema-base.js';
+import { secretsSchema } from './schema-container.js';
 import {
   authSchema,
   containerFields,
@@ -56,6 +57,8 @@ export const configSchema = z
       .strict()
       .optional(),
     health: healthSchema.optional(),
+    // Compose's top-level secrets: name → file, mounted at /run/secrets/<name> where a service lists it.
+    secrets: secretsSchema,
     // Several services behind one HAProxy, each reached by its routes.
     services: z
       .record(z.string(), multiServiceSchema)

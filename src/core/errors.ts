@@ -159,3 +159,12 @@ export class CertificateError extends LinkswitchError {
   override readonly code = 'CERTIFICATE_INVALID';
   override readonly exitCode = 2;
 }
+
+/** A `pre-deploy` or `pre-switch` hook failed or timed out: the deploy stopped before any switch. */
+export class HookFailedError extends LinkswitchError {
+  override readonly code = 'HOOK_FAILED';
+  override readonly exitCode = 10;
+}
+
+/** A registry refused the credentials (or asked for some and none are configured). */
+export class RegistryAuthError extends DockerError {}

@@ -3,10 +3,12 @@ import { drainColour } from './drain.js';
 import { assertNever } from './errors.js';
 import { buildHaproxyContext, IDLE_WEIGHT, LINKED_WEIGHT } from './haproxy-context.js';
 import { waitUntilHaproxySeesUp, waitUntilHealthy } from './health-check.js';
+import type { HookResult } from './hooks.js';
 import { expectedMembers } from './members.js';
 import { containerNameFor } from './naming.js';
 import type { Observed, Step } from './plan.js';
 import { describeStep } from './plan.js';
+import { runHooks } from './run-hooks.js';
 import type { Runtime } from './runtime.js';
 import type { MapFile } from './stack-context.js';
 import { type State, withLinked } from './state.js';
@@ -20,6 +22,8 @@ export interface ExecutionReport {
   /** Whether haproxy.cfg changed (and HAProxy was reloaded if it was running). */
   configChanged: boolean;
   stepsRun: Step['kind'][];
+  /** Every hook that ran, in order, with its exit code and output. */
+  hooks: HookResult[];
 }
 
 /** A rendered haproxy.cfg and the map files it references. */
@@ -29,7 +33,7 @@ export interface Rendered {
 }
 
 export class Executor {
-  readonly report: ExecutionReport = { switchMs: null, configChanged: false, stepsRun: [] };
+  readonly report: ExecutionReport = { switchMs: null, configChanged: false, stepsRun: [], hooks: [] };
   /** Config texts `haproxy -c` already accepted in this run: check-config then apply-config need one check. */
   private readonly validated = new Set<string>();
 
@@ -202,6 +206,27 @@ export class Executor {
       case 'drain':
         await drainColour(this.rt, step.colour);
         return;
+      case 'stop-container':
+        await docker.stop(step.colour);
+        this.observed[step.colour] = await docker.inspect(step.colour);
+        return;
+      case 'hook': {
+        const container = this.observed[step.colour];
+        const address = container?.probeAddress ?? container?.address ?? null;
+        await runHooks(
+          this.rt,
+          step.phase,
+          {
+            colour: step.colour,
+            image: step.image,
+            generation: this.state.generation + (step.colour === this.state.linked ? 0 : 1),
+            linked: this.state.linked,
+            address: address ? `${address.host}:${address.port}` : null,
+          },
+          this.report.hooks,
+        );
+        return;
+      }
       default:
         // A step kind added to plan.ts without a case here is a compile error, not a silent no-op.
         return assertNever(step);

@@ -1,6 +1,7 @@
 import { type Colour, otherColour } from './colour.js';
 import { NotWarmError } from './errors.js';
 import { expectedMembers, membersMismatch } from './members.js';
+import type { HookPhase } from './hooks.js';
 import type { ObservedContainer, ServerView } from './ports.js';
 import type { State } from './state.js';
 
@@ -23,7 +24,11 @@ export type Step =
   | { kind: 'switch'; from: Colour; to: Colour }
   | { kind: 'record-state'; linked: Colour; image: string | null; switched: boolean }
   | { kind: 'resolve-pending' }
-  | { kind: 'drain'; colour: Colour };
+  | { kind: 'drain'; colour: Colour }
+  /** keepWarm: false — the drained colour is stopped (kept for a cold rollback). */
+  | { kind: 'stop-container'; colour: Colour }
+  /** The service's hooks of one phase, in order (src/core/hooks.ts). */
+  | { kind: 'hook'; phase: HookPhase; colour: Colour; image: string };
 
 export type Observed = Record<Colour, ObservedContainer | null>;
 
@@ -34,15 +39,22 @@ export interface DeployInput {
   haproxyRunning: boolean;
   /** The engine updates an existing colour in place (Swarm service update): no removal first. */
   inPlace?: boolean;
+  /** Phases the service has hooks for. */
+  hooks?: readonly HookPhase[];
+  /** false: stop the old colour once drained. */
+  keepWarm?: boolean;
 }
 
 /** Deploy: build the idle colour fresh, gate on health twice (app, then HAProxy), switch, drain. */
-export function planDeploy({ state, observed, image, inPlace = false }: DeployInput): Step[] {
+export function planDeploy({ state, observed, image, inPlace = false, hooks = [], keepWarm = true }: DeployInput): Step[] {
   const from = state.linked;
   const to = otherColour(from);
-  // Fail fast on a broken template or config, before any container is touched.
+  const hook = (phase: HookPhase): Step[] => (hooks.includes(phase) ? [{ kind: 'hook', phase, colour: to, image }] : []);
+  // Fail fast on a broken template or config, before any container is touched; migrations
+  // (pre-deploy) run before anything is marked, so their failure leaves no trace in the state.
   const steps: Step[] = [
     { kind: 'check-config', linked: from },
+    ...hook('pre-deploy'),
     { kind: 'mark-pending', colour: to, image },
   ];
   if (observed[to] && !inPlace) steps.push({ kind: 'remove-container', colour: to });
@@ -52,12 +64,16 @@ export function planDeploy({ state, observed, image, inPlace = false }: DeployIn
     // Stage the new colour in HAProxy at weight 0: checked, but no traffic yet.
     { kind: 'apply-config', linked: from },
     { kind: 'wait-haproxy-up', colour: to },
+    // A smoke test against the new colour: healthy, checked by HAProxy, no user traffic yet.
+    ...hook('pre-switch'),
     { kind: 'check-config', linked: to },
     { kind: 'switch', from, to },
     { kind: 'record-state', linked: to, image, switched: true },
     // Persist the switch so a later reload or restart keeps the new colour.
     { kind: 'apply-config', linked: to },
     { kind: 'drain', colour: from },
+    ...(keepWarm ? [] : [{ kind: 'stop-container', colour: from } as const]),
+    ...hook('post-switch'),
   );
   return steps;
 }
@@ -66,6 +82,9 @@ export interface RollbackInput {
   state: State;
   observed: Observed;
   servers: ServerView[];
+  hooks?: readonly HookPhase[];
+  /** false: the old colour was stopped after its drain; rollback starts it again (not instant). */
+  keepWarm?: boolean;
 }
 
 /** Why the other colour cannot take traffic right now, or null when it is warm. */
@@ -83,22 +102,38 @@ export function warmProblem(colour: Colour, state: State, observed: Observed, se
   return null;
 }
 
-/** Rollback: the other colour must already be warm; no container is created. */
-export function planRollback({ state, observed, servers }: RollbackInput): Step[] {
+/**
+ * Rollback: the other colour must already be warm; no container is created. With keepWarm:
+ * false a stopped previous colour is started and gated again first (seconds, not milliseconds).
+ */
+export function planRollback({ state, observed, servers, hooks = [], keepWarm = true }: RollbackInput): Step[] {
   const from = state.linked;
   const to = otherColour(from);
-  const problem = warmProblem(to, state, observed, servers);
+  const image = state.colours[to]?.image ?? '';
+  const cold = !keepWarm && state.colours[to] !== null && observed[to] !== null && !observed[to].running;
+  const problem = cold ? null : warmProblem(to, state, observed, servers);
   if (problem) {
     throw new NotWarmError(`cannot roll back to ${to}: ${problem}`, {
       fix: `run \`linkswitch deploy\` to build a fresh ${to} instead`,
     });
   }
+  const start: Step[] = cold
+    ? [
+        { kind: 'start-container', colour: to },
+        { kind: 'wait-healthy', colour: to },
+        { kind: 'apply-config', linked: from },
+        { kind: 'wait-haproxy-up', colour: to },
+      ]
+    : [];
   return [
+    ...start,
     { kind: 'check-config', linked: to },
     { kind: 'switch', from, to },
     { kind: 'record-state', linked: to, image: null, switched: true },
     { kind: 'apply-config', linked: to },
     { kind: 'drain', colour: from },
+    ...(keepWarm ? [] : [{ kind: 'stop-container', colour: from } as const]),
+    ...(hooks.includes('post-rollback') ? [{ kind: 'hook', phase: 'post-rollback', colour: to, image } as const] : []),
   ];
 }
 
@@ -174,5 +209,9 @@ export function describeStep(step: Step): string {
       return 'finish or discard the interrupted deploy';
     case 'drain':
       return `drain ${step.colour} and keep it warm for rollback`;
+    case 'stop-container':
+      return `stop ${step.colour} (keepWarm: false)`;
+    case 'hook':
+      return `run the ${step.phase} hooks`;
   }
 }

@@ -60,6 +60,25 @@ export interface DockerPort {
   stop(colour: Colour): Promise<void>;
   remove(colour: Colour): Promise<void>;
   logs(colour: Colour, lines: number): Promise<string>;
+  /**
+   * A one-off container from `image` with the service's spec and `argv` as its command (hooks,
+   * `linkswitch run`): output streamed by line, removed afterwards, killed at the timeout.
+   */
+  runOnce(image: string, argv: string[], options: OneOffRequest): Promise<OneOffOutcome>;
+}
+
+export interface OneOffRequest {
+  env: Record<string, string>;
+  timeoutMs: number;
+  onLine(line: string): void;
+}
+
+export interface OneOffOutcome {
+  /** null when it was killed at the timeout. */
+  exitCode: number | null;
+  timedOut: boolean;
+  /** Its output (stdout and stderr), the last 64 KiB. */
+  output: string;
 }
 
 /** HAProxy's view of one server (from `show stat` on the admin socket). */
@@ -151,6 +170,8 @@ export interface Progress {
   warn(message: string, fields?: Record<string, unknown>): void;
   /** What a waiting step waits for right now (Docker health, the probe, HAProxy's check). */
   detail?(text: string): void;
+  /** One line of a hook's output, shown as it comes. */
+  output?(line: string): void;
 }
 
 /** A Docker event about one of the service's colour containers (for `serve`). */

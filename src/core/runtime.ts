@@ -1,3 +1,4 @@
+import type { HookPort } from './hooks.js';
 import type { BackendContext, HaproxyContext } from './haproxy-context.js';
 import type { HaproxyLayout } from './layout.js';
 import type {
@@ -28,6 +29,8 @@ export interface Runtime {
   probe: HttpProbe;
   progress: Progress;
   render(context: HaproxyContext): Promise<string>;
+  /** Runs deploy hooks (host commands and one-off containers); absent when none are configured. */
+  hooks?: HookPort;
   /**
    * Several services behind one HAProxy: the other services' backends, built from their latest
    * recorded state and containers, so this service's render keeps theirs as they are.

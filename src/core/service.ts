@@ -1,3 +1,5 @@
+import type { HookPhase } from './hooks.js';
+import { runHooks } from './run-hooks.js';
 import { type Colour, otherColour } from './colour.js';
 import { LinkswitchError, NotBroughtUpError } from './errors.js';
 import { type ExecutionReport, Executor } from './executor.js';
@@ -87,7 +89,15 @@ export async function deploy(
       state = recovery.state;
       observed = recovery.observed;
     }
-    const plan = planDeploy({ state, observed, image, haproxyRunning, inPlace: svc.docker.updatesInPlace === true });
+    const plan = planDeploy({
+      state,
+      observed,
+      image,
+      haproxyRunning,
+      inPlace: svc.docker.updatesInPlace === true,
+      hooks: configuredPhases(svc),
+      keepWarm: svc.config.service.keepWarm,
+    });
     if (dryRun) return { plan, report: null, state, durationMs: svc.clock.monotonic() - started };
     const executor = new Executor(svc, state, observed);
     try {
@@ -95,6 +105,7 @@ export async function deploy(
       return { plan, report, state: executor.state, durationMs: svc.clock.monotonic() - started };
     } catch (error) {
       await abandonDeploy(svc, executor, otherColour(state.linked), error);
+      await onFailureHooks(svc, executor, otherColour(state.linked), image, error);
       throw error;
     }
   });
@@ -120,6 +131,31 @@ async function abandonDeploy(svc: Service, executor: Executor, target: Colour, e
   }
 }
 
+function configuredPhases(svc: Service): HookPhase[] {
+  return Object.keys(svc.config.service.hooks) as HookPhase[];
+}
+
+/** on-failure hooks (a page, a chat message): told what failed; their own failure is only reported. */
+async function onFailureHooks(svc: Service, executor: Executor, colour: Colour, image: string, error: unknown) {
+  try {
+    await runHooks(
+      svc,
+      'on-failure',
+      {
+        colour,
+        image,
+        generation: executor.state.generation + 1,
+        linked: executor.state.linked,
+        address: null,
+        error: error instanceof LinkswitchError ? error.shortMessage : String(error),
+      },
+      executor.report.hooks,
+    );
+  } catch (hookError) {
+    svc.progress.warn('on-failure hook could not run', { error: String(hookError) });
+  }
+}
+
 export async function rollback(svc: Service, { dryRun = false } = {}): Promise<CommandResult> {
   const started = svc.clock.monotonic();
   return withLock(svc, 'rollback', async () => {
@@ -129,7 +165,13 @@ export async function rollback(svc: Service, { dryRun = false } = {}): Promise<C
         fix: 'run `linkswitch up` and `linkswitch deploy` first',
       });
     const [observed, servers] = await Promise.all([observe(svc), svc.haproxy.servers()]);
-    const plan = planRollback({ state, observed, servers });
+    const plan = planRollback({
+      state,
+      observed,
+      servers,
+      hooks: configuredPhases(svc),
+      keepWarm: svc.config.service.keepWarm,
+    });
     return execute(svc, state, observed, plan, dryRun, started);
   });
 }

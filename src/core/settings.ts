@@ -3,6 +3,9 @@
 // type (its loader's return type is checked against it by the compiler); durations are in ms and
 // every path is absolute.
 
+import type { ContainerSpec } from './container-spec.js';
+import type { HookPhase, HookSettings } from './hooks.js';
+
 export type PullPolicy = 'missing' | 'never' | 'always';
 
 export interface ServiceSettings {
@@ -31,6 +34,14 @@ export interface ServiceSettings {
   auth: { realm: string; users: Array<{ name: string; hash: string }> } | null;
   /** Extra lines for the service's backend section (each checked; the file goes through `haproxy -c`). */
   extraLines: string[];
+  /** The rest of the container, in Compose's terms, resolved (src/core/container-spec.ts). */
+  container: ContainerSpec;
+  /** Hooks per phase, run in order (src/core/hooks.ts). */
+  hooks: Partial<Record<HookPhase, HookSettings[]>>;
+  /** false: stop the old colour once drained; rollback then starts it and waits for its health. */
+  keepWarm: boolean;
+  /** Where the container came from when it is taken from a compose file (for messages). */
+  composeSource: { files: string[]; service: string } | null;
   /** This service's own error pages: status → absolute file (a whole HTTP response). */
   errorFiles: Record<string, string>;
 }

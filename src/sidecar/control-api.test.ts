@@ -19,7 +19,7 @@ const TOKEN = 'a-token-of-enough-length';
 const log = pino({ level: 'silent' });
 const result = (image: string): CommandResult => ({
   plan: [{ kind: 'switch', from: 'blue', to: 'green' }],
-  report: { switchMs: 0.5, configChanged: true, stepsRun: ['switch'] },
+  report: { switchMs: 0.5, configChanged: true, stepsRun: ['switch'], hooks: [] },
   state: {
     ...initialState('web'),
     linked: 'green',

@@ -9,6 +9,8 @@ import type {
   DockerPort,
   HaproxyPort,
   HttpProbe,
+  OneOffOutcome,
+  OneOffRequest,
   ObservedContainer,
   Progress,
   ServerView,
@@ -69,6 +71,13 @@ export class FakeDocker implements DockerPort {
   }
   async logs() {
     return 'listening on 8080\nGET /health 503\n';
+  }
+  /** Exit codes the next one-off containers end with (0 once they run out). */
+  oneOffExits: number[] = [];
+  async runOnce(image: string, argv: string[], options: OneOffRequest): Promise<OneOffOutcome> {
+    this.calls.push(`runOnce ${image} ${argv.join(' ')}`);
+    options.onLine(`ran ${argv.join(' ')}`);
+    return { exitCode: this.oneOffExits.shift() ?? 0, timedOut: false, output: `ran ${argv.join(' ')}\n` };
   }
 }
 

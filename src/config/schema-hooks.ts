@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { HOOK_PHASES } from '../core/hooks.js';
+import { duration } from './schema-base.js';
+
+// Deploy hooks and the compose source of a service's container.
+
+export const DEFAULT_HOOK_TIMEOUT_MS = 5 * 60_000;
+
+/**
+ * One hook: a host command (argument list, run without a shell, in the config's directory) or a
+ * one-off container from the new image with the service's container spec.
+ */
+const hookSchema = z
+  .object({
+    command: z.array(z.string().min(1)).min(1).optional(),
+    container: z.union([z.string().min(1), z.array(z.string()).min(1)]).optional(),
+    timeout: duration(DEFAULT_HOOK_TIMEOUT_MS),
+  })
+  .strict()
+  .superRefine((hook, ctx) => {
+    if ((hook.command === undefined) === (hook.container === undefined))
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: 'give either `command:` (a host command, as a list) or `container:` (run in the new image)',
+      });
+  });
+
+export type ParsedHook = z.output<typeof hookSchema>;
+
+export const hooksSchema = z
+  .object(Object.fromEntries(HOOK_PHASES.map((phase) => [phase, z.union([hookSchema, z.array(hookSchema)]).optional()])))
+  .strict()
+  .default({}) as z.ZodType<Partial<Record<(typeof HOOK_PHASES)[number], ParsedHook | ParsedHook[]>>, z.ZodTypeDef, unknown>;
+
+const fileList = z.union([z.string().transform((v) => [v]), z.array(z.string()).min(1)]);
+
+/** `compose:` — take the container from a compose project's service, as `docker compose config` resolves it. */
+export const composeSourceSchema = z
+  .object({
+    file: fileList.default(['docker-compose.yml']),
+    // The compose service; default: the linkswitch service's own name.
+    service: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'use the compose service name').optional(),
+    project: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'use lowercase letters, digits, "_" and "-"').optional(),
+    envFile: fileList.optional(),
+    profiles: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/)).default([]),
+    // The compose CLI, as an argument list; default: `docker compose`, else `docker-compose`.
+    command: z.array(z.string().min(1)).min(1).optional(),
+  })
+  .strict();
+
+export type ComposeSource = z.output<typeof composeSourceSchema>;
