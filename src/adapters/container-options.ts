@@ -41,7 +41,8 @@ function mounts(spec: ContainerSpec): Docker.MountSettings[] {
     } as Docker.MountSettings;
   });
   // Compose mounts secrets read-only as files (engine.kind container: a bind of the file).
-  for (const secret of spec.secrets) out.push({ Type: 'bind', Source: secret.file, Target: secret.target, ReadOnly: true });
+  for (const secret of spec.secrets)
+    out.push({ Type: 'bind', Source: secret.file, Target: secret.target, ReadOnly: true });
   return out;
 }
 
@@ -71,7 +72,9 @@ export function containerCreateOptions(service: ServiceSettings): {
     Mounts: mounts(spec),
     ...(spec.extraHosts.length ? { ExtraHosts: spec.extraHosts.map(({ host, ip }) => `${host}:${ip}`) } : {}),
     ...(spec.dns.length ? { Dns: spec.dns } : {}),
-    ...(spec.ulimits.length ? { Ulimits: spec.ulimits.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard })) } : {}),
+    ...(spec.ulimits.length
+      ? { Ulimits: spec.ulimits.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard })) }
+      : {}),
     ...(spec.capAdd.length ? { CapAdd: spec.capAdd } : {}),
     ...(spec.capDrop.length ? { CapDrop: spec.capDrop } : {}),
     ...(spec.securityOpt.length ? { SecurityOpt: spec.securityOpt } : {}),
@@ -115,7 +118,9 @@ export function swarmTaskOptions(
     Mounts: mounts({ ...spec, secrets: [] }),
     ...(spec.extraHosts.length ? { Hosts: spec.extraHosts.map(({ host, ip }) => `${ip} ${host}`) } : {}),
     ...(spec.dns.length ? { DNSConfig: { Nameservers: spec.dns } } : {}),
-    ...(spec.ulimits.length ? { Ulimits: spec.ulimits.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard })) } : {}),
+    ...(spec.ulimits.length
+      ? { Ulimits: spec.ulimits.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard })) }
+      : {}),
     ...(spec.capAdd.length ? { CapabilityAdd: spec.capAdd.map(capName) } : {}),
     ...(spec.capDrop.length ? { CapabilityDrop: spec.capDrop.map(capName) } : {}),
     ...(spec.readOnly ? { ReadOnly: true } : {}),
@@ -135,7 +140,9 @@ export function swarmTaskOptions(
     ...(service.memory ? { MemoryBytes: parseMemory(service.memory) } : {}),
     ...(spec.cpus === null ? {} : { NanoCPUs: Math.round(spec.cpus * 1e9) }),
   };
-  const condition = { no: 'none', 'on-failure': 'on-failure', always: 'any', 'unless-stopped': 'any' }[spec.restart.name];
+  const condition = { no: 'none', 'on-failure': 'on-failure', always: 'any', 'unless-stopped': 'any' }[
+    spec.restart.name
+  ];
   const template: Record<string, unknown> = {
     ...(Object.keys(limits).length ? { Resources: { Limits: limits } } : {}),
     RestartPolicy: {

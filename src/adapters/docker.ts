@@ -14,9 +14,9 @@ import { safeImage } from '../core/safe-values.js';
 import type { Settings } from '../core/settings.js';
 import { containerCreateOptions } from './container-options.js';
 import { DockerClient, dockerMessage, logText, PortTakenError } from './docker-client.js';
+import { freePort } from './free-port.js';
 import { connectNetworks } from './networks.js';
 import { runOneOff } from './one-off.js';
-import { freePort } from './free-port.js';
 
 // The container engine: one container `<service>-<colour>` per colour on this host. Containers
 // are built from the config's allow-listed fields alone: no privileged mode, no host mounts, no
@@ -178,10 +178,17 @@ export class DockerEngine implements DockerPort {
         },
         ExposedPorts: Object.fromEntries([service.port, ...service.container.expose].map((p) => [`${p}/tcp`, {}])),
         HostConfig: host,
-        ...(primary && aliases.length ? { NetworkingConfig: { EndpointsConfig: { [primary]: { Aliases: aliases } } } } : {}),
+        ...(primary && aliases.length
+          ? { NetworkingConfig: { EndpointsConfig: { [primary]: { Aliases: aliases } } } }
+          : {}),
       }),
     );
-    await connectNetworks(this.client, created.id, name, service.container.networks.filter((n) => n.name !== primary));
+    await connectNetworks(
+      this.client,
+      created.id,
+      name,
+      service.container.networks.filter((n) => n.name !== primary),
+    );
   }
 
   async start(colour: Colour): Promise<ObservedContainer> {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { execa } from 'execa';
-import { type HookContext, hookEnvironment, type HookPort, type HookResult, type HookSettings } from '../core/hooks.js';
+import { type HookContext, type HookPort, type HookResult, type HookSettings, hookEnvironment } from '../core/hooks.js';
 import type { DockerPort } from '../core/ports.js';
 
 // Deploy hooks on the machine: a host command (argument list, no shell, in the config's
@@ -45,7 +45,8 @@ export class HookRunner implements HookPort {
       exitCode: result.timedOut ? null : (result.exitCode ?? 127),
       timedOut: result.timedOut === true,
       durationMs: Math.round(performance.now() - started),
-      output: result.failed && result.exitCode === undefined && !result.timedOut ? `${output}${result.shortMessage}` : output,
+      output:
+        result.failed && result.exitCode === undefined && !result.timedOut ? `${output}${result.shortMessage}` : output,
     };
   }
 }

@@ -3,8 +3,8 @@ import { PassThrough } from 'node:stream';
 import type { OneOffOutcome, OneOffRequest } from '../core/ports.js';
 import type { ServiceSettings } from '../core/settings.js';
 import { containerCreateOptions } from './container-options.js';
-import type { DockerClient } from './docker-client.js';
 import { LABEL_SERVICE } from './docker.js';
+import type { DockerClient } from './docker-client.js';
 import { connectNetworks } from './networks.js';
 
 // A one-off container with a service's spec (its env, volumes, networks, user, secrets) and a
@@ -23,7 +23,11 @@ export interface OneOffOptions extends OneOffRequest {
   primaryNetwork: string | null;
 }
 
-export async function runOneOff(client: DockerClient, service: ServiceSettings, options: OneOffOptions): Promise<OneOffOutcome> {
+export async function runOneOff(
+  client: DockerClient,
+  service: ServiceSettings,
+  options: OneOffOptions,
+): Promise<OneOffOutcome> {
   const name = `${service.name}-run-${randomBytes(4).toString('hex')}`;
   const { config, host } = containerCreateOptions({
     ...service,
@@ -41,9 +45,15 @@ export async function runOneOff(client: DockerClient, service: ServiceSettings, 
       HostConfig: host,
     }),
   );
-  const remove = () => client.tolerate(`remove ${name}`, [404], (api) => api.getContainer(created.id).remove({ force: true, v: true }));
+  const remove = () =>
+    client.tolerate(`remove ${name}`, [404], (api) => api.getContainer(created.id).remove({ force: true, v: true }));
   try {
-    await connectNetworks(client, created.id, name, service.container.networks.filter((n) => n.name !== options.primaryNetwork));
+    await connectNetworks(
+      client,
+      created.id,
+      name,
+      service.container.networks.filter((n) => n.name !== options.primaryNetwork),
+    );
     const container = client.api.getContainer(created.id);
     let output = '';
     let partial = '';
@@ -55,7 +65,9 @@ export async function runOneOff(client: DockerClient, service: ServiceSettings, 
       for (const line of lines) options.onLine(line);
       output = (output + chunk.toString('utf8')).slice(-KEEP_BYTES);
     });
-    const stream = await client.call(`attach to ${name}`, () => container.attach({ stream: true, stdout: true, stderr: true }));
+    const stream = await client.call(`attach to ${name}`, () =>
+      container.attach({ stream: true, stdout: true, stderr: true }),
+    );
     client.api.modem.demuxStream(stream, sink, sink);
     const ended = new Promise<void>((resolve) => stream.on('end', resolve));
     await client.call(`start ${name}`, () => container.start());

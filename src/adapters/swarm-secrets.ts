@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { ConfigError, errnoCode } from '../core/errors.js';
 import type { ServiceSettings } from '../core/settings.js';
-import type { DockerClient } from './docker-client.js';
 import { LABEL_SERVICE } from './docker.js';
+import type { DockerClient } from './docker-client.js';
 
 // Swarm delivers secrets to every node itself: each secret file becomes a Swarm secret named
 // by its content (`<service>-<name>-<hash>`), so a changed file is a new secret and the warm

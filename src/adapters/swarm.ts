@@ -10,12 +10,12 @@ import type {
   OneOffRequest,
   TaskView,
 } from '../core/ports.js';
-import { runOneOff } from './one-off.js';
 import { safeImage } from '../core/safe-values.js';
 import type { Settings, SwarmSettings } from '../core/settings.js';
-import { LABEL_COLOUR, LABEL_GENERATION, LABEL_SERVICE, ownerOf } from './docker.js';
 import { swarmTaskOptions } from './container-options.js';
+import { LABEL_COLOUR, LABEL_GENERATION, LABEL_SERVICE, ownerOf } from './docker.js';
 import { DockerClient, logText } from './docker-client.js';
+import { runOneOff } from './one-off.js';
 import { ensureSecrets } from './swarm-secrets.js';
 import { classifyTasks, type TaskInfo, withoutDigest } from './swarm-tasks.js';
 
@@ -150,7 +150,10 @@ export class SwarmEngine implements DockerPort {
     };
     const { container, template } = swarmTaskOptions(service, secretIds);
     const spec = service.container;
-    const aliases = [...spec.aliases, ...spec.networks.filter((n) => n.name === engine.network).flatMap((n) => n.aliases)];
+    const aliases = [
+      ...spec.aliases,
+      ...spec.networks.filter((n) => n.name === engine.network).flatMap((n) => n.aliases),
+    ];
     return {
       Name: this.name(colour),
       Labels: labels,
@@ -200,7 +203,14 @@ export class SwarmEngine implements DockerPort {
     } else {
       await this.client.call(`create service ${name} from ${image}`, (api) =>
         api.createService(
-          this.spec(colour, image, this.engine.replicas, 0, labels?.generation, secretIds) as Docker.CreateServiceOptions,
+          this.spec(
+            colour,
+            image,
+            this.engine.replicas,
+            0,
+            labels?.generation,
+            secretIds,
+          ) as Docker.CreateServiceOptions,
         ),
       );
     }
@@ -251,7 +261,12 @@ export class SwarmEngine implements DockerPort {
   /** One-off containers run on this (manager) node, on the stack's attachable overlay network. */
   async runOnce(image: string, argv: string[], options: OneOffRequest): Promise<OneOffOutcome> {
     safeImage(image);
-    return runOneOff(this.client, this.config.service, { ...options, image, argv, primaryNetwork: this.engine.network });
+    return runOneOff(this.client, this.config.service, {
+      ...options,
+      image,
+      argv,
+      primaryNetwork: this.engine.network,
+    });
   }
 
   async logs(colour: Colour, lines: number): Promise<string> {

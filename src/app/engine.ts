@@ -1,5 +1,5 @@
-import { swarmUnsupportedKey } from '../adapters/container-options.js';
 import path from 'node:path';
+import { swarmUnsupportedKey } from '../adapters/container-options.js';
 import { DockerEngine } from '../adapters/docker.js';
 import { DockerEventSource } from '../adapters/docker-event-stream.js';
 import { SwarmEngine } from '../adapters/swarm.js';

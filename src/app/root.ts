@@ -1,9 +1,9 @@
-import { HookRunner } from '../adapters/hook-runner.js';
 import type { Logger } from 'pino';
 import { systemClock } from '../adapters/clock.js';
 import { LiveConfigFile } from '../adapters/config-file.js';
 import { type ExternalHaproxy, externalHaproxy } from '../adapters/external-haproxy.js';
 import { Haproxy } from '../adapters/haproxy.js';
+import { HookRunner } from '../adapters/hook-runner.js';
 import { httpProbe } from '../adapters/http-probe.js';
 import { Lock } from '../adapters/lock-file.js';
 import { createLogger, progressFor } from '../adapters/logger.js';

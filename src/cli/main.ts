@@ -5,6 +5,7 @@ import { registerDeploy } from './commands/deploy.js';
 import { registerDown } from './commands/down.js';
 import { registerRender } from './commands/render.js';
 import { registerRollback } from './commands/rollback.js';
+import { registerRun } from './commands/run.js';
 import { registerServe } from './commands/serve.js';
 import { registerStatus } from './commands/status.js';
 import { registerUp } from './commands/up.js';
@@ -27,6 +28,7 @@ for (const register of [
   registerStatus,
   registerRender,
   registerDown,
+  registerRun,
   registerServe,
 ])
   register(program);

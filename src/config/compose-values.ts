@@ -113,14 +113,18 @@ export interface ShortVolume {
   bind: boolean;
 }
 
+const VOLUME_MODES = ['ro', 'rw', 'z', 'Z', 'nocopy'];
+
 /** `[SOURCE:]TARGET[:MODE]` where MODE is a comma list of ro/rw/z/Z/nocopy. */
 export function parseShortVolume(text: string): ShortVolume {
   const parts = text.split(':');
   if (parts.length > 3 || parts.some((p) => p === '')) throw new Error('use "source:/target[:ro]" or "/target"');
   let mode: string[] = [];
-  if (parts.length === 3 || (parts.length === 2 && !parts[1]!.startsWith('/'))) mode = parts.pop()!.split(',');
-  for (const flag of mode)
-    if (!['ro', 'rw', 'z', 'Z', 'nocopy'].includes(flag)) throw new Error(`unknown volume mode "${flag}"`);
+  const isMode = (p: string) => p.split(',').every((flag) => VOLUME_MODES.includes(flag));
+  // "/target:ro" is a target and a mode; "name:/target" and "name:relative" a source and a target.
+  if (parts.length === 3 || (parts.length === 2 && parts[0]!.startsWith('/') && isMode(parts[1]!)))
+    mode = parts.pop()!.split(',');
+  for (const flag of mode) if (!VOLUME_MODES.includes(flag)) throw new Error(`unknown volume mode "${flag}"`);
   const [first, second] = parts as [string, string | undefined];
   const source = second === undefined ? null : first;
   const target = second ?? first;

@@ -4,8 +4,8 @@ import { ConfigError, errnoCode, LinkswitchError, messageOf } from '../core/erro
 import { safeHost, safeIpv4 } from '../core/safe-values.js';
 import type { PullPolicy } from '../core/settings.js';
 import { keyValues, parseEnvFile, parseShortVolume, shellWords } from './compose-values.js';
-import type { ComposeContainer } from './schema-container.js';
 import { ENV_KEY, LABEL_KEY } from './schema-base.js';
+import type { ComposeContainer } from './schema-container.js';
 
 // From a service's container keys (linkswitch's own and Compose's, as parsed) to what the engines
 // run: env merged from env files and `environment`, command words, sizes, mounts with absolute
@@ -69,7 +69,11 @@ export function resolveContainer(input: ContainerInput, ctx: ResolveContext): Re
       text = readFileSync(file, 'utf8');
     } catch (error) {
       if (!required && errnoCode(error) === 'ENOENT') continue;
-      return fail('env_file', `cannot read ${file}: ${errnoCode(error) ?? messageOf(error)}`, 'create it or fix the path');
+      return fail(
+        'env_file',
+        `cannot read ${file}: ${errnoCode(error) ?? messageOf(error)}`,
+        'create it or fix the path',
+      );
     }
     try {
       Object.assign(fileEnv, parseEnvFile(text, ctx.lookup));
@@ -122,7 +126,8 @@ export function resolveContainer(input: ContainerInput, ctx: ResolveContext): Re
       } catch (error) {
         return fail(key, messageOf(error), 'write e.g. "uploads:/app/uploads" or "./config:/app/config:ro"');
       }
-      if (short.bind && short.source) return { type: 'bind', source: hostPath(short.source, ctx), target: short.target, readOnly: short.readOnly };
+      if (short.bind && short.source)
+        return { type: 'bind', source: hostPath(short.source, ctx), target: short.target, readOnly: short.readOnly };
       return { type: 'volume', source: short.source, target: short.target, readOnly: short.readOnly, noCopy: false };
     }
     if (volume.type === 'tmpfs') return { type: 'tmpfs', target: volume.target, sizeBytes: volume.tmpfs?.size ?? null };
@@ -130,7 +135,13 @@ export function resolveContainer(input: ContainerInput, ctx: ResolveContext): Re
       if (!volume.source) return fail(key, 'a bind mount needs a source', 'give the host path as source');
       return { type: 'bind', source: hostPath(volume.source, ctx), target: volume.target, readOnly: volume.read_only };
     }
-    return { type: 'volume', source: volume.source ?? null, target: volume.target, readOnly: volume.read_only, noCopy: volume.volume?.nocopy === true };
+    return {
+      type: 'volume',
+      source: volume.source ?? null,
+      target: volume.target,
+      readOnly: volume.read_only,
+      noCopy: volume.volume?.nocopy === true,
+    };
   });
   for (const mount of spec.mounts) {
     if (mount.type === 'volume' && mount.source !== null && !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/.test(mount.source))
@@ -154,13 +165,19 @@ export function resolveContainer(input: ContainerInput, ctx: ResolveContext): Re
   const hosts = Array.isArray(input.extra_hosts)
     ? (input.extra_hosts ?? []).map((item) => {
         const match = /^([^:=\s]+)[:=](.+)$/.exec(item);
-        return match ? { host: match[1]!, ip: match[2]! } : fail('extra_hosts', `invalid entry ${JSON.stringify(item)}`, 'write "host:ip"');
+        return match
+          ? { host: match[1]!, ip: match[2]! }
+          : fail('extra_hosts', `invalid entry ${JSON.stringify(item)}`, 'write "host:ip"');
       })
     : Object.entries(input.extra_hosts ?? {}).map(([host, ip]) => ({ host, ip }));
   for (const { host, ip } of hosts) {
     safeChecked('extra_hosts', () => safeHost(host, 'extra host name'), fail);
     if (ip !== 'host-gateway' && !/^[0-9a-fA-F:.]{2,45}$/.test(ip))
-      fail('extra_hosts', `invalid address ${JSON.stringify(ip)} for ${host}`, 'give an IPv4/IPv6 address or host-gateway');
+      fail(
+        'extra_hosts',
+        `invalid address ${JSON.stringify(ip)} for ${host}`,
+        'give an IPv4/IPv6 address or host-gateway',
+      );
   }
   spec.extraHosts = hosts;
   spec.dns = (input.dns ?? []).map((ip) => safeChecked('dns', () => safeIpv4(ip, 'DNS server'), fail));
@@ -173,9 +190,14 @@ export function resolveContainer(input: ContainerInput, ctx: ResolveContext): Re
   if (check) {
     if (check.disable) spec.healthcheck = { disable: true };
     else {
-      const test = check.test === undefined ? null : typeof check.test === 'string' ? ['CMD-SHELL', check.test] : check.test;
+      const test =
+        check.test === undefined ? null : typeof check.test === 'string' ? ['CMD-SHELL', check.test] : check.test;
       if (test && !['CMD', 'CMD-SHELL', 'NONE'].includes(test[0]!))
-        fail('healthcheck.test', `starts with ${JSON.stringify(test[0])}`, 'start the list with "CMD" or "CMD-SHELL", or give a string');
+        fail(
+          'healthcheck.test',
+          `starts with ${JSON.stringify(test[0])}`,
+          'start the list with "CMD" or "CMD-SHELL", or give a string',
+        );
       if (test?.[0] === 'NONE') spec.healthcheck = { disable: true };
       else if (!test) fail('healthcheck.test', 'missing', 'give the check command, or `disable: true`');
       else
@@ -211,27 +233,43 @@ export function resolveContainer(input: ContainerInput, ctx: ResolveContext): Re
     const { source, target } = typeof ref === 'string' ? { source: ref, target: undefined } : ref;
     const secret = ctx.secrets[source];
     if (!secret)
-      return fail('secrets', `secret ${JSON.stringify(source)} is not defined`, `define it under the top-level secrets: (${source}: {file: ./path})`);
+      return fail(
+        'secrets',
+        `secret ${JSON.stringify(source)} is not defined`,
+        `define it under the top-level secrets: (${source}: {file: ./path})`,
+      );
     if (!('file' in secret))
-      return fail('secrets', `secret ${source} comes from an environment variable`, 'give it a file: linkswitch mounts secrets as files');
-    const path = target === undefined ? `/run/secrets/${source}` : target.startsWith('/') ? target : `/run/secrets/${target}`;
+      return fail(
+        'secrets',
+        `secret ${source} comes from an environment variable`,
+        'give it a file: linkswitch mounts secrets as files',
+      );
+    const path =
+      target === undefined ? `/run/secrets/${source}` : target.startsWith('/') ? target : `/run/secrets/${target}`;
     if (/[\0\n]/.test(path)) return fail('secrets', `invalid target for ${source}`, 'use a plain file name');
     return { name: source, file: secret.file, target: path };
   });
   spec.expose = (input.expose ?? []).map((port) => {
     const n = Number(String(port).replace(/\/tcp$/, ''));
-    return Number.isInteger(n) && n >= 1 && n <= 65535 ? n : fail('expose', `invalid port ${JSON.stringify(port)}`, 'give container ports such as 9090');
+    return Number.isInteger(n) && n >= 1 && n <= 65535
+      ? n
+      : fail('expose', `invalid port ${JSON.stringify(port)}`, 'give container ports such as 9090');
   });
 
   const pull: PullPolicy =
-    input.pull ?? (input.pull_policy === 'if_not_present' || input.pull_policy === 'build' ? 'missing' : (input.pull_policy ?? 'missing'));
+    input.pull ??
+    (input.pull_policy === 'if_not_present' || input.pull_policy === 'build'
+      ? 'missing'
+      : (input.pull_policy ?? 'missing'));
   return {
     env,
     envFileKeys: Object.keys(fileEnv).filter((key) => given[key] === undefined),
     labels,
     command,
     memory: input.memory ?? (input.mem_limit === undefined ? undefined : String(input.mem_limit)),
-    stopTimeout: input.stopTimeout ?? (input.stop_grace_period === undefined ? ctx.defaultStopTimeout : Math.ceil(input.stop_grace_period / 1000)),
+    stopTimeout:
+      input.stopTimeout ??
+      (input.stop_grace_period === undefined ? ctx.defaultStopTimeout : Math.ceil(input.stop_grace_period / 1000)),
     pull,
     container: spec,
   };

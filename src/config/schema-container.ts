@@ -14,7 +14,10 @@ const stringList = (item: z.ZodTypeAny = z.string()) => z.union([item.transform(
 export const goDuration = z.union([z.string(), z.number()]).transform((value, ctx) => {
   const ms = parseGoDuration(value);
   if (ms === undefined) {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `invalid duration ${JSON.stringify(value)}; write e.g. "30s" or "1m30s"` });
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      message: `invalid duration ${JSON.stringify(value)}; write e.g. "30s" or "1m30s"`,
+    });
     return z.NEVER;
   }
   return ms;
@@ -23,7 +26,10 @@ export const goDuration = z.union([z.string(), z.number()]).transform((value, ct
 export const size = z.union([z.string(), z.number()]).transform((value, ctx) => {
   const bytes = parseSize(value);
   if (bytes === undefined) {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `invalid size ${JSON.stringify(value)}; write bytes or e.g. "512m", "1g"` });
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      message: `invalid size ${JSON.stringify(value)}; write bytes or e.g. "512m", "1g"`,
+    });
     return z.NEVER;
   }
   return bytes;
@@ -68,10 +74,7 @@ const healthcheck = z
   })
   .strict();
 
-const ulimit = z.union([
-  z.number().int(),
-  z.object({ soft: z.number().int(), hard: z.number().int() }).strict(),
-]);
+const ulimit = z.union([z.number().int(), z.object({ soft: z.number().int(), hard: z.number().int() }).strict()]);
 
 const secretRef = z.union([
   z.string(),
@@ -123,7 +126,10 @@ const refused = (key: string) =>
 export const composeContainerFields = {
   environment: keyValueForm.optional(),
   env_file: z
-    .union([z.string(), z.array(z.union([z.string(), z.object({ path: z.string(), required: z.boolean().default(true) }).strict()]))])
+    .union([
+      z.string(),
+      z.array(z.union([z.string(), z.object({ path: z.string(), required: z.boolean().default(true) }).strict()])),
+    ])
     .optional(),
   entrypoint: commandForm.nullable().optional(),
   working_dir: PATH_IN_CONTAINER.optional(),
@@ -139,7 +145,10 @@ export const composeContainerFields = {
   dns: stringList().optional(),
   restart: z
     .string()
-    .regex(/^(no|always|unless-stopped|on-failure(:\d{1,4})?)$/, 'use "no", "always", "unless-stopped" or "on-failure[:N]"')
+    .regex(
+      /^(no|always|unless-stopped|on-failure(:\d{1,4})?)$/,
+      'use "no", "always", "unless-stopped" or "on-failure[:N]"',
+    )
     .optional(),
   healthcheck: healthcheck.optional(),
   stop_signal: z
@@ -150,8 +159,12 @@ export const composeContainerFields = {
   mem_limit: size.optional(),
   cpus: z.union([z.number(), z.string()]).transform(Number).pipe(z.number().positive().max(1024)).optional(),
   ulimits: z.record(z.string().regex(/^[a-z]{2,16}$/, 'use a ulimit name such as nofile'), ulimit).optional(),
-  cap_add: z.array(z.string().regex(/^((CAP_)?[A-Z_]{2,40}|ALL)$/, 'use a capability name such as NET_BIND_SERVICE')).optional(),
-  cap_drop: z.array(z.string().regex(/^((CAP_)?[A-Z_]{2,40}|ALL)$/, 'use a capability name such as NET_RAW or ALL')).optional(),
+  cap_add: z
+    .array(z.string().regex(/^((CAP_)?[A-Z_]{2,40}|ALL)$/, 'use a capability name such as NET_BIND_SERVICE'))
+    .optional(),
+  cap_drop: z
+    .array(z.string().regex(/^((CAP_)?[A-Z_]{2,40}|ALL)$/, 'use a capability name such as NET_RAW or ALL'))
+    .optional(),
   security_opt: z.array(z.string().regex(SAFE_WORD, 'use an option such as "no-new-privileges:true"')).optional(),
   read_only: z.boolean().optional(),
   init: z.boolean().optional(),
@@ -160,7 +173,10 @@ export const composeContainerFields = {
   logging: z
     .object({
       driver: z.string().regex(/^[a-z0-9][a-z0-9_.:/-]{0,63}$/, 'use a logging driver name such as json-file'),
-      options: z.record(z.string(), z.union([z.string(), z.number()]).transform(String)).nullable().optional(),
+      options: z
+        .record(z.string(), z.union([z.string(), z.number()]).transform(String))
+        .nullable()
+        .optional(),
     })
     .strict()
     .optional(),

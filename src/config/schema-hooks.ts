@@ -28,9 +28,15 @@ const hookSchema = z
 export type ParsedHook = z.output<typeof hookSchema>;
 
 export const hooksSchema = z
-  .object(Object.fromEntries(HOOK_PHASES.map((phase) => [phase, z.union([hookSchema, z.array(hookSchema)]).optional()])))
+  .object(
+    Object.fromEntries(HOOK_PHASES.map((phase) => [phase, z.union([hookSchema, z.array(hookSchema)]).optional()])),
+  )
   .strict()
-  .default({}) as z.ZodType<Partial<Record<(typeof HOOK_PHASES)[number], ParsedHook | ParsedHook[]>>, z.ZodTypeDef, unknown>;
+  .default({}) as z.ZodType<
+  Partial<Record<(typeof HOOK_PHASES)[number], ParsedHook | ParsedHook[]>>,
+  z.ZodTypeDef,
+  unknown
+>;
 
 const fileList = z.union([z.string().transform((v) => [v]), z.array(z.string()).min(1)]);
 
@@ -39,8 +45,14 @@ export const composeSourceSchema = z
   .object({
     file: fileList.default(['docker-compose.yml']),
     // The compose service; default: the linkswitch service's own name.
-    service: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'use the compose service name').optional(),
-    project: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'use lowercase letters, digits, "_" and "-"').optional(),
+    service: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'use the compose service name')
+      .optional(),
+    project: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'use lowercase letters, digits, "_" and "-"')
+      .optional(),
     envFile: fileList.optional(),
     profiles: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/)).default([]),
     // The compose CLI, as an argument list; default: `docker compose`, else `docker-compose`.

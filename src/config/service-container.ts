@@ -2,8 +2,8 @@ import path from 'node:path';
 import { ConfigError } from '../core/errors.js';
 import type { HookPhase, HookSettings } from '../core/hooks.js';
 import type { ServiceSettings } from '../core/settings.js';
-import { type ContainerInput, resolveContainer } from './container.js';
 import { shellWords } from './compose-values.js';
+import { type ContainerInput, resolveContainer } from './container.js';
 import { DEFAULTS } from './schema-base.js';
 import type { ParsedHook } from './schema-hooks.js';
 
@@ -49,7 +49,9 @@ export function containerFields(raw: ParsedContainer, ctx: EntryContext): Contai
   const from = composeSource ? ` (from compose service ${composeSource.service})` : '';
   if (!image)
     throw new ConfigError(`${ctx.file}: ${ctx.where}.image: missing${from}`, {
-      fix: composeSource ? 'give the compose service an `image:` (docker compose build tags it)' : 'give the image to deploy',
+      fix: composeSource
+        ? 'give the compose service an `image:` (docker compose build tags it)'
+        : 'give the image to deploy',
     });
   let resolved: ReturnType<typeof resolveContainer>;
   try {
@@ -64,7 +66,8 @@ export function containerFields(raw: ParsedContainer, ctx: EntryContext): Contai
       },
     );
   } catch (error) {
-    if (error instanceof ConfigError) throw new ConfigError(`${ctx.file}: ${error.message}${from}`, { fix: error.fix ?? '' });
+    if (error instanceof ConfigError)
+      throw new ConfigError(`${ctx.file}: ${error.message}${from}`, { fix: error.fix ?? '' });
     throw error;
   }
   if (keys.build !== undefined && !composeSource)
@@ -73,9 +76,12 @@ export function containerFields(raw: ParsedContainer, ctx: EntryContext): Contai
     });
   const unknownSecrets = secretEnv.filter((key) => !Object.hasOwn(resolved.env, key));
   if (unknownSecrets.length > 0)
-    throw new ConfigError(`${ctx.file}: ${ctx.where}.secretEnv names ${unknownSecrets.join(', ')} which are not in its environment`, {
-      fix: `list only variables defined under ${ctx.where}.env (or environment / env_file)`,
-    });
+    throw new ConfigError(
+      `${ctx.file}: ${ctx.where}.secretEnv names ${unknownSecrets.join(', ')} which are not in its environment`,
+      {
+        fix: `list only variables defined under ${ctx.where}.env (or environment / env_file)`,
+      },
+    );
   const { envFileKeys, container, ...rest } = resolved;
   return {
     ...rest,
@@ -101,7 +107,11 @@ function hookSettings(hooks: ParsedContainer['hooks'], ctx: EntryContext): Servi
         return { kind: 'command', argv, timeout: hook.timeout };
       }
       const container = hook.container!;
-      return { kind: 'container', argv: Array.isArray(container) ? container : shellWords(container), timeout: hook.timeout };
+      return {
+        kind: 'container',
+        argv: Array.isArray(container) ? container : shellWords(container),
+        timeout: hook.timeout,
+      };
     });
   }
   return out;
@@ -113,6 +123,9 @@ export function secretFiles(
   abs: (p: string) => string,
 ): Record<string, { file: string } | { environment: string }> {
   return Object.fromEntries(
-    Object.entries(secrets).map(([name, secret]) => [name, 'file' in secret ? { file: path.resolve(abs(secret.file)) } : secret]),
+    Object.entries(secrets).map(([name, secret]) => [
+      name,
+      'file' in secret ? { file: path.resolve(abs(secret.file)) } : secret,
+    ]),
   );
 }

@@ -1,7 +1,7 @@
 import { type Colour, otherColour } from './colour.js';
 import { NotWarmError } from './errors.js';
-import { expectedMembers, membersMismatch } from './members.js';
 import type { HookPhase } from './hooks.js';
+import { expectedMembers, membersMismatch } from './members.js';
 import type { ObservedContainer, ServerView } from './ports.js';
 import type { State } from './state.js';
 
@@ -46,10 +46,18 @@ export interface DeployInput {
 }
 
 /** Deploy: build the idle colour fresh, gate on health twice (app, then HAProxy), switch, drain. */
-export function planDeploy({ state, observed, image, inPlace = false, hooks = [], keepWarm = true }: DeployInput): Step[] {
+export function planDeploy({
+  state,
+  observed,
+  image,
+  inPlace = false,
+  hooks = [],
+  keepWarm = true,
+}: DeployInput): Step[] {
   const from = state.linked;
   const to = otherColour(from);
-  const hook = (phase: HookPhase): Step[] => (hooks.includes(phase) ? [{ kind: 'hook', phase, colour: to, image }] : []);
+  const hook = (phase: HookPhase): Step[] =>
+    hooks.includes(phase) ? [{ kind: 'hook', phase, colour: to, image }] : [];
   // Fail fast on a broken template or config, before any container is touched; migrations
   // (pre-deploy) run before anything is marked, so their failure leaves no trace in the state.
   const steps: Step[] = [

@@ -22,7 +22,9 @@ export async function runHooks(
     });
     results.push(result);
     if (result.exitCode === 0) continue;
-    const how = result.timedOut ? `timed out after ${Math.round(hook.timeout / 1000)} s` : `exited with ${result.exitCode}`;
+    const how = result.timedOut
+      ? `timed out after ${Math.round(hook.timeout / 1000)} s`
+      : `exited with ${result.exitCode}`;
     const what = `${phase} hook \`${hook.argv.join(' ')}\`${hook.kind === 'container' ? ' (container)' : ''} ${how}`;
     if (BLOCKING_PHASES.includes(phase)) {
       throw new HookFailedError(what, {

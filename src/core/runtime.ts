@@ -1,5 +1,5 @@
-import type { HookPort } from './hooks.js';
 import type { BackendContext, HaproxyContext } from './haproxy-context.js';
+import type { HookPort } from './hooks.js';
 import type { HaproxyLayout } from './layout.js';
 import type {
   CertificateInfo,

@@ -1,10 +1,10 @@
-import type { HookPhase } from './hooks.js';
-import { runHooks } from './run-hooks.js';
 import { type Colour, otherColour } from './colour.js';
 import { LinkswitchError, NotBroughtUpError } from './errors.js';
 import { type ExecutionReport, Executor } from './executor.js';
+import type { HookPhase } from './hooks.js';
 import { type Observed, planDeploy, planRollback, planUp, type Step } from './plan.js';
 import type { Locker } from './ports.js';
+import { runHooks } from './run-hooks.js';
 import type { Runtime } from './runtime.js';
 import { safeImage } from './safe-values.js';
 import type { State } from './state.js';
