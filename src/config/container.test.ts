@@ -120,8 +120,14 @@ describe('resolveContainer', () => {
   });
 
   it.each([
-    [{ healthcheck: { disable: true } }, (s: ResolvedContainer) => expect(s.container.healthcheck).toEqual({ disable: true })],
-    [{ healthcheck: { test: ['NONE'] } }, (s: ResolvedContainer) => expect(s.container.healthcheck).toEqual({ disable: true })],
+    [
+      { healthcheck: { disable: true } },
+      (s: ResolvedContainer) => expect(s.container.healthcheck).toEqual({ disable: true }),
+    ],
+    [
+      { healthcheck: { test: ['NONE'] } },
+      (s: ResolvedContainer) => expect(s.container.healthcheck).toEqual({ disable: true }),
+    ],
     [{ restart: 'no' }, (s: ResolvedContainer) => expect(s.container.restart).toEqual({ name: 'no', maxRetries: 0 })],
     [{ env: { A: '1' } }, (s: ResolvedContainer) => expect(s.env).toEqual({ A: '1' })],
   ])('reads %j', async (input, check) => {
