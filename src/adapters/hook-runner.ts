@@ -26,7 +26,7 @@ export class HookRunner implements HookPort {
       return { ...base, ...outcome, durationMs: Math.round(performance.now() - started) };
     }
     const [program, ...args] = hook.argv as [string, ...string[]];
-    const child = execa(program, args, {
+    const child = execa(program, [...args], {
       cwd: path.dirname(this.configFile),
       env,
       stdin: 'ignore',
