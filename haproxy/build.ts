@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { buildLocalHaproxyImage } from '../scripts/local-images.js';
+import { aptOptions, trixieCandidate, unpackPackages } from '../scripts/trixie-packages.js';
 
 // HAProxy 3.0 for the test matrix, on a machine that reaches Debian's archive but no image
 // registry. Debian 13 (trixie) ships HAProxy 3.0; its binary needs trixie's libc and libraries,
@@ -48,50 +49,16 @@ export const HAPROXY_26_IMAGE = 'linkswitch-haproxy:2.6';
 /** Where the image keeps the closure; matches docker/collect-libs.mjs's `*-linux-gnu*` directories. */
 const IMAGE_LIBS = '/usr/local/lib/x86_64-linux-gnu-haproxy';
 
-function aptOptions(): string[] {
-  return [
-    '-o',
-    `Dir::Etc::SourceList=${path.join(CACHE, 'sources.list')}`,
-    '-o',
-    'Dir::Etc::SourceParts=/dev/null',
-    '-o',
-    `Dir::State::Lists=${path.join(CACHE, 'lists')}`,
-    '-o',
-    `Dir::Cache=${path.join(CACHE, 'apt-cache')}`,
-    '-o',
-    'Dir::State::Status=/dev/null',
-    '-o',
-    'APT::Sandbox::User=root',
-  ];
-}
-
 async function fetchPackages(): Promise<{ root: string; version: string }> {
-  const debs = path.join(CACHE, 'debs');
-  const root = path.join(CACHE, 'root');
-  await mkdir(path.join(CACHE, 'lists', 'partial'), { recursive: true });
-  await mkdir(path.join(CACHE, 'apt-cache', 'archives', 'partial'), { recursive: true });
-  await writeFile(
-    path.join(CACHE, 'sources.list'),
-    `deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian ${HAPROXY_30.suite} main\n`,
-  );
-  await execa('apt-get', [...aptOptions(), 'update', '-qq']);
-  const policy = (await execa('apt-cache', [...aptOptions(), 'policy', 'haproxy'])).stdout;
-  const candidate = /Candidate:\s*(\S+)/.exec(policy)?.[1] ?? '';
-  const available = policy.includes(` ${HAPROXY_30.version} `) || candidate === HAPROXY_30.version;
+  const candidate = await trixieCandidate(CACHE, 'haproxy');
   if (!candidate.startsWith('3.0.'))
     throw new Error(`Debian ${HAPROXY_30.suite} has no HAProxy 3.0 (candidate ${candidate})`);
+  const policy = (await execa('apt-cache', [...aptOptions(CACHE), 'policy', 'haproxy'])).stdout;
+  const available = policy.includes(` ${HAPROXY_30.version} `) || candidate === HAPROXY_30.version;
   const version = available ? HAPROXY_30.version : candidate;
   if (!available)
     process.stderr.write(`haproxy/build.ts: ${HAPROXY_30.version} is gone from the archive; using ${version}\n`);
-  await rm(debs, { recursive: true, force: true });
-  await rm(root, { recursive: true, force: true });
-  await mkdir(debs, { recursive: true });
-  await execa('apt-get', [...aptOptions(), 'download', '-qq', `haproxy=${version}`, ...HAPROXY_30.libraries], {
-    cwd: debs,
-  });
-  for (const deb of (await readdir(debs)).filter((f) => f.endsWith('.deb'))) {
-    await execa('dpkg-deb', ['-x', path.join(debs, deb), root]);
-  }
+  const root = await unpackPackages(CACHE, [`haproxy=${version}`, ...HAPROXY_30.libraries]);
   await writeFile(path.join(CACHE, 'version'), `${version}\n`);
   return { root, version };
 }

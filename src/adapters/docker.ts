@@ -15,7 +15,7 @@ import type { Settings } from '../core/settings.js';
 import { containerCreateOptions } from './container-options.js';
 import { DockerClient, dockerMessage, logText, PortTakenError } from './docker-client.js';
 import { freePort } from './free-port.js';
-import { connectNetworks } from './networks.js';
+import { checkDependencies, connectNetworks } from './networks.js';
 import { runOneOff } from './one-off.js';
 
 // The container engine: one container `<service>-<colour>` per colour on this host. Containers
@@ -131,6 +131,7 @@ export class DockerEngine implements DockerPort {
   async run(colour: Colour, image: string, labels?: ColourLabels): Promise<ObservedContainer> {
     safeImage(image);
     await this.ensureImage(image);
+    await checkDependencies(this.client, this.config.service);
     if (this.config.network.mode !== 'published') {
       await this.create(colour, image, labels, null);
       return this.start(colour);

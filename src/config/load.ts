@@ -5,6 +5,7 @@ import type { ZodError } from 'zod';
 import { ConfigError, errnoCode, messageOf } from '../core/errors.js';
 import { safeFsPath } from '../core/safe-values.js';
 import type { Settings } from '../core/settings.js';
+import { type ComposeInfo, expandCompose } from './compose-file.js';
 import { absoluteFiles, serviceEntries, tlsSettings } from './normalize.js';
 import { CONFIG_ENV } from './paths.js';
 import { configSchema } from './schema.js';
@@ -48,8 +49,13 @@ function yamlData(text: string, file: string): unknown {
   }
 }
 
+/** Settings from a config's text; a `compose:` service needs loadConfig, which runs the compose tool. */
 export function parseConfig(text: string, file: string): Settings {
-  const result = configSchema.safeParse(yamlData(text, file));
+  return settingsFrom(yamlData(text, file), file, new Map());
+}
+
+function settingsFrom(data: unknown, file: string, compose: Map<string, ComposeInfo>): Settings {
+  const result = configSchema.safeParse(data);
   if (!result.success) {
     const problems = formatZodError(result.error);
     const count = result.error.issues.length;
@@ -82,7 +88,7 @@ export function parseConfig(text: string, file: string): Settings {
       });
     }
   }
-  const services = serviceEntries(config, file, abs);
+  const services = serviceEntries(config, file, abs, compose);
   const tls = config.haproxy.tls ? tlsSettings(config.haproxy.tls, file, abs) : null;
   const {
     tls: _tls,
@@ -147,5 +153,6 @@ export async function loadConfig(file: string): Promise<Settings> {
         : 'check its permissions';
     throw new ConfigError(`cannot read config ${file}: ${code ?? messageOf(error)}`, { fix, cause: error });
   }
-  return parseConfig(text, file);
+  const data = yamlData(text, file);
+  return settingsFrom(data, file, await expandCompose(data, file));
 }

@@ -3,6 +3,7 @@ import { ConfigError, messageOf } from '../core/errors.js';
 import { parseRoute, routingTable } from '../core/routing.js';
 import { safeFsPath } from '../core/safe-values.js';
 import type { ServiceEntry, TlsSettings } from '../core/settings.js';
+import type { ComposeInfo } from './compose-file.js';
 import { DEFAULTS, type ParsedConfig } from './schema.js';
 import { containerFields, secretFiles } from './service-container.js';
 
@@ -18,7 +19,12 @@ const DEFAULT_HEALTH = {
   expectStatus: 200,
 };
 
-export function serviceEntries(config: ParsedConfig, file: string, abs: (p: string) => string): ServiceEntry[] {
+export function serviceEntries(
+  config: ParsedConfig,
+  file: string,
+  abs: (p: string) => string,
+  compose: Map<string, ComposeInfo> = new Map(),
+): ServiceEntry[] {
   const fail = (message: string, fix: string) => {
     throw new ConfigError(`${file}: ${message}`, { fix });
   };
@@ -31,7 +37,7 @@ export function serviceEntries(config: ParsedConfig, file: string, abs: (p: stri
       service: {
         errorFiles: absoluteFiles(errorFiles, abs, file, 'service.errorFiles'),
         name,
-        ...containerFields(container, { file, where: 'service', abs, secrets }),
+        ...containerFields(container, { file, where: 'service', abs, secrets, compose: compose.get(name) }),
         timeouts,
         extraLines,
         mode: 'http',
@@ -72,7 +78,7 @@ export function serviceEntries(config: ParsedConfig, file: string, abs: (p: stri
       entries.push({
         service: {
           name,
-          ...containerFields(container, { file, where: `services.${name}`, abs, secrets }),
+          ...containerFields(container, { file, where: `services.${name}`, abs, secrets, compose: compose.get(name) }),
           timeouts,
           extraLines,
           mode,

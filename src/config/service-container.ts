@@ -2,6 +2,7 @@ import path from 'node:path';
 import { ConfigError } from '../core/errors.js';
 import type { HookPhase, HookSettings } from '../core/hooks.js';
 import type { ServiceSettings } from '../core/settings.js';
+import type { ComposeInfo } from './compose-file.js';
 import { shellWords } from './compose-values.js';
 import { type ContainerInput, resolveContainer } from './container.js';
 import { DEFAULTS } from './schema-base.js';
@@ -33,8 +34,6 @@ export interface ParsedContainer extends Omit<ContainerInput, 'image'> {
   secretEnv: string[];
   hooks: Partial<Record<HookPhase, ParsedHook | ParsedHook[]>>;
   keepWarm: boolean;
-  /** Set by the compose expansion (load.ts): where the keys came from. */
-  composeSource?: { files: string[]; service: string } | undefined;
 }
 
 export interface EntryContext {
@@ -42,10 +41,13 @@ export interface EntryContext {
   where: string;
   abs: (p: string) => string;
   secrets: Record<string, { file: string } | { environment: string }>;
+  /** Where the container keys came from, when the entry says `compose:` (compose-file.ts). */
+  compose?: ComposeInfo | undefined;
 }
 
 export function containerFields(raw: ParsedContainer, ctx: EntryContext): ContainerFields {
-  const { port, secretEnv, hooks, keepWarm, composeSource, image, ...keys } = raw;
+  const { port, secretEnv, hooks, keepWarm, image, ...keys } = raw;
+  const composeSource = ctx.compose;
   const from = composeSource ? ` (from compose service ${composeSource.service})` : '';
   if (!image)
     throw new ConfigError(`${ctx.file}: ${ctx.where}.image: missing${from}`, {

@@ -41,7 +41,7 @@ export interface ServiceSettings {
   /** false: stop the old colour once drained; rollback then starts it and waits for its health. */
   keepWarm: boolean;
   /** Where the container came from when it is taken from a compose file (for messages). */
-  composeSource: { files: string[]; service: string } | null;
+  composeSource: { files: string[]; service: string; project: string; dependsOn: string[] } | null;
   /** This service's own error pages: status → absolute file (a whole HTTP response). */
   errorFiles: Record<string, string>;
 }
