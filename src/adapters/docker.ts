@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import type { Colour } from '../core/colour.js';
-import { DockerError } from '../core/errors.js';
+import { DockerError, RegistryAuthError } from '../core/errors.js';
 import { containerName } from '../core/naming.js';
 import type {
   ColourLabels,
@@ -13,10 +13,11 @@ import type {
 import { safeImage } from '../core/safe-values.js';
 import type { Settings } from '../core/settings.js';
 import { containerCreateOptions } from './container-options.js';
-import { DockerClient, dockerMessage, logText, PortTakenError } from './docker-client.js';
+import { DockerClient, logText, PortTakenError } from './docker-client.js';
 import { freePort } from './free-port.js';
 import { checkDependencies, connectNetworks } from './networks.js';
 import { runOneOff } from './one-off.js';
+import { pullImage, registryAuthFor } from './registry-auth.js';
 
 // The container engine: one container `<service>-<colour>` per colour on this host. Containers
 // are built from the config's allow-listed fields alone: no privileged mode, no host mounts, no
@@ -113,18 +114,13 @@ export class DockerEngine implements DockerPort {
       }
       return;
     }
-    const { api } = this.client;
+    const found = await registryAuthFor(image);
     try {
-      const stream = await api.pull(image);
-      await new Promise<void>((resolve, reject) =>
-        api.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())),
-      );
+      await pullImage(this.client, image, found);
     } catch (error) {
-      if (exists) return; // "always" with an unreachable registry: the local copy still serves.
-      throw new DockerError(`image ${image} does not exist locally and cannot be pulled: ${dockerMessage(error)}`, {
-        fix: 'check the image name and tag, or build/load it on this host (docker build / docker load)',
-        cause: error,
-      });
+      // Wrong credentials are an error even with a local copy: the next pull would fail the same way.
+      if (error instanceof RegistryAuthError || !exists) throw error;
+      // "always" with an unreachable registry: the local copy still serves.
     }
   }
 

@@ -16,6 +16,7 @@ import { swarmTaskOptions } from './container-options.js';
 import { LABEL_COLOUR, LABEL_GENERATION, LABEL_SERVICE, ownerOf } from './docker.js';
 import { DockerClient, logText } from './docker-client.js';
 import { runOneOff } from './one-off.js';
+import { pullImage, registryAuthFor } from './registry-auth.js';
 import { ensureSecrets } from './swarm-secrets.js';
 import { classifyTasks, type TaskInfo, withoutDigest } from './swarm-tasks.js';
 
@@ -182,36 +183,39 @@ export class SwarmEngine implements DockerPort {
     } as Docker.ServiceSpec;
   }
 
-  private async update(info: ServiceInfo, spec: Docker.ServiceSpec): Promise<void> {
+  private async update(info: ServiceInfo, spec: Docker.ServiceSpec, auth?: object): Promise<void> {
     const name = spec.Name ?? info.ID;
-    await this.client.call(`update service ${name}`, (api) =>
-      api
-        .getService(info.ID)
-        .update({ _query: { version: info.Version.Index }, _body: spec } as unknown as Record<string, unknown>),
-    );
+    const body = { _query: { version: info.Version.Index }, _body: spec } as unknown as Record<string, unknown>;
+    await this.client.call(`update service ${name}`, (api) => {
+      // dockerode's update(auth, opts): the credentials go in the X-Registry-Auth header.
+      const service = api.getService(info.ID) as unknown as { update(...args: object[]): Promise<unknown> };
+      return auth ? service.update(auth, body) : service.update(body);
+    });
   }
 
   async run(colour: Colour, image: string, labels?: ColourLabels): Promise<ObservedContainer> {
     safeImage(image);
     const name = this.name(colour);
     const existing = await this.service(colour);
+    // A private image: the credentials go with the service so every node can pull, after one
+    // pull here proves them (a wrong password then fails before any service changes).
+    const found = await registryAuthFor(image);
+    if (found) await pullImage(this.client, image, found);
     const secretIds = await ensureSecrets(this.client, this.config.service);
     if (existing) {
       // A forced update even for the same image: a deploy always gets fresh tasks.
       const force = (existing.Spec.TaskTemplate.ForceUpdate ?? 0) + 1;
-      await this.update(existing, this.spec(colour, image, this.engine.replicas, force, labels?.generation, secretIds));
+      await this.update(
+        existing,
+        this.spec(colour, image, this.engine.replicas, force, labels?.generation, secretIds),
+        found?.auth,
+      );
     } else {
+      const spec = this.spec(colour, image, this.engine.replicas, 0, labels?.generation, secretIds);
       await this.client.call(`create service ${name} from ${image}`, (api) =>
-        api.createService(
-          this.spec(
-            colour,
-            image,
-            this.engine.replicas,
-            0,
-            labels?.generation,
-            secretIds,
-          ) as Docker.CreateServiceOptions,
-        ),
+        found
+          ? api.createService(found.auth, spec as Docker.CreateServiceOptions)
+          : api.createService(spec as Docker.CreateServiceOptions),
       );
     }
     return this.observedOrFail(colour);

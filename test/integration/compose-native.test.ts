@@ -87,8 +87,9 @@ describe('a service taken from docker-compose.yml', () => {
   });
 
   afterAll(async () => {
-    await stack?.destroy();
+    // compose first: it needs the compose files, which destroy() removes with the directory.
     if (files) await compose(['down', '-v']).catch(() => undefined);
+    await stack?.destroy();
   });
 
   it('runs what `docker compose config` resolves: image, environment, env file, volumes, networks, labels, healthcheck', async () => {
