@@ -16,8 +16,6 @@ import { containerCreateOptions } from './container-options.js';
 import { DockerClient, logText, PortTakenError } from './docker-client.js';
 import { freePort } from './free-port.js';
 import { checkDependencies, connectNetworks } from './networks.js';
-import { runOneOff } from './one-off.js';
-import { pullImage, registryAuthFor } from './registry-auth.js';
 
 // The container engine: one container `<service>-<colour>` per colour on this host. Containers
 // are built from the config's allow-listed fields alone: no privileged mode, no host mounts, no
@@ -114,6 +112,8 @@ export class DockerEngine implements DockerPort {
       }
       return;
     }
+    // Loaded when a pull happens, not at every start (the sidecar's memory).
+    const { pullImage, registryAuthFor } = await import('./registry-auth.js');
     const found = await registryAuthFor(image);
     try {
       await pullImage(this.client, image, found);
@@ -220,6 +220,7 @@ export class DockerEngine implements DockerPort {
     safeImage(image);
     await this.ensureImage(image);
     const { network } = this.config;
+    const { runOneOff } = await import('./one-off.js');
     return runOneOff(this.client, this.config.service, {
       ...options,
       image,

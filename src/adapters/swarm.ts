@@ -15,8 +15,6 @@ import type { Settings, SwarmSettings } from '../core/settings.js';
 import { swarmTaskOptions } from './container-options.js';
 import { LABEL_COLOUR, LABEL_GENERATION, LABEL_SERVICE, ownerOf } from './docker.js';
 import { DockerClient, logText } from './docker-client.js';
-import { runOneOff } from './one-off.js';
-import { pullImage, registryAuthFor } from './registry-auth.js';
 import { ensureSecrets } from './swarm-secrets.js';
 import { classifyTasks, type TaskInfo, withoutDigest } from './swarm-tasks.js';
 
@@ -199,6 +197,7 @@ export class SwarmEngine implements DockerPort {
     const existing = await this.service(colour);
     // A private image: the credentials go with the service so every node can pull, after one
     // pull here proves them (a wrong password then fails before any service changes).
+    const { pullImage, registryAuthFor } = await import('./registry-auth.js');
     const found = await registryAuthFor(image);
     if (found) await pullImage(this.client, image, found);
     const secretIds = await ensureSecrets(this.client, this.config.service);
@@ -265,6 +264,7 @@ export class SwarmEngine implements DockerPort {
   /** One-off containers run on this (manager) node, on the stack's attachable overlay network. */
   async runOnce(image: string, argv: string[], options: OneOffRequest): Promise<OneOffOutcome> {
     safeImage(image);
+    const { runOneOff } = await import('./one-off.js');
     return runOneOff(this.client, this.config.service, {
       ...options,
       image,

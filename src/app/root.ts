@@ -3,7 +3,6 @@ import { systemClock } from '../adapters/clock.js';
 import { LiveConfigFile } from '../adapters/config-file.js';
 import { type ExternalHaproxy, externalHaproxy } from '../adapters/external-haproxy.js';
 import { Haproxy } from '../adapters/haproxy.js';
-import { HookRunner } from '../adapters/hook-runner.js';
 import { httpProbe } from '../adapters/http-probe.js';
 import { Lock } from '../adapters/lock-file.js';
 import { createLogger, progressFor } from '../adapters/logger.js';
@@ -11,6 +10,7 @@ import { pauseFromEnv } from '../adapters/pause.js';
 import { StateFile } from '../adapters/state-file.js';
 import { configPath, loadConfig } from '../config/load.js';
 import { CertificateError } from '../core/errors.js';
+import type { HookPort } from '../core/hooks.js';
 import type { HaproxyPort, Progress } from '../core/ports.js';
 import type { Locker, Service } from '../core/service.js';
 import { type Settings, settingsFor, withAccessLogTarget } from '../core/settings.js';
@@ -132,6 +132,17 @@ function certificateCheck(settings: Settings, warn: (message: string) => void): 
   };
 }
 
+/** The hook runner, loaded the first time a hook runs. */
+function lazyHookRunner(docker: Engine['docker'], configFile: string): HookPort {
+  let runner: Promise<HookPort> | null = null;
+  return {
+    async run(hook, context, onLine) {
+      runner ??= import('../adapters/hook-runner.js').then((m) => new m.HookRunner(docker, configFile));
+      return (await runner).run(hook, context, onLine);
+    },
+  };
+}
+
 /** Wraps a service's progress reports (the CLI's step views and `--events`, src/cli/reporter.ts). */
 export type ProgressWrap = (base: Progress, service: string) => Progress;
 
@@ -150,7 +161,7 @@ function assemble(
   const hasHooks = Object.keys(settings.service.hooks).length > 0;
   return {
     ...(certificates ? { certificates } : {}),
-    ...(hasHooks ? { hooks: new HookRunner(engine.docker, settings.file) } : {}),
+    ...(hasHooks ? { hooks: lazyHookRunner(engine.docker, settings.file) } : {}),
     config: settings,
     clock: systemClock,
     layout: engine.layout,

@@ -5,7 +5,7 @@ import type { ZodError } from 'zod';
 import { ConfigError, errnoCode, messageOf } from '../core/errors.js';
 import { safeFsPath } from '../core/safe-values.js';
 import type { Settings } from '../core/settings.js';
-import { type ComposeInfo, expandCompose } from './compose-file.js';
+import type { ComposeInfo } from './compose-file.js';
 import { absoluteFiles, serviceEntries, tlsSettings } from './normalize.js';
 import { CONFIG_ENV } from './paths.js';
 import { configSchema } from './schema.js';
@@ -154,5 +154,19 @@ export async function loadConfig(file: string): Promise<Settings> {
     throw new ConfigError(`cannot read config ${file}: ${code ?? messageOf(error)}`, { fix, cause: error });
   }
   const data = yamlData(text, file);
-  return settingsFrom(data, file, await expandCompose(data, file));
+  // Loaded only for a config that takes a service from compose (the sidecar stays small).
+  const compose = hasComposeSource(data)
+    ? await (await import('./compose-file.js')).expandCompose(data, file)
+    : new Map();
+  return settingsFrom(data, file, compose);
+}
+
+function hasComposeSource(data: unknown): boolean {
+  const root = (data ?? {}) as {
+    service?: { compose?: unknown };
+    services?: Record<string, { compose?: unknown } | null>;
+  };
+  return (
+    root.service?.compose !== undefined || Object.values(root.services ?? {}).some((s) => s?.compose !== undefined)
+  );
 }
