@@ -1,5 +1,7 @@
-import Docker from 'dockerode';
+import { createRequire } from 'node:module';
+import type Docker from 'dockerode';
 import { DockerError, errnoCode, messageOf } from '../core/errors.js';
+import { dockerSocket, getJson } from './docker-http.js';
 
 // Docker plumbing shared by both engines (single containers and Swarm services): one place that
 // turns dockerode's failures into DockerError, reads its HTTP status codes and decodes logs.
@@ -69,14 +71,37 @@ export interface DockerCallOptions {
  * A dockerode client whose every call goes through `call`, so an unreachable engine is one clear
  * error and every other failure says what was being done.
  */
+const require = createRequire(import.meta.url);
+
 export class DockerClient {
-  readonly api: Docker;
+  private client: Docker | undefined;
 
   constructor(
     private readonly options: DockerCallOptions,
     api?: Docker,
   ) {
-    this.api = api ?? new Docker();
+    this.client = api;
+  }
+
+  /** dockerode, loaded on first use: a rollback or a status inspects through docker-http.ts only. */
+  get api(): Docker {
+    if (!this.client) {
+      const Dockerode = require('dockerode') as typeof Docker;
+      this.client = new Dockerode();
+    }
+    return this.client;
+  }
+
+  /** A container's inspect, or null when it does not exist (the hot path: no dockerode). */
+  async inspectContainer(name: string): Promise<Docker.ContainerInspectInfo | null> {
+    const socket = this.client ? null : dockerSocket();
+    if (socket) {
+      const answer = await getJson(socket, `/containers/${encodeURIComponent(name)}/json`).catch(() => null);
+      if (answer?.status === 200) return JSON.parse(answer.body) as Docker.ContainerInspectInfo;
+      if (answer?.status === 404) return null;
+      // Unreachable or another status: dockerode says what went wrong, as for every other call.
+    }
+    return this.find(`inspect ${name}`, (api) => api.getContainer(name).inspect());
   }
 
   async call<T>(what: string, fn: (api: Docker) => Promise<T>): Promise<T> {

@@ -59,7 +59,7 @@ export class DockerEngine implements DockerPort {
 
   async inspect(colour: Colour): Promise<ObservedContainer | null> {
     const name = this.name(colour);
-    const info = await this.client.find(`inspect ${name}`, (api) => api.getContainer(name).inspect());
+    const info = await this.client.inspectContainer(name);
     return info ? this.toObserved(colour, info) : null;
   }
 

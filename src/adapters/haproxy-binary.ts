@@ -1,17 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ExecaError, execa } from 'execa';
 import { errnoCode, HaproxyConfigError, HaproxyRuntimeError, messageOf } from '../core/errors.js';
 import type { HaproxySettings } from '../core/settings.js';
 
 // The haproxy binary and its process: `haproxy -c` on a candidate config, starting the master
-// in master-worker mode, and stopping it by its pid file. Run through execa with argument
+// in master-worker mode, and stopping it by its pid file. Run through execa (loaded when a
+// process is started: a rollback whose config was checked before starts none) with argument
 // arrays, never a shell; the sockets are `haproxy.ts`'s business.
 
 /** What execa captured (stdout and stderr interleaved), else the error's message. */
 function outputOf(error: unknown): string {
-  return error instanceof ExecaError && typeof error.all === 'string' ? error.all : messageOf(error);
+  const all = (error as { all?: unknown } | null)?.all;
+  return typeof all === 'string' ? all : messageOf(error);
 }
 
 /** `haproxy -c` on the text, written beside the live file so relative paths resolve the same way. */
@@ -21,6 +22,7 @@ export async function checkConfig(paths: HaproxySettings, configText: string): P
   const temp = path.join(dir, `.check-${process.pid}-${randomBytes(4).toString('hex')}.cfg`);
   await writeFile(temp, configText, { mode: 0o600 });
   try {
+    const { execa } = await import('execa');
     await execa(paths.binary, ['-c', '-f', temp], { all: true, timeout: 30_000 });
   } catch (error) {
     // Keep HAProxy's ALERT/WARNING lines; the NOTICE banner (version, executable) is noise.
@@ -53,6 +55,7 @@ export async function checkConfig(paths: HaproxySettings, configText: string): P
 export async function startMaster(paths: HaproxySettings): Promise<void> {
   await mkdir(path.dirname(paths.masterSocket), { recursive: true, mode: 0o700 });
   try {
+    const { execa } = await import('execa');
     await execa(
       paths.binary,
       ['-W', '-D', '-S', `${paths.masterSocket},mode,600`, '-f', paths.configFile, '-p', paths.pidFile],

@@ -1,4 +1,5 @@
 import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { Colour } from '../core/colour.js';
 import { HaproxyRuntimeError, messageOf, ReloadFailedError } from '../core/errors.js';
 import { backendName } from '../core/haproxy-context.js';
@@ -10,6 +11,7 @@ import { bindsAccepting, checkNewBinds } from './bind-check.js';
 import { checkConfig, isAlive, masterPid, startMaster } from './haproxy-binary.js';
 import { type ProcInfo, parseShowProc, parseShowStat } from './haproxy-parse.js';
 import { SocketUnavailableError, sendCommand } from './haproxy-socket.js';
+import { ValidatedConfigs } from './validated-configs.js';
 
 // HAProxy through its master and admin sockets (with `haproxy-binary.ts` for the binary itself):
 // reloads proven by `show proc`, weights and `show stat`. Socket commands are built from
@@ -20,6 +22,8 @@ const POLL_MS = 25;
 
 export class Haproxy implements HaproxyPort {
   private readonly backend: string;
+  /** Configs `haproxy -c` accepted before, with every input they depend on (validated-configs.ts). */
+  private readonly validated: ValidatedConfigs;
 
   constructor(
     private readonly config: Settings,
@@ -27,6 +31,10 @@ export class Haproxy implements HaproxyPort {
     private readonly layout: HaproxyLayout = SINGLE_SERVER_LAYOUT,
   ) {
     this.backend = backendName(config.service.name);
+    this.validated = new ValidatedConfigs(
+      path.join(path.dirname(config.haproxy.configFile), '.validated.json'),
+      config.haproxy.binary,
+    );
   }
 
   private get paths() {
@@ -85,7 +93,11 @@ export class Haproxy implements HaproxyPort {
   }
 
   async validate(configText: string): Promise<void> {
-    await checkConfig(this.paths, configText);
+    const key = await this.validated.key(configText);
+    if (key === null || !(await this.validated.has(key))) {
+      await checkConfig(this.paths, configText);
+      if (key !== null) await this.validated.add(key);
+    }
     await checkNewBinds(configText, await readFile(this.paths.configFile, 'utf8').catch(() => null));
   }
 
