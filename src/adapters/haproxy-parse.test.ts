@@ -88,18 +88,32 @@ const SHOW_STAT_26 = [HEADER_26, FRONTEND_ROW, BLUE_ROW, GREEN_ROW, BACKEND_ROW,
 
 describe('parseShowStat', () => {
   it('reads the servers of one backend by column name', () => {
-    expect(parseShowStat(SHOW_STAT_26, 'be_web')).toEqual([
+    expect(parseShowStat(SHOW_STAT_26, 'be_web')).toMatchObject([
       { colour: 'blue', status: 'UP', weight: 100, address: '127.0.0.1:18081', sessions: 3, checkStatus: 'L7OK' },
       { colour: 'green', status: 'DOWN', weight: 0, address: '127.0.0.1:18099', sessions: 0, checkStatus: 'L4CON' },
     ]);
   });
 
   it('filters by backend and skips FRONTEND/BACKEND rows', () => {
-    expect(parseShowStat(SHOW_STAT_26, 'be_other')).toEqual([
+    expect(parseShowStat(SHOW_STAT_26, 'be_other')).toMatchObject([
       { colour: 'blue', status: 'UP', weight: 100, address: '10.9.9.9:1', sessions: 3, checkStatus: 'L7OK' },
     ]);
     expect(parseShowStat(SHOW_STAT_26, 'be_missing')).toEqual([]);
     expect(parseShowStat(SHOW_STAT_26, 'fe_web')).toEqual([]);
+  });
+
+  it("reads each server's request counters for the canary (hrsp_*, eresp, econ, wretr, wredis, rtime)", () => {
+    const header = '# pxname,svname,status,weight,hrsp_2xx,hrsp_5xx,hrsp_4xx,eresp,econ,wretr,wredis,rtime';
+    const text = `${header}\nbe_web,green,UP,10,90,6,4,1,2,3,1,42\n`;
+    expect(parseShowStat(text, 'be_web')[0]?.counters).toEqual({
+      responses: 100,
+      http5xx: 6,
+      errResp: 1,
+      errConn: 2,
+      retries: 3,
+      redispatches: 1,
+      rtimeMs: 42,
+    });
   });
 
   it('ignores servers that are not colours', () => {
@@ -115,7 +129,7 @@ describe('parseShowStat', () => {
   it('finds columns by name whatever their order, and tolerates a missing addr column', () => {
     const text =
       '# svname,pxname,weight,status,scur,check_status\nblue,be_web,0,MAINT,0,\ngreen,be_web,100,UP,7,L6OK\n';
-    expect(parseShowStat(text, 'be_web')).toEqual([
+    expect(parseShowStat(text, 'be_web')).toMatchObject([
       { colour: 'blue', status: 'MAINT', weight: 0, address: '', sessions: 0, checkStatus: '' },
       { colour: 'green', status: 'UP', weight: 100, address: '', sessions: 7, checkStatus: 'L6OK' },
     ]);

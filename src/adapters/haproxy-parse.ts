@@ -87,6 +87,7 @@ export function parseShowStat(text: string, backend: string, expectedMembers?: n
     const raw = f[sv!] ?? '';
     const name = templateColour(raw);
     if (f[px!] !== backend || !isColour(name)) continue;
+    const n = (column: string) => Number(f[col(column)] ?? 0) || 0;
     servers.push({
       ...(name !== raw ? { members: 1 } : {}),
       colour: name,
@@ -95,6 +96,18 @@ export function parseShowStat(text: string, backend: string, expectedMembers?: n
       address: addr! >= 0 ? (f[addr!] ?? '') : '',
       sessions: Number(f[scur!] ?? 0),
       checkStatus: check! >= 0 ? (f[check!] ?? '') : '',
+      counters: {
+        responses: ['hrsp_1xx', 'hrsp_2xx', 'hrsp_3xx', 'hrsp_4xx', 'hrsp_5xx', 'hrsp_other'].reduce(
+          (t, c) => t + n(c),
+          0,
+        ),
+        http5xx: n('hrsp_5xx'),
+        errResp: n('eresp'),
+        errConn: n('econ'),
+        retries: n('wretr'),
+        redispatches: n('wredis'),
+        rtimeMs: n('rtime'),
+      },
     });
   }
   return foldTemplates(servers, expectedMembers);

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { canaryControlFile } from '../adapters/canary-control.js';
 import { systemClock } from '../adapters/clock.js';
 import { LiveConfigFile } from '../adapters/config-file.js';
 import { type ExternalHaproxy, externalHaproxy } from '../adapters/external-haproxy.js';
@@ -162,6 +163,7 @@ function assemble(
   return {
     ...(certificates ? { certificates } : {}),
     ...(hasHooks ? { hooks: lazyHookRunner(engine.docker, settings.file) } : {}),
+    canaryControl: canaryControlFile(settings.state.file),
     config: settings,
     clock: systemClock,
     layout: engine.layout,

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { CONFIG_ENV } from '../config/paths.js';
 import { formatError, LinkswitchError } from '../core/errors.js';
+import { registerCanaryVerbs } from './commands/canary.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerDown } from './commands/down.js';
 import { registerRender } from './commands/render.js';
@@ -25,6 +26,7 @@ for (const register of [
   registerUp,
   registerDeploy,
   registerRollback,
+  registerCanaryVerbs,
   registerStatus,
   registerRender,
   registerDown,

@@ -2,6 +2,7 @@
 // load only commander and the option parsing; the config loader (yaml, zod), the adapters
 // (dockerode, execa, pino) and the core load when a verb actually runs.
 export { buildApp, loadSettings } from '../app/root.js';
+export { requestCanaryAction } from '../core/canary-request.js';
 export { parseDuration } from '../core/duration.js';
 export { runOnce } from '../core/run-once.js';
 export { deploy, down, downService, renderCurrent, rollback, status, up } from '../core/service.js';

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FILE, FULL, MINIMAL } from '../../test/support/config-fixtures.js';
+import { DEFAULT_CANARY } from '../core/canary.js';
 import { emptyContainerSpec } from '../core/container-spec.js';
 import { ConfigError } from '../core/errors.js';
 import { configPath, loadConfig, parseConfig } from './load.js';
@@ -37,6 +38,7 @@ describe('parseConfig: valid files', () => {
       hooks: {},
       keepWarm: true,
       composeSource: null,
+      canary: DEFAULT_CANARY,
     });
     expect(config.multi).toBe(false);
     expect(config.services).toEqual([{ service: config.service, health: config.health, state: config.state }]);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_CANARY } from '../core/canary.js';
 import { HOOK_PHASES } from '../core/hooks.js';
 import { duration } from './schema-base.js';
 
@@ -61,3 +62,25 @@ export const composeSourceSchema = z
   .strict();
 
 export type ComposeSource = z.output<typeof composeSourceSchema>;
+
+/** `canary:` — how `deploy --canary` shifts traffic and when it aborts (src/core/canary.ts). */
+export const canarySchema = z
+  .object({
+    steps: z
+      .array(z.number().gt(0).lt(100))
+      .min(1)
+      .max(20)
+      .default(DEFAULT_CANARY.steps)
+      .refine(
+        (steps) => steps.every((s, i) => i === 0 || s > steps[i - 1]!),
+        'list the percentages in increasing order',
+      ),
+    dwell: duration(DEFAULT_CANARY.dwell),
+    poll: duration(DEFAULT_CANARY.poll).refine((ms) => ms >= 100 && ms <= 1_000, 'poll between 100ms and 1s'),
+    minRequests: z.number().int().min(1).max(1_000_000).default(DEFAULT_CANARY.minRequests),
+    maxErrorRate: z.number().min(0).max(1).default(DEFAULT_CANARY.maxErrorRate),
+    maxLatencyRatio: z.number().min(1).max(100).default(DEFAULT_CANARY.maxLatencyRatio),
+    minLatencyIncrease: duration(DEFAULT_CANARY.minLatencyIncrease),
+  })
+  .strict()
+  .default({});

@@ -12,7 +12,7 @@ import {
   LABEL_KEY,
 } from './schema-base.js';
 import { composeContainerFields } from './schema-container.js';
-import { composeSourceSchema, hooksSchema } from './schema-hooks.js';
+import { canarySchema, composeSourceSchema, hooksSchema } from './schema-hooks.js';
 
 // One service's keys: its container, health gate, HAProxy timeouts, basic auth, routes. The same
 // under `service:` (with `name`) and under each entry of `services:`.
@@ -60,6 +60,7 @@ export const containerFields = {
   // Take the container from docker-compose.yml instead (src/config/compose-file.ts).
   compose: composeSourceSchema.optional(),
   hooks: hooksSchema,
+  canary: canarySchema,
   // false: stop the old colour once drained (volumes that one writer at a time may use); a
   // rollback then starts it again and waits for its health gate instead of being instant.
   keepWarm: z.boolean().default(true),

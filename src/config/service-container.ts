@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { CanarySettings } from '../core/canary.js';
 import { ConfigError } from '../core/errors.js';
 import type { HookPhase, HookSettings } from '../core/hooks.js';
 import type { ServiceSettings } from '../core/settings.js';
@@ -26,6 +27,7 @@ type ContainerFields = Pick<
   | 'hooks'
   | 'keepWarm'
   | 'composeSource'
+  | 'canary'
 >;
 
 export interface ParsedContainer extends Omit<ContainerInput, 'image'> {
@@ -34,6 +36,7 @@ export interface ParsedContainer extends Omit<ContainerInput, 'image'> {
   secretEnv: string[];
   hooks: Partial<Record<HookPhase, ParsedHook | ParsedHook[]>>;
   keepWarm: boolean;
+  canary: CanarySettings;
 }
 
 export interface EntryContext {
@@ -46,7 +49,7 @@ export interface EntryContext {
 }
 
 export function containerFields(raw: ParsedContainer, ctx: EntryContext): ContainerFields {
-  const { port, secretEnv, hooks, keepWarm, image, ...keys } = raw;
+  const { port, secretEnv, hooks, keepWarm, canary, image, ...keys } = raw;
   const composeSource = ctx.compose;
   const from = composeSource ? ` (from compose service ${composeSource.service})` : '';
   if (!image)
@@ -93,6 +96,7 @@ export function containerFields(raw: ParsedContainer, ctx: EntryContext): Contai
     container,
     hooks: hookSettings(hooks, ctx),
     keepWarm,
+    canary,
     composeSource: composeSource ?? null,
   };
 }

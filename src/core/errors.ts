@@ -168,3 +168,9 @@ export class HookFailedError extends LinkswitchError {
 
 /** A registry refused the credentials (or asked for some and none are configured). */
 export class RegistryAuthError extends DockerError {}
+
+/** A canary's figures regressed: the new colour went back to weight 0, the old one kept serving. */
+export class CanaryAbortedError extends LinkswitchError {
+  override readonly code = 'CANARY_ABORTED';
+  override readonly exitCode = 11;
+}

@@ -8,6 +8,7 @@ import { expectedMembers } from './members.js';
 import { containerNameFor } from './naming.js';
 import type { Observed, Step } from './plan.js';
 import { describeStep } from './plan.js';
+import { type CanaryOutcome, runCanary } from './run-canary.js';
 import { runHooks } from './run-hooks.js';
 import type { Runtime } from './runtime.js';
 import type { MapFile } from './stack-context.js';
@@ -24,6 +25,8 @@ export interface ExecutionReport {
   stepsRun: Step['kind'][];
   /** Every hook that ran, in order, with its exit code and output. */
   hooks: HookResult[];
+  /** A canary's steps and the figures each was judged on. */
+  canary?: CanaryOutcome;
 }
 
 /** A rendered haproxy.cfg and the map files it references. */
@@ -206,6 +209,17 @@ export class Executor {
       case 'drain':
         await drainColour(this.rt, step.colour);
         return;
+      case 'canary': {
+        const outcome = await runCanary(
+          this.rt,
+          () => this.state,
+          (next) => this.saveState(next),
+          step.from,
+          step.to,
+        );
+        this.report.canary = outcome;
+        return;
+      }
       case 'stop-container':
         await docker.stop(step.colour);
         this.observed[step.colour] = await docker.inspect(step.colour);
@@ -275,6 +289,12 @@ export class Executor {
       linked: this.state.linked,
       pending: pending.colour,
     });
+    if (serving.includes(pending.colour) && pending.colour !== this.state.linked) {
+      // Interrupted mid-canary: the pending colour still has a share. Weights first (nothing
+      // is lost), then the container can stop.
+      await this.rt.haproxy.setWeights({ [this.state.linked]: LINKED_WEIGHT, [pending.colour]: IDLE_WEIGHT });
+      await drainColour(this.rt, pending.colour);
+    }
     if (container && pending.colour !== this.state.linked && container.running) {
       // A half-deployed colour is not a trustworthy rollback target: stop it.
       await this.rt.docker.stop(pending.colour);

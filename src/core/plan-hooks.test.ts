@@ -90,4 +90,30 @@ describe('hooks and keepWarm in the plans', () => {
       }),
     ).toThrow(NotWarmError);
   });
+
+  it('puts the canary after the pre-switch hook and the check of the switched config, before the switch', () => {
+    const steps = planDeploy({
+      state: state('blue'),
+      observed: { blue: container('blue'), green: null },
+      image: 'app:2',
+      haproxyRunning: true,
+      hooks: ['pre-switch'],
+      canary: true,
+    });
+    const order = kinds(steps);
+    expect(order.indexOf('hook')).toBeLessThan(order.indexOf('canary'));
+    expect(order.lastIndexOf('check-config')).toBeLessThan(order.indexOf('canary'));
+    expect(order.indexOf('canary')).toBe(order.indexOf('switch') - 1);
+    expect(steps).toContainEqual({ kind: 'canary', from: 'blue', to: 'green' });
+    expect(
+      kinds(
+        planDeploy({
+          state: state('blue'),
+          observed: { blue: container('blue'), green: null },
+          image: 'a:2',
+          haproxyRunning: true,
+        }),
+      ),
+    ).not.toContain('canary');
+  });
 });

@@ -27,6 +27,8 @@ export type Step =
   | { kind: 'drain'; colour: Colour }
   /** keepWarm: false — the drained colour is stopped (kept for a cold rollback). */
   | { kind: 'stop-container'; colour: Colour }
+  /** Shift traffic step by step, judging the new colour against the old (src/core/run-canary.ts). */
+  | { kind: 'canary'; from: Colour; to: Colour }
   /** The service's hooks of one phase, in order (src/core/hooks.ts). */
   | { kind: 'hook'; phase: HookPhase; colour: Colour; image: string };
 
@@ -43,6 +45,8 @@ export interface DeployInput {
   hooks?: readonly HookPhase[];
   /** false: stop the old colour once drained. */
   keepWarm?: boolean;
+  /** `deploy --canary`: a canary step before the full switch. */
+  canary?: boolean;
 }
 
 /** Deploy: build the idle colour fresh, gate on health twice (app, then HAProxy), switch, drain. */
@@ -53,6 +57,7 @@ export function planDeploy({
   inPlace = false,
   hooks = [],
   keepWarm = true,
+  canary = false,
 }: DeployInput): Step[] {
   const from = state.linked;
   const to = otherColour(from);
@@ -74,7 +79,9 @@ export function planDeploy({
     { kind: 'wait-haproxy-up', colour: to },
     // A smoke test against the new colour: healthy, checked by HAProxy, no user traffic yet.
     ...hook('pre-switch'),
+    // The config the full switch will write is checked before any user traffic moves.
     { kind: 'check-config', linked: to },
+    ...(canary ? [{ kind: 'canary', from, to } as const] : []),
     { kind: 'switch', from, to },
     { kind: 'record-state', linked: to, image, switched: true },
     // Persist the switch so a later reload or restart keeps the new colour.
@@ -221,5 +228,7 @@ export function describeStep(step: Step): string {
       return `stop ${step.colour} (keepWarm: false)`;
     case 'hook':
       return `run the ${step.phase} hooks`;
+    case 'canary':
+      return `canary: shift traffic to ${step.to} step by step, judging it against ${step.from}`;
   }
 }

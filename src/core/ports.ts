@@ -1,3 +1,4 @@
+import type { ServerCounters } from './canary.js';
 import type { Colour } from './colour.js';
 import type { MapFile } from './stack-context.js';
 import type { State } from './state.js';
@@ -91,6 +92,8 @@ export interface ServerView {
   /** Sessions currently open to the server. */
   sessions: number;
   checkStatus: string;
+  /** Cumulative request counters (canary judgement); absent from views that did not read them. */
+  counters?: ServerCounters;
   /**
    * Swarm engine (`server-template`): how many servers of the colour have an address. The other
    * fields then aggregate them: status UP only when every addressed server is UP.

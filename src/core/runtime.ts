@@ -29,6 +29,14 @@ export interface Runtime {
   probe: HttpProbe;
   progress: Progress;
   render(context: HaproxyContext): Promise<string>;
+  /** `linkswitch promote|abort` as a running canary sees them (one request, taken once). */
+  canaryControl?: {
+    take(): Promise<'promote' | 'abort' | null>;
+    request(action: 'promote' | 'abort'): Promise<void>;
+    /** A request is written and not yet taken. */
+    pending(): Promise<boolean>;
+    clear(): Promise<void>;
+  };
   /** Runs deploy hooks (host commands and one-off containers); absent when none are configured. */
   hooks?: HookPort;
   /**

@@ -1,5 +1,5 @@
 import { type Colour, otherColour } from './colour.js';
-import { LinkswitchError, NotBroughtUpError } from './errors.js';
+import { ConfigError, LinkswitchError, NotBroughtUpError } from './errors.js';
 import { type ExecutionReport, Executor } from './executor.js';
 import type { HookPhase } from './hooks.js';
 import { type Observed, planDeploy, planRollback, planUp, type Step } from './plan.js';
@@ -65,10 +65,14 @@ export async function up(svc: Service, { dryRun = false } = {}): Promise<Command
 
 export async function deploy(
   svc: Service,
-  { image = svc.config.service.image, dryRun = false } = {},
+  { image = svc.config.service.image, dryRun = false, canary = false } = {},
 ): Promise<CommandResult> {
   const started = svc.clock.monotonic();
   safeImage(image);
+  if (canary && svc.docker.updatesInPlace)
+    throw new ConfigError('deploy --canary is not available with engine.kind "swarm" yet', {
+      fix: 'deploy without --canary, or use engine.kind container',
+    });
   return withLock(svc, 'deploy', async () => {
     const loaded = await loadState(svc);
     const haproxyRunning = await svc.haproxy.running();
@@ -97,9 +101,12 @@ export async function deploy(
       inPlace: svc.docker.updatesInPlace === true,
       hooks: configuredPhases(svc),
       keepWarm: svc.config.service.keepWarm,
+      canary,
     });
     if (dryRun) return { plan, report: null, state, durationMs: svc.clock.monotonic() - started };
     const executor = new Executor(svc, state, observed);
+    // A promote/abort left over from an earlier canary must not steer this one.
+    if (canary) await svc.canaryControl?.clear();
     try {
       const report = await executor.run(plan);
       return { plan, report, state: executor.state, durationMs: svc.clock.monotonic() - started };

@@ -3,6 +3,7 @@
 // type (its loader's return type is checked against it by the compiler); durations are in ms and
 // every path is absolute.
 
+import type { CanarySettings } from './canary.js';
 import type { ContainerSpec } from './container-spec.js';
 import type { HookPhase, HookSettings } from './hooks.js';
 
@@ -40,6 +41,8 @@ export interface ServiceSettings {
   hooks: Partial<Record<HookPhase, HookSettings[]>>;
   /** false: stop the old colour once drained; rollback then starts it and waits for its health. */
   keepWarm: boolean;
+  /** How `deploy --canary` shifts traffic and judges the new colour. */
+  canary: CanarySettings;
   /** Where the container came from when it is taken from a compose file (for messages). */
   composeSource: { files: string[]; service: string; project: string; dependsOn: string[] } | null;
   /** This service's own error pages: status → absolute file (a whole HTTP response). */

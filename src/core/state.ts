@@ -25,7 +25,17 @@ const stateSchema = z
     colours: z.object({ blue: colourRecord.nullable(), green: colourRecord.nullable() }).strict(),
     // Set while a deploy is in flight, so an interrupted deploy can be recognised afterwards.
     pending: z
-      .object({ colour: z.enum(COLOURS), image: z.string(), startedAt: z.string(), phase: z.string() })
+      .object({
+        colour: z.enum(COLOURS),
+        image: z.string(),
+        startedAt: z.string(),
+        phase: z.string(),
+        // A canary in progress: its step and the share of traffic the new colour has now.
+        canary: z
+          .object({ step: z.number().int(), of: z.number().int(), percent: z.number(), since: z.string() })
+          .strict()
+          .optional(),
+      })
       .strict()
       .nullable(),
     // Which engine runs the colours; absent in files from before it was recorded. Last, so a

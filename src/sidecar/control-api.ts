@@ -71,6 +71,7 @@ function handler(options: ControlApiOptions, requireToken: boolean): http.Reques
               service: optional<string>(body, 'service', 'string'),
               image: optional<string>(body, 'image', 'string'),
               dryRun: optional<boolean>(body, 'dryRun', 'boolean'),
+              canary: optional<boolean>(body, 'canary', 'boolean'),
               lockWaitMs: optional<number>(body, 'lockWaitMs', 'number'),
             });
             return send(response, 200, result);

@@ -81,7 +81,7 @@ export class Operations {
   async deploy(request: DeployRequest): Promise<CommandResult> {
     try {
       const result = await this.run('deploy', request.lockWaitMs ?? 0, (svc) =>
-        deploy(svc, { image: request.image, dryRun: request.dryRun }),
+        deploy(svc, { image: request.image, dryRun: request.dryRun, canary: request.canary }),
       );
       if (!request.dryRun) this.recordSuccess('deploy', result);
       return result;

@@ -31,6 +31,8 @@ export interface DeployRequest {
   service?: string | undefined;
   image?: string;
   dryRun?: boolean;
+  /** Shift traffic step by step (the service's `canary:` settings). */
+  canary?: boolean;
   /** The CLI's --lock-wait, in milliseconds. */
   lockWaitMs?: number;
 }

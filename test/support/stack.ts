@@ -69,7 +69,7 @@ export type TestState = {
   linked: string;
   generation: number;
   colours: Record<string, { image: string } | null>;
-  pending: unknown;
+  pending: { colour: string; canary?: { step: number; of: number; percent: number } } | null;
 };
 
 export interface PausedCli {

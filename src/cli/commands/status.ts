@@ -13,7 +13,13 @@ function formatStatus(report: StatusReport): string {
   ];
   if (report.adoptable)
     lines.push(`no state file: ${report.adoptable.replace(/^adopted/, '`linkswitch up` would adopt')}`);
-  if (report.pending)
+  const canary = report.pending?.canary;
+  if (report.pending && canary)
+    lines.push(
+      `canary of ${report.pending.colour} (${report.pending.image}): ${canary.percent}% of traffic, step ` +
+        `${canary.step} of ${canary.of} since ${shortTime(canary.since)}; \`linkswitch promote\` or \`abort\` ends it`,
+    );
+  else if (report.pending)
     lines.push(
       `interrupted deploy of ${report.pending.colour} (${report.pending.image}) since ${report.pending.startedAt}: ` +
         `run \`linkswitch up\``,

@@ -1,0 +1,151 @@
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { failures, type Sample, startLoad } from '../support/load.js';
+import { CLI, createStack, type Stack } from '../support/stack.js';
+
+// Canary deploys against the real engine and HAProxy, under keep-alive load: a release that
+// passes /health but fails a quarter of its requests, and one that answers 150 ms late, are both
+// caught at the first step and sent back to weight 0 within a poll; a good release walks every
+// step to linked with zero failed requests; `promote` and `abort` end a canary by hand; and a
+// canary killed with SIGKILL is resolved by the next `up` to the old colour, losing nothing.
+
+const CANARY = { steps: [10, 50], dwell: '2s', poll: '250ms', minRequests: 20 };
+
+describe('deploy --canary', () => {
+  let stack: Stack;
+  const linkedImage = async () => {
+    const state = await stack.readState();
+    return state.colours[state.linked]!.image;
+  };
+  const versions = (samples: Sample[]) => {
+    const counts: Record<string, number> = {};
+    for (const s of samples) counts[s.version ?? 'none'] = (counts[s.version ?? 'none'] ?? 0) + 1;
+    return counts;
+  };
+  const underLoad = async (work: () => Promise<void>) => {
+    const load = startLoad({ port: stack.port, connections: 6, maxDurationMs: 90_000 });
+    const started = performance.now();
+    await work();
+    const ended = performance.now();
+    const samples = await load.stop();
+    return { samples, during: samples.filter((s) => s.startedAt >= started && s.startedAt < ended), ended };
+  };
+
+  beforeAll(async () => {
+    stack = await createStack('canary', { canary: CANARY });
+    const up = await stack.cli(['up']);
+    expect(up.exitCode, up.all).toBe(0);
+  });
+
+  afterAll(async () => {
+    await stack?.destroy();
+  });
+
+  it('catches a release that fails 25% of real requests at the first step; the old colour serves everything after', async () => {
+    const before = await stack.readState();
+    let result: Awaited<ReturnType<Stack['cli']>> | undefined;
+    const { samples, during, ended } = await underLoad(async () => {
+      result = await stack.cli(['deploy', '--canary', '--image', 'linkswitch-test-app:failing']);
+    });
+    expect(result!.exitCode, result!.all).toBe(11);
+    expect(result!.stderr).toMatch(
+      /canary of \w+ at 10% stopped: error rate regressed: \d+\.\d% of \d+ requests failed/,
+    );
+    const touched = versions(during).failing ?? 0;
+    const failed = failures(samples).length;
+    // What users saw: a quarter of the requests the canary took at 10%, until the first judgement.
+    process.stdout.write(
+      `${JSON.stringify({ canaryAbort: 'errors', requests: samples.length, toCanary: touched, failed })}\n`,
+    );
+    expect(failed).toBeGreaterThan(0);
+    expect(failed).toBeLessThanOrEqual(Math.ceil(touched * 0.25) + 2);
+    expect(touched).toBeLessThan(during.length * 0.2);
+    expect(samples.filter((s) => s.startedAt > ended).every((s) => s.version === 'v1')).toBe(true);
+    const after = await stack.readState();
+    expect(after.linked).toBe(before.linked);
+    expect(after.pending).toBeNull();
+  });
+
+  it('catches a release that answers 150 ms late', async () => {
+    const { samples } = await underLoad(async () => {
+      const result = await stack.cli(['deploy', '--canary', '--image', 'linkswitch-test-app:sluggish']);
+      expect(result.exitCode, result.all).toBe(11);
+      expect(result.stderr).toMatch(/response time regressed: the new colour answers in \d+ ms on average/);
+    });
+    expect(failures(samples)).toEqual([]);
+    expect(await linkedImage()).toBe('linkswitch-test-app:v1');
+  });
+
+  it('walks a good release through every step to linked, with zero failed requests', async () => {
+    const { samples, during } = await underLoad(async () => {
+      const result = await stack.cli(['deploy', '--canary', '--image', 'linkswitch-test-app:v2', '--json']);
+      expect(result.exitCode, result.all).toBe(0);
+      const summary = JSON.parse(result.stdout);
+      expect(summary.steps).toContain('canary');
+    });
+    expect(failures(samples)).toEqual([]);
+    const seen = versions(during);
+    expect(seen.v2).toBeGreaterThan(0);
+    expect(seen.v1).toBeGreaterThan(seen.v2! / 4);
+    expect(await linkedImage()).toBe('linkswitch-test-app:v2');
+  });
+
+  it('promote and abort end a canary by hand; status shows it while it runs', async () => {
+    await stack.writeConfig({
+      service: {
+        name: stack.name,
+        image: 'linkswitch-test-app:v1',
+        port: 8080,
+        stopTimeout: 2,
+        canary: { ...CANARY, steps: [20], dwell: '60s' },
+      },
+    });
+    for (const [verb, image, exit] of [
+      ['promote', 'linkswitch-test-app:v1', 0],
+      ['abort', 'linkswitch-test-app:v2', 11],
+    ] as const) {
+      const { samples } = await underLoad(async () => {
+        const deploy = stack.cli(['deploy', '--canary', '--image', image]);
+        for (let i = 0; i < 100 && !(await stack.readState()).pending?.canary; i++)
+          await new Promise((r) => setTimeout(r, 100));
+        const status = await stack.cli(['status']);
+        expect(status.stdout).toMatch(/canary of \w+ \(linkswitch-test-app:v\d\): 20% of traffic, step 1 of 1/);
+        const started = performance.now();
+        const asked = await stack.cli([verb]);
+        expect(asked.exitCode, asked.all).toBe(0);
+        const result = await deploy;
+        expect(result.exitCode, result.all).toBe(exit);
+        expect(performance.now() - started).toBeLessThan(10_000);
+      });
+      expect(failures(samples)).toEqual([]);
+      expect(await linkedImage()).toBe('linkswitch-test-app:v1');
+    }
+    const none = await stack.cli(['abort']);
+    expect(none.exitCode).toBe(5);
+    expect(none.stderr).toMatch(/no canary is running/);
+  });
+
+  it('SIGKILL in the middle of a canary: the next up resolves it to the old colour with zero failed requests', async () => {
+    const before = await stack.readState();
+    const { samples } = await underLoad(async () => {
+      const child = execa('node', [CLI, 'deploy', '--canary', '--image', 'linkswitch-test-app:v2'], {
+        env: { LINKSWITCH_CONFIG: stack.configFile, LINKSWITCH_LOG_FORMAT: 'json' },
+        reject: false,
+      });
+      for (let i = 0; i < 100 && !(await stack.readState()).pending?.canary; i++)
+        await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 500));
+      child.kill('SIGKILL');
+      await child;
+      expect((await stack.readState()).pending?.canary?.percent).toBe(20);
+      const up = await stack.cli(['up']);
+      expect(up.exitCode, up.all).toBe(0);
+      await new Promise((r) => setTimeout(r, 500));
+    });
+    expect(failures(samples)).toEqual([]);
+    const after = await stack.readState();
+    expect(after.linked).toBe(before.linked);
+    expect(after.pending).toBeNull();
+    expect(samples.slice(-50).every((s) => s.version === 'v1')).toBe(true);
+  });
+});
