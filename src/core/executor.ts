@@ -8,6 +8,7 @@ import { expectedMembers } from './members.js';
 import { containerNameFor } from './naming.js';
 import type { Observed, Step } from './plan.js';
 import { describeStep } from './plan.js';
+import { resolvePending } from './resolve-pending.js';
 import { type CanaryOutcome, runCanary } from './run-canary.js';
 import { runHooks } from './run-hooks.js';
 import type { Runtime } from './runtime.js';
@@ -203,9 +204,12 @@ export class Executor {
         await this.saveState({ ...base, colours, pending: null });
         return;
       }
-      case 'resolve-pending':
-        await this.resolvePending();
+      case 'resolve-pending': {
+        const resolved = await resolvePending(this.rt, this.state, this.observed);
+        this.observed = resolved.observed;
+        await this.saveState(resolved.state);
         return;
+      }
       case 'drain':
         await drainColour(this.rt, step.colour);
         return;
@@ -262,44 +266,5 @@ export class Executor {
         error: String(error),
       });
     }
-  }
-
-  /**
-   * An interrupted deploy left `pending`. HAProxy is the authority on what serves: if the
-   * pending colour already has the traffic (crash after the switch), record it; otherwise the
-   * switch never happened and the recorded colour stays linked.
-   */
-  private async resolvePending(): Promise<void> {
-    const pending = this.state.pending;
-    if (!pending) return;
-    const servers = await this.rt.haproxy.servers().catch(() => []);
-    const serving = servers.filter((s) => s.weight > 0).map((s) => s.colour);
-    const container = this.observed[pending.colour];
-    if (serving.length === 1 && serving[0] === pending.colour && container?.running) {
-      this.rt.progress.warn('Interrupted deploy had already switched; recording it', { colour: pending.colour });
-      const now = this.rt.clock.now();
-      const colours = {
-        ...this.state.colours,
-        [pending.colour]: { image: pending.image, container: container.name, deployedAt: now.toISOString() },
-      };
-      await this.saveState({ ...withLinked(this.state, pending.colour, now), colours, pending: null });
-      return;
-    }
-    this.rt.progress.warn('Interrupted deploy had not switched; keeping the recorded colour', {
-      linked: this.state.linked,
-      pending: pending.colour,
-    });
-    if (serving.includes(pending.colour) && pending.colour !== this.state.linked) {
-      // Interrupted mid-canary: the pending colour still has a share. Weights first (nothing
-      // is lost), then the container can stop.
-      await this.rt.haproxy.setWeights({ [this.state.linked]: LINKED_WEIGHT, [pending.colour]: IDLE_WEIGHT });
-      await drainColour(this.rt, pending.colour);
-    }
-    if (container && pending.colour !== this.state.linked && container.running) {
-      // A half-deployed colour is not a trustworthy rollback target: stop it.
-      await this.rt.docker.stop(pending.colour);
-      this.observed[pending.colour] = await this.rt.docker.inspect(pending.colour);
-    }
-    await this.saveState({ ...this.state, pending: null });
   }
 }
