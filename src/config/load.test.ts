@@ -39,6 +39,7 @@ describe('parseConfig: valid files', () => {
       keepWarm: true,
       composeSource: null,
       canary: DEFAULT_CANARY,
+      watch: 0,
     });
     expect(config.multi).toBe(false);
     expect(config.services).toEqual([{ service: config.service, health: config.health, state: config.state }]);

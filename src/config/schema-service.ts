@@ -61,6 +61,8 @@ export const containerFields = {
   compose: composeSourceSchema.optional(),
   hooks: hooksSchema,
   canary: canarySchema,
+  // After each full switch, judge the new colour this long and roll back on a regression (0: off).
+  watch: duration(0),
   // false: stop the old colour once drained (volumes that one writer at a time may use); a
   // rollback then starts it again and waits for its health gate instead of being instant.
   keepWarm: z.boolean().default(true),

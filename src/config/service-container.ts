@@ -28,6 +28,7 @@ type ContainerFields = Pick<
   | 'keepWarm'
   | 'composeSource'
   | 'canary'
+  | 'watch'
 >;
 
 export interface ParsedContainer extends Omit<ContainerInput, 'image'> {
@@ -37,6 +38,7 @@ export interface ParsedContainer extends Omit<ContainerInput, 'image'> {
   hooks: Partial<Record<HookPhase, ParsedHook | ParsedHook[]>>;
   keepWarm: boolean;
   canary: CanarySettings;
+  watch: number;
 }
 
 export interface EntryContext {
@@ -49,7 +51,7 @@ export interface EntryContext {
 }
 
 export function containerFields(raw: ParsedContainer, ctx: EntryContext): ContainerFields {
-  const { port, secretEnv, hooks, keepWarm, canary, image, ...keys } = raw;
+  const { port, secretEnv, hooks, keepWarm, canary, watch, image, ...keys } = raw;
   const composeSource = ctx.compose;
   const from = composeSource ? ` (from compose service ${composeSource.service})` : '';
   if (!image)
@@ -97,6 +99,7 @@ export function containerFields(raw: ParsedContainer, ctx: EntryContext): Contai
     hooks: hookSettings(hooks, ctx),
     keepWarm,
     canary,
+    watch,
     composeSource: composeSource ?? null,
   };
 }

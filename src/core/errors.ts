@@ -174,3 +174,9 @@ export class CanaryAbortedError extends LinkswitchError {
   override readonly code = 'CANARY_ABORTED';
   override readonly exitCode = 11;
 }
+
+/** The watch window after a switch saw a regression and rolled back to the previous colour. */
+export class WatchRollbackError extends LinkswitchError {
+  override readonly code = 'WATCH_ROLLED_BACK';
+  override readonly exitCode = 12;
+}

@@ -1,4 +1,5 @@
-import { COLOURS } from './colour.js';
+import { type ServerCounters, type WindowFigures, windowFigures } from './canary.js';
+import { COLOURS, type Colour } from './colour.js';
 import { drainColour } from './drain.js';
 import { assertNever } from './errors.js';
 import { buildHaproxyContext, IDLE_WEIGHT, LINKED_WEIGHT } from './haproxy-context.js';
@@ -14,6 +15,7 @@ import { runHooks } from './run-hooks.js';
 import type { Runtime } from './runtime.js';
 import type { MapFile } from './stack-context.js';
 import { type State, withLinked } from './state.js';
+import { countersOf, watchAfterSwitch, ZERO_COUNTERS } from './watch.js';
 
 // Runs a plan step by step against the ports. Each step is small and named after what it does;
 // the executor keeps the latest observed containers and state so later steps see earlier ones.
@@ -38,6 +40,9 @@ export interface Rendered {
 
 export class Executor {
   readonly report: ExecutionReport = { switchMs: null, configChanged: false, stepsRun: [], hooks: [] };
+  /** The old colour's counters when the deploy began: its baseline for a watch window. */
+  private baselineStart: ServerCounters | null = null;
+  private baseline: WindowFigures | null = null;
   /** Config texts `haproxy -c` already accepted in this run: check-config then apply-config need one check. */
   private readonly validated = new Set<string>();
 
@@ -47,7 +52,10 @@ export class Executor {
     public observed: Observed,
   ) {}
 
+  private plan: Step[] = [];
+
   async run(steps: Step[]): Promise<ExecutionReport> {
+    this.plan = steps;
     // The config lock (several services) is held for each apply-config, and from a switch until
     // the apply-config that persists it: another service's reload in between would render this
     // service's recorded (pre-switch) colour and undo the switch in HAProxy.
@@ -112,6 +120,8 @@ export class Executor {
     const { docker, haproxy, clock, config } = this.rt;
     switch (step.kind) {
       case 'mark-pending':
+        if (this.plan.some((s) => s.kind === 'watch'))
+          this.baselineStart = await countersOf(this.rt, this.state.linked);
         await this.saveState({
           ...this.state,
           pending: { colour: step.colour, image: step.image, startedAt: clock.now().toISOString(), phase: 'deploying' },
@@ -181,6 +191,7 @@ export class Executor {
         );
         return;
       case 'switch': {
+        if (this.baselineStart) this.baseline = windowFigures(this.baselineStart, await countersOf(this.rt, step.from));
         const started = clock.monotonic();
         await haproxy.setWeights({ [step.to]: LINKED_WEIGHT, [step.from]: IDLE_WEIGHT });
         this.report.switchMs = clock.monotonic() - started;
@@ -213,6 +224,11 @@ export class Executor {
       case 'drain':
         await drainColour(this.rt, step.colour);
         return;
+      case 'watch': {
+        const baseline = this.baseline ?? windowFigures(ZERO_COUNTERS, ZERO_COUNTERS);
+        await watchAfterSwitch(this.rt, step.to, baseline, step.durationMs, () => this.rollBackNow(step.from, step.to));
+        return;
+      }
       case 'canary': {
         const outcome = await runCanary(
           this.rt,
@@ -249,6 +265,22 @@ export class Executor {
         // A step kind added to plan.ts without a case here is a compile error, not a silent no-op.
         return assertNever(step);
     }
+  }
+
+  /** A watch window's rollback: weights first, then the state, the config and a drain. */
+  private async rollBackNow(from: Colour, to: Colour): Promise<void> {
+    await this.rt.haproxy.setWeights({ [from]: LINKED_WEIGHT, [to]: IDLE_WEIGHT });
+    this.rt.progress.phase('switched', { from: to, to: from, rollback: true });
+    await this.saveState(withLinked(this.state, from, this.rt.clock.now()));
+    const held = (await this.rt.configLock?.acquire('apply-config')) ?? null;
+    try {
+      await this.exec({ kind: 'apply-config', linked: from });
+    } finally {
+      await held?.release();
+    }
+    await drainColour(this.rt, to);
+    await this.rt.docker.stop(to);
+    this.observed[to] = await this.rt.docker.inspect(to);
   }
 
   /**

@@ -27,6 +27,8 @@ export type Step =
   | { kind: 'drain'; colour: Colour }
   /** keepWarm: false — the drained colour is stopped (kept for a cold rollback). */
   | { kind: 'stop-container'; colour: Colour }
+  /** After the switch: judge the new colour against the old one's baseline; roll back on a regression. */
+  | { kind: 'watch'; from: Colour; to: Colour; durationMs: number }
   /** Shift traffic step by step, judging the new colour against the old (src/core/run-canary.ts). */
   | { kind: 'canary'; from: Colour; to: Colour }
   /** The service's hooks of one phase, in order (src/core/hooks.ts). */
@@ -47,6 +49,8 @@ export interface DeployInput {
   keepWarm?: boolean;
   /** `deploy --canary`: a canary step before the full switch. */
   canary?: boolean;
+  /** A watch window after the switch, in ms (0: none). */
+  watchMs?: number;
 }
 
 /** Deploy: build the idle colour fresh, gate on health twice (app, then HAProxy), switch, drain. */
@@ -58,6 +62,7 @@ export function planDeploy({
   hooks = [],
   keepWarm = true,
   canary = false,
+  watchMs = 0,
 }: DeployInput): Step[] {
   const from = state.linked;
   const to = otherColour(from);
@@ -87,6 +92,8 @@ export function planDeploy({
     // Persist the switch so a later reload or restart keeps the new colour.
     { kind: 'apply-config', linked: to },
     { kind: 'drain', colour: from },
+    // The old colour is still warm here, so a regression in the window rolls back instantly.
+    ...(watchMs > 0 ? [{ kind: 'watch', from, to, durationMs: watchMs } as const] : []),
     ...(keepWarm ? [] : [{ kind: 'stop-container', colour: from } as const]),
     ...hook('post-switch'),
   );
@@ -228,6 +235,8 @@ export function describeStep(step: Step): string {
       return `stop ${step.colour} (keepWarm: false)`;
     case 'hook':
       return `run the ${step.phase} hooks`;
+    case 'watch':
+      return `watch ${step.to} for ${Math.round(step.durationMs / 1000)} s against ${step.from}'s figures; roll back on a regression`;
     case 'canary':
       return `canary: shift traffic to ${step.to} step by step, judging it against ${step.from}`;
   }

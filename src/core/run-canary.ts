@@ -1,9 +1,9 @@
-import type { ServerCounters } from './canary.js';
 import { judge, stepWeights, type WindowFigures, windowFigures } from './canary.js';
 import type { Colour } from './colour.js';
 import { CanaryAbortedError } from './errors.js';
 import type { Runtime } from './runtime.js';
 import type { State } from './state.js';
+import { countersOf } from './watch.js';
 
 // The canary step of a deploy: for each configured percentage, weights through the runtime API,
 // then a poll loop that compares the new colour with the old one over the step so far. The old
@@ -16,16 +16,6 @@ export interface CanaryOutcome {
   steps: Array<{ percent: number; fresh: WindowFigures; old: WindowFigures }>;
 }
 
-const ZERO: ServerCounters = {
-  responses: 0,
-  http5xx: 0,
-  errResp: 0,
-  errConn: 0,
-  retries: 0,
-  redispatches: 0,
-  rtimeMs: 0,
-};
-
 export async function runCanary(
   rt: Runtime,
   state: () => State,
@@ -35,9 +25,8 @@ export async function runCanary(
 ): Promise<CanaryOutcome> {
   const settings = rt.config.service.canary;
   const counters = async () => {
-    const servers = await rt.haproxy.servers();
-    const of = (c: Colour) => servers.find((s) => s.colour === c)?.counters ?? ZERO;
-    return { fresh: of(to), old: of(from) };
+    const [fresh, old] = await Promise.all([countersOf(rt, to), countersOf(rt, from)]);
+    return { fresh, old };
   };
   const outcome: CanaryOutcome = { promoted: false, steps: [] };
   for (const [index, percent] of settings.steps.entries()) {

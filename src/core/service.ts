@@ -65,13 +65,18 @@ export async function up(svc: Service, { dryRun = false } = {}): Promise<Command
 
 export async function deploy(
   svc: Service,
-  { image = svc.config.service.image, dryRun = false, canary = false } = {},
+  {
+    image = svc.config.service.image,
+    dryRun = false,
+    canary = false,
+    watchMs = svc.config.service.watch,
+  }: { image?: string; dryRun?: boolean; canary?: boolean; watchMs?: number } = {},
 ): Promise<CommandResult> {
   const started = svc.clock.monotonic();
   safeImage(image);
-  if (canary && svc.docker.updatesInPlace)
-    throw new ConfigError('deploy --canary is not available with engine.kind "swarm" yet', {
-      fix: 'deploy without --canary, or use engine.kind container',
+  if ((canary || watchMs > 0) && svc.docker.updatesInPlace)
+    throw new ConfigError('deploy --canary and watch windows are not available with engine.kind "swarm" yet', {
+      fix: 'deploy without --canary or --watch (and without `watch:`), or use engine.kind container',
     });
   return withLock(svc, 'deploy', async () => {
     const loaded = await loadState(svc);
@@ -102,6 +107,7 @@ export async function deploy(
       hooks: configuredPhases(svc),
       keepWarm: svc.config.service.keepWarm,
       canary,
+      watchMs,
     });
     if (dryRun) return { plan, report: null, state, durationMs: svc.clock.monotonic() - started };
     const executor = new Executor(svc, state, observed);

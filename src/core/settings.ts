@@ -41,8 +41,10 @@ export interface ServiceSettings {
   hooks: Partial<Record<HookPhase, HookSettings[]>>;
   /** false: stop the old colour once drained; rollback then starts it and waits for its health. */
   keepWarm: boolean;
-  /** How `deploy --canary` shifts traffic and judges the new colour. */
+  /** How `deploy --canary` shifts traffic and judges the new colour (the watch window too). */
   canary: CanarySettings;
+  /** ms after each full switch during which a regression rolls back by itself (0: off). */
+  watch: number;
   /** Where the container came from when it is taken from a compose file (for messages). */
   composeSource: { files: string[]; service: string; project: string; dependsOn: string[] } | null;
   /** This service's own error pages: status → absolute file (a whole HTTP response). */

@@ -72,6 +72,7 @@ function handler(options: ControlApiOptions, requireToken: boolean): http.Reques
               image: optional<string>(body, 'image', 'string'),
               dryRun: optional<boolean>(body, 'dryRun', 'boolean'),
               canary: optional<boolean>(body, 'canary', 'boolean'),
+              watchMs: optional<number>(body, 'watchMs', 'number'),
               lockWaitMs: optional<number>(body, 'lockWaitMs', 'number'),
             });
             return send(response, 200, result);

@@ -81,7 +81,12 @@ export class Operations {
   async deploy(request: DeployRequest): Promise<CommandResult> {
     try {
       const result = await this.run('deploy', request.lockWaitMs ?? 0, (svc) =>
-        deploy(svc, { image: request.image, dryRun: request.dryRun, canary: request.canary }),
+        deploy(svc, {
+          image: request.image,
+          dryRun: request.dryRun,
+          canary: request.canary,
+          ...(request.watchMs === undefined ? {} : { watchMs: request.watchMs }),
+        }),
       );
       if (!request.dryRun) this.recordSuccess('deploy', result);
       return result;

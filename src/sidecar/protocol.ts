@@ -33,6 +33,8 @@ export interface DeployRequest {
   dryRun?: boolean;
   /** Shift traffic step by step (the service's `canary:` settings). */
   canary?: boolean;
+  /** A watch window after the switch (ms), overriding the service's `watch:`. */
+  watchMs?: number;
   /** The CLI's --lock-wait, in milliseconds. */
   lockWaitMs?: number;
 }

@@ -148,4 +148,35 @@ describe('deploy --canary', () => {
     expect(after.pending).toBeNull();
     expect(samples.slice(-50).every((s) => s.version === 'v1')).toBe(true);
   });
+
+  it('watch window: a release that starts failing after the switch is rolled back by itself; a good one stays', async () => {
+    await stack.writeConfig({
+      service: { name: stack.name, image: 'linkswitch-test-app:v1', port: 8080, stopTimeout: 2, canary: CANARY },
+    });
+    const before = await stack.readState();
+    let result: Awaited<ReturnType<Stack['cli']>> | undefined;
+    const { samples, ended } = await underLoad(async () => {
+      result = await stack.cli(['deploy', '--watch', '20s', '--image', 'linkswitch-test-app:failing-later']);
+    });
+    expect(result!.exitCode, result!.all).toBe(12);
+    expect(result!.stderr).toMatch(/rolled back \d+\.\d s after the switch: error rate regressed/);
+    const failed = failures(samples);
+    expect(failed.length).toBeGreaterThan(0);
+    // From the first failed request users saw to the last: how long the bad release hurt.
+    const exposureMs = Math.max(...failed.map((s) => s.endedAt)) - Math.min(...failed.map((s) => s.startedAt));
+    process.stdout.write(
+      `${JSON.stringify({ watchRollback: { failed: failed.length, requests: samples.length, exposureMs: Math.round(exposureMs) } })}\n`,
+    );
+    expect(exposureMs).toBeLessThan(3_000);
+    expect(samples.filter((s) => s.startedAt > ended).every((s) => s.version === 'v1')).toBe(true);
+    const after = await stack.readState();
+    expect(after.linked).toBe(before.linked);
+    expect(after.pending).toBeNull();
+    const good = await underLoad(async () => {
+      const deploy = await stack.cli(['deploy', '--watch', '2s', '--image', 'linkswitch-test-app:v2']);
+      expect(deploy.exitCode, deploy.all).toBe(0);
+    });
+    expect(failures(good.samples)).toEqual([]);
+    expect(await linkedImage()).toBe('linkswitch-test-app:v2');
+  });
 });

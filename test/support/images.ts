@@ -26,6 +26,10 @@ export const VARIANTS: AppVariant[] = [
   { tag: 'hc', env: { APP_VERSION: 'hc', START_DELAY_MS: '300' }, dockerHealthcheck: true },
   // Canary tests: healthy by /health, but a quarter of real requests fail, or every answer is slow.
   { tag: 'failing', env: { APP_VERSION: 'failing', START_DELAY_MS: '300', APP_FAIL_RATE: '0.25' } },
+  {
+    tag: 'failing-later',
+    env: { APP_VERSION: 'failing-later', START_DELAY_MS: '300', APP_FAIL_RATE: '0.5', APP_FAIL_AFTER_REQUESTS: '1500' },
+  },
   { tag: 'sluggish', env: { APP_VERSION: 'sluggish', START_DELAY_MS: '300', APP_RESPONSE_DELAY_MS: '150' } },
 ];
 

@@ -1,0 +1,58 @@
+import { judge, type ServerCounters, type WindowFigures, windowFigures } from './canary.js';
+import type { Colour } from './colour.js';
+import { WatchRollbackError } from './errors.js';
+import type { Runtime } from './runtime.js';
+
+// The watch window after a full switch: for a configured time the new colour's figures since
+// the switch are compared, at every poll, with what the old colour did before the switch (its
+// baseline), under the canary's thresholds. A regression sends the traffic back to the warm old
+// colour at once (`rollBack`, the same moves as `linkswitch rollback`) and ends the deploy.
+
+export const ZERO_COUNTERS: ServerCounters = {
+  responses: 0,
+  http5xx: 0,
+  errResp: 0,
+  errConn: 0,
+  retries: 0,
+  redispatches: 0,
+  rtimeMs: 0,
+};
+
+export async function countersOf(rt: Runtime, colour: Colour): Promise<ServerCounters> {
+  const servers = await rt.haproxy.servers();
+  return servers.find((s) => s.colour === colour)?.counters ?? ZERO_COUNTERS;
+}
+
+export async function watchAfterSwitch(
+  rt: Runtime,
+  to: Colour,
+  baseline: WindowFigures,
+  durationMs: number,
+  rollBack: () => Promise<void>,
+): Promise<WindowFigures> {
+  const settings = rt.config.service.canary;
+  const start = await countersOf(rt, to);
+  const began = rt.clock.monotonic();
+  let figures = windowFigures(start, start);
+  while (rt.clock.monotonic() - began < durationMs) {
+    await rt.clock.sleep(settings.poll);
+    figures = windowFigures(start, await countersOf(rt, to));
+    const verdict = judge(figures, baseline, settings);
+    if (verdict.kind === 'abort') {
+      const seconds = ((rt.clock.monotonic() - began) / 1000).toFixed(1);
+      await rollBack();
+      throw new WatchRollbackError(
+        `rolled back ${seconds} s after the switch: ${verdict.figure} regressed: ${verdict.detail}`,
+        {
+          fix: `the previous colour serves again and is linked; the new one is stopped (docker logs ${rt.config.service.name}-${to})`,
+        },
+      );
+    }
+    const left = Math.max(0, Math.round((durationMs - (rt.clock.monotonic() - began)) / 1000));
+    rt.progress.detail?.(
+      `${left} s left: ${figures.attempts} requests, ${(figures.errorRate * 100).toFixed(1)}% errors, ${figures.rtimeMs} ms ` +
+        `(before: ${(baseline.errorRate * 100).toFixed(1)}%, ${baseline.rtimeMs} ms)`,
+    );
+  }
+  return figures;
+}
