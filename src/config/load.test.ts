@@ -40,6 +40,7 @@ describe('parseConfig: valid files', () => {
       composeSource: null,
       canary: DEFAULT_CANARY,
       watch: 0,
+      preview: null,
     });
     expect(config.multi).toBe(false);
     expect(config.services).toEqual([{ service: config.service, health: config.health, state: config.state }]);

@@ -84,3 +84,19 @@ export const canarySchema = z
   })
   .strict()
   .default({});
+
+const PREVIEW_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+/** `preview:` — a header or cookie that sends a request to the idle colour (off by default). */
+export const previewSchema = z
+  .object({
+    header: z.string().regex(PREVIEW_NAME, 'use a header name of letters, digits, "-" and "_"').optional(),
+    cookie: z.string().regex(PREVIEW_NAME, 'use a cookie name of letters, digits, "-" and "_"').optional(),
+    // The value the header or cookie must carry; without one, its presence is enough.
+    token: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{16,64}$/, 'use 16-64 letters, digits, ".", "_" or "-" (e.g. openssl rand -hex 16)')
+      .optional(),
+  })
+  .strict()
+  .refine((p) => p.header !== undefined || p.cookie !== undefined, 'give `header:`, `cookie:` or both');

@@ -29,6 +29,7 @@ type ContainerFields = Pick<
   | 'composeSource'
   | 'canary'
   | 'watch'
+  | 'preview'
 >;
 
 export interface ParsedContainer extends Omit<ContainerInput, 'image'> {
@@ -39,6 +40,7 @@ export interface ParsedContainer extends Omit<ContainerInput, 'image'> {
   keepWarm: boolean;
   canary: CanarySettings;
   watch: number;
+  preview?: { header?: string | undefined; cookie?: string | undefined; token?: string | undefined } | undefined;
 }
 
 export interface EntryContext {
@@ -51,7 +53,7 @@ export interface EntryContext {
 }
 
 export function containerFields(raw: ParsedContainer, ctx: EntryContext): ContainerFields {
-  const { port, secretEnv, hooks, keepWarm, canary, watch, image, ...keys } = raw;
+  const { port, secretEnv, hooks, keepWarm, canary, watch, preview, image, ...keys } = raw;
   const composeSource = ctx.compose;
   const from = composeSource ? ` (from compose service ${composeSource.service})` : '';
   if (!image)
@@ -100,6 +102,9 @@ export function containerFields(raw: ParsedContainer, ctx: EntryContext): Contai
     keepWarm,
     canary,
     watch,
+    preview: preview
+      ? { header: preview.header ?? null, cookie: preview.cookie ?? null, token: preview.token ?? null }
+      : null,
     composeSource: composeSource ?? null,
   };
 }

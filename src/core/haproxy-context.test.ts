@@ -57,6 +57,7 @@ describe('buildHaproxyContext', () => {
         retries: 3,
         timeouts: { connect: '2000ms', server: '30000ms', tunnel: '3600000ms' },
         stripPrefixes: [],
+        preview: null,
         auth: null,
         extraLines: [],
         errorFiles: [],

@@ -68,6 +68,8 @@ export interface BackendContext {
   stripPrefixes: string[];
   /** TCP services: their own frontend's bind; null for HTTP services. */
   tcp: { address: string; port: number } | null;
+  /** The preview route to the idle colour (`use-server`), when configured and there is one. */
+  preview: { idle: string; header: string | null; cookie: string | null; token: string | null } | null;
 }
 
 export interface HaproxyContext {
@@ -171,6 +173,21 @@ export function buildBackendContext(
     stripPrefixes: [
       ...new Set(routes.filter((r) => r.stripPrefix && r.path).map((r) => safeHttpPath(r.path, 'route path'))),
     ],
+    preview: previewContext(config, servers, layout),
+  };
+}
+
+/** The idle colour's preview route: one server per colour only (a server-template has no one name). */
+function previewContext(config: Settings, servers: ServerContext[], layout: HaproxyLayout): BackendContext['preview'] {
+  const preview = config.service.preview;
+  const idle = servers.find((s) => !s.linked);
+  if (!preview || !idle || layout.slots !== null || config.service.mode === 'tcp') return null;
+  const token = (value: string | null, what: string) => (value === null ? null : safeToken(value, what));
+  return {
+    idle: idle.name,
+    header: token(preview.header, 'preview header'),
+    cookie: token(preview.cookie, 'preview cookie'),
+    token: token(preview.token, 'preview token'),
   };
 }
 

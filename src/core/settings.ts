@@ -45,6 +45,8 @@ export interface ServiceSettings {
   canary: CanarySettings;
   /** ms after each full switch during which a regression rolls back by itself (0: off). */
   watch: number;
+  /** A header and/or cookie that reaches the idle colour (for testing a release before the switch). */
+  preview: { header: string | null; cookie: string | null; token: string | null } | null;
   /** Where the container came from when it is taken from a compose file (for messages). */
   composeSource: { files: string[]; service: string; project: string; dependsOn: string[] } | null;
   /** This service's own error pages: status → absolute file (a whole HTTP response). */

@@ -179,4 +179,41 @@ describe('deploy --canary', () => {
     expect(failures(good.samples)).toEqual([]);
     expect(await linkedImage()).toBe('linkswitch-test-app:v2');
   });
+
+  it('preview route: the header (or cookie) with its token reaches only the idle colour; without it nobody does', async () => {
+    const token = 'preview-0123456789abcdef';
+    await stack.writeConfig({
+      service: {
+        name: stack.name,
+        image: 'linkswitch-test-app:v1',
+        port: 8080,
+        stopTimeout: 2,
+        preview: { header: 'X-Preview', cookie: 'ls_preview', token },
+      },
+    });
+    // Two deploys: v1 linked, v2 warm as the idle colour.
+    for (const image of ['linkswitch-test-app:v2', 'linkswitch-test-app:v1']) {
+      const deploy = await stack.cli(['deploy', '--image', image]);
+      expect(deploy.exitCode, deploy.all).toBe(0);
+    }
+    const [linked, idle] = ['v1', 'v2'];
+    expect(await linkedImage()).toBe('linkswitch-test-app:v1');
+    const ask = async (headers: Record<string, string>) => {
+      const seen = new Set<string>();
+      for (let i = 0; i < 20; i++) {
+        const res = await fetch(`http://127.0.0.1:${stack.port}/`, { headers });
+        seen.add(res.headers.get('x-version') ?? String(res.status));
+      }
+      return [...seen];
+    };
+    expect(await ask({})).toEqual([linked]);
+    expect(await ask({ 'x-preview': token })).toEqual([idle]);
+    expect(await ask({ cookie: `other=1; ls_preview=${token}` })).toEqual([idle]);
+    expect(await ask({ 'x-preview': 'preview-wrong-token-000' })).toEqual([linked]);
+    const load = startLoad({ port: stack.port, connections: 4, maxDurationMs: 3_000 });
+    await new Promise((r) => setTimeout(r, 1_000));
+    const samples = await load.stop();
+    expect(samples.length).toBeGreaterThan(100);
+    expect(new Set(samples.map((s) => s.version))).toEqual(new Set([linked]));
+  });
 });
