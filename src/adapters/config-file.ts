@@ -31,10 +31,14 @@ export class LiveConfigFile implements ConfigFilePort {
   async writeMaps(maps: MapFile[]): Promise<void> {
     for (const map of maps) {
       const current = await readFile(map.file, 'utf8').catch(() => null);
-      if (current === map.text) continue;
+      if (current === map.text || (map.keep && current !== null)) continue;
       await mkdir(path.dirname(map.file), { recursive: true, mode: 0o700 });
       await writeFileAtomic(map.file, map.text, 0o600);
     }
+  }
+
+  async readMap(file: string): Promise<string | null> {
+    return readFile(file, 'utf8').catch(() => null);
   }
 
   /** Map files of earlier routing tables, named by no config for a while. */

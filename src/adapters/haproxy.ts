@@ -210,6 +210,24 @@ export class Haproxy implements HaproxyPort {
     }
   }
 
+  async setMapEntry(file: string, key: string, value: string | null): Promise<void> {
+    // Allow-listed by the caller (names, digits, a message of words): no ';' or '#' can reach the
+    // CLI, and spaces are escaped so the value stays one argument.
+    const escaped = value?.replaceAll(' ', '\\ ');
+    const commands = [
+      `del map ${file} ${key}`,
+      ...(escaped === undefined ? [] : [`add map ${file} ${key} ${escaped}`]),
+    ];
+    const answer = (await this.admin(commands.join('; '))).trim();
+    // `del` of an absent key answers "Key not found."; anything else is a refusal.
+    const refusal = answer.split('\n').filter((l) => l.trim() !== '' && !/key not found/i.test(l));
+    if (refusal.length > 0)
+      throw new HaproxyRuntimeError(`HAProxy refused the map change: ${refusal[0]}`, {
+        detail: answer,
+        fix: 'check that haproxy.cfg references the map (run `linkswitch up`)',
+      });
+  }
+
   /**
    * Swarm engine: the running worker's `show servers state` into the server-state-file, so the
    * reloaded worker starts with the task addresses DNS gave the old one (init-addr last).

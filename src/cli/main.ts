@@ -4,6 +4,7 @@ import { formatError, LinkswitchError } from '../core/errors.js';
 import { registerCanaryVerbs } from './commands/canary.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerDown } from './commands/down.js';
+import { registerMaintenance } from './commands/maintenance.js';
 import { registerRender } from './commands/render.js';
 import { registerRollback } from './commands/rollback.js';
 import { registerRun } from './commands/run.js';
@@ -27,6 +28,7 @@ for (const register of [
   registerDeploy,
   registerRollback,
   registerCanaryVerbs,
+  registerMaintenance,
   registerStatus,
   registerRender,
   registerDown,

@@ -4,6 +4,7 @@
 export { buildApp, loadSettings } from '../app/root.js';
 export { requestCanaryAction } from '../core/canary-request.js';
 export { parseDuration } from '../core/duration.js';
+export { setMaintenance } from '../core/maintenance.js';
 export { runOnce } from '../core/run-once.js';
 export { deploy, down, downService, renderCurrent, rollback, status, up } from '../core/service.js';
 export { unifiedDiff } from './diff.js';

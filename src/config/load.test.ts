@@ -41,6 +41,7 @@ describe('parseConfig: valid files', () => {
       canary: DEFAULT_CANARY,
       watch: 0,
       preview: null,
+      maintenance: { allowIps: [], allowHeader: null, allowToken: null },
     });
     expect(config.multi).toBe(false);
     expect(config.services).toEqual([{ service: config.service, health: config.health, state: config.state }]);

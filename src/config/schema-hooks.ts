@@ -100,3 +100,27 @@ export const previewSchema = z
   })
   .strict()
   .refine((p) => p.header !== undefined || p.cookie !== undefined, 'give `header:`, `cookie:` or both');
+
+/** `maintenance:` — who still reaches the app while `linkswitch maintenance on` answers 503. */
+export const maintenanceSchema = z
+  .object({
+    allow: z
+      .object({
+        ips: z
+          .array(
+            z.string().regex(/^\d{1,3}(\.\d{1,3}){3}(\/\d{1,2})?$/, 'use an IPv4 address or CIDR such as 10.0.0.0/8'),
+          )
+          .max(100)
+          .default([]),
+        header: z.string().regex(PREVIEW_NAME, 'use a header name of letters, digits, "-" and "_"').optional(),
+        token: z
+          .string()
+          .regex(/^[A-Za-z0-9._-]{16,64}$/, 'use 16-64 letters, digits, ".", "_" or "-" (e.g. openssl rand -hex 16)')
+          .optional(),
+      })
+      .strict()
+      .refine((a) => (a.header === undefined) === (a.token === undefined), 'give `header:` and `token:` together')
+      .default({}),
+  })
+  .strict()
+  .default({});

@@ -12,7 +12,7 @@ import {
   LABEL_KEY,
 } from './schema-base.js';
 import { composeContainerFields } from './schema-container.js';
-import { canarySchema, composeSourceSchema, hooksSchema, previewSchema } from './schema-hooks.js';
+import { canarySchema, composeSourceSchema, hooksSchema, maintenanceSchema, previewSchema } from './schema-hooks.js';
 
 // One service's keys: its container, health gate, HAProxy timeouts, basic auth, routes. The same
 // under `service:` (with `name`) and under each entry of `services:`.
@@ -64,6 +64,7 @@ export const containerFields = {
   // After each full switch, judge the new colour this long and roll back on a regression (0: off).
   watch: duration(0),
   preview: previewSchema.optional(),
+  maintenance: maintenanceSchema,
   // false: stop the old colour once drained (volumes that one writer at a time may use); a
   // rollback then starts it again and waits for its health gate instead of being instant.
   keepWarm: z.boolean().default(true),

@@ -30,6 +30,7 @@ type ContainerFields = Pick<
   | 'canary'
   | 'watch'
   | 'preview'
+  | 'maintenance'
 >;
 
 export interface ParsedContainer extends Omit<ContainerInput, 'image'> {
@@ -41,6 +42,7 @@ export interface ParsedContainer extends Omit<ContainerInput, 'image'> {
   canary: CanarySettings;
   watch: number;
   preview?: { header?: string | undefined; cookie?: string | undefined; token?: string | undefined } | undefined;
+  maintenance: { allow: { ips: string[]; header?: string | undefined; token?: string | undefined } };
 }
 
 export interface EntryContext {
@@ -53,7 +55,7 @@ export interface EntryContext {
 }
 
 export function containerFields(raw: ParsedContainer, ctx: EntryContext): ContainerFields {
-  const { port, secretEnv, hooks, keepWarm, canary, watch, preview, image, ...keys } = raw;
+  const { port, secretEnv, hooks, keepWarm, canary, watch, preview, maintenance, image, ...keys } = raw;
   const composeSource = ctx.compose;
   const from = composeSource ? ` (from compose service ${composeSource.service})` : '';
   if (!image)
@@ -105,6 +107,11 @@ export function containerFields(raw: ParsedContainer, ctx: EntryContext): Contai
     preview: preview
       ? { header: preview.header ?? null, cookie: preview.cookie ?? null, token: preview.token ?? null }
       : null,
+    maintenance: {
+      allowIps: maintenance.allow.ips,
+      allowHeader: maintenance.allow.header ?? null,
+      allowToken: maintenance.allow.token ?? null,
+    },
     composeSource: composeSource ?? null,
   };
 }

@@ -43,7 +43,8 @@ describe('buildHaproxyContext', () => {
       // One service: its backend is the default, and there is nothing to route.
       defaultBackend: 'be_shop.api',
       routing: null,
-      maps: [],
+      // Maintenance mode's map: created empty when missing, never overwritten by a render.
+      maps: [{ file: '/srv/shop/haproxy/run/maps/maintenance.map', text: '', keep: true }],
       tls: null,
     });
     expect(context.backends).toEqual([
@@ -58,6 +59,15 @@ describe('buildHaproxyContext', () => {
         timeouts: { connect: '2000ms', server: '30000ms', tunnel: '3600000ms' },
         stripPrefixes: [],
         preview: null,
+        maintenance: {
+          map: expect.stringMatching(/\/maps\/maintenance\.map$/),
+          key: 'shop.api',
+          retryKey: 'shop.api.retry-after',
+          allowIps: [],
+          allowHeader: null,
+          allowToken: null,
+          allowed: false,
+        },
         auth: null,
         extraLines: [],
         errorFiles: [],

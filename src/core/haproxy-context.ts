@@ -1,6 +1,7 @@
 import { COLOURS, type Colour } from './colour.js';
 import { haproxyDuration } from './duration.js';
 import { type HaproxyLayout, SINGLE_SERVER_LAYOUT } from './layout.js';
+import { maintenanceMapFile, retryKey } from './maintenance.js';
 import type { Observed } from './plan.js';
 import type { CertificateInfo } from './ports.js';
 import {
@@ -68,6 +69,17 @@ export interface BackendContext {
   stripPrefixes: string[];
   /** TCP services: their own frontend's bind; null for HTTP services. */
   tcp: { address: string; port: number } | null;
+  /** Maintenance mode (HTTP services): the runtime map it is switched in, and the allow-list. */
+  maintenance: {
+    map: string;
+    key: string;
+    retryKey: string;
+    allowIps: string[];
+    allowHeader: string | null;
+    allowToken: string | null;
+    /** Some allow-list exists: the 503 rules add `!ls_maint_allowed`. */
+    allowed: boolean;
+  } | null;
   /** The preview route to the idle colour (`use-server`), when configured and there is one. */
   preview: { idle: string; header: string | null; cookie: string | null; token: string | null } | null;
 }
@@ -174,6 +186,26 @@ export function buildBackendContext(
       ...new Set(routes.filter((r) => r.stripPrefix && r.path).map((r) => safeHttpPath(r.path, 'route path'))),
     ],
     preview: previewContext(config, servers, layout),
+    maintenance: config.service.mode === 'tcp' ? null : maintenanceContext(config),
+  };
+}
+
+function maintenanceContext(config: Settings): BackendContext['maintenance'] {
+  const { allowIps, allowHeader, allowToken } = config.service.maintenance;
+  const cidr = (v: string) => {
+    const [ip, bits] = v.split('/');
+    safeIpv4(ip, 'maintenance allow address');
+    if (bits !== undefined && !(Number(bits) >= 0 && Number(bits) <= 32)) safeIpv4(v, 'maintenance allow CIDR');
+    return v;
+  };
+  return {
+    map: maintenanceMapFile(config.haproxy.configFile),
+    key: safeName(config.service.name, 'service name'),
+    retryKey: retryKey(config.service.name),
+    allowIps: allowIps.map(cidr),
+    allowHeader: allowHeader === null ? null : safeToken(allowHeader, 'maintenance allow header'),
+    allowToken: allowToken === null ? null : safeToken(allowToken, 'maintenance allow token'),
+    allowed: allowIps.length > 0 || allowHeader !== null,
   };
 }
 

@@ -116,6 +116,8 @@ export interface HaproxyPort {
   servers(): Promise<ServerView[]>;
   /** Sets both weights in one runtime-API call: the new colour first, so never zero servers. */
   setWeights(weights: Partial<Record<Colour, number>>): Promise<void>;
+  /** Sets (or with null removes) one entry of a map file HAProxy has loaded, at runtime. */
+  setMapEntry(file: string, key: string, value: string | null): Promise<void>;
 }
 
 /** The live haproxy.cfg file. */
@@ -124,6 +126,8 @@ export interface ConfigFilePort {
   write(text: string): Promise<void>;
   /** Writes map files a config references (content-addressed: an existing one is left as it is). */
   writeMaps(maps: MapFile[]): Promise<void>;
+  /** A map file's text, or null when it does not exist (maintenance.map, which HAProxy changes at runtime). */
+  readMap(file: string): Promise<string | null>;
 }
 
 /** A certificate file HAProxy loads, as checked before the config naming it is applied. */

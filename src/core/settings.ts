@@ -47,6 +47,8 @@ export interface ServiceSettings {
   watch: number;
   /** A header and/or cookie that reaches the idle colour (for testing a release before the switch). */
   preview: { header: string | null; cookie: string | null; token: string | null } | null;
+  /** Who still reaches the app in maintenance mode (addresses or CIDRs; a header with its token). */
+  maintenance: { allowIps: string[]; allowHeader: string | null; allowToken: string | null };
   /** Where the container came from when it is taken from a compose file (for messages). */
   composeSource: { files: string[]; service: string; project: string; dependsOn: string[] } | null;
   /** This service's own error pages: status → absolute file (a whole HTTP response). */

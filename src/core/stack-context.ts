@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { haproxyDuration } from './duration.js';
 import { UnsafeValueError } from './errors.js';
+import { maintenanceMapFile } from './maintenance.js';
 import type { CertificateInfo } from './ports.js';
 import { routingTable } from './routing.js';
 import { safeBind, safeConfigLine, safeFsPath, safeLogTarget, safeName } from './safe-values.js';
@@ -14,6 +15,8 @@ import type { Settings } from './settings.js';
 export interface MapFile {
   file: string;
   text: string;
+  /** Created with `text` when missing, never overwritten by a render: HAProxy's runtime owns it. */
+  keep?: boolean;
 }
 
 export interface TlsContext {
@@ -92,6 +95,9 @@ export function stackContext(config: Settings, certificates: CertificateInfo[] =
     maps.push(routes, ...(wildcards ? [wildcards] : []));
     routing = { routes: routes.file, wildcards: wildcards?.file ?? null };
   }
+  // Maintenance mode's map: created empty, then HAProxy's runtime and `linkswitch maintenance` own it.
+  if (config.services.some((e) => e.service.mode === 'http'))
+    maps.push({ file: maintenanceMapFile(config.haproxy.configFile), text: '', keep: true });
   const tls = config.tls;
   // Unresolved (no composition root, e.g. a preview in tests): the host HAProxy's default.
   const target = config.edge.accessLog.target ?? '/dev/log';

@@ -1,5 +1,6 @@
 import { COLOURS, type Colour } from './colour.js';
 import { LinkswitchError } from './errors.js';
+import { type MaintenanceState, maintenanceMapFile, maintenanceOf } from './maintenance.js';
 import type { ServerView, TaskView } from './ports.js';
 import type { Runtime } from './runtime.js';
 import type { State } from './state.js';
@@ -30,6 +31,8 @@ export interface StatusReport {
   colours: ColourStatus[];
   /** No state file but a running stack: what `up` would adopt (or why it would refuse). */
   adoptable?: string;
+  /** Maintenance mode, as its map on disk says (the runtime is set from the same values). */
+  maintenance: MaintenanceState;
 }
 
 /** Several services: every service's report, in config order. */
@@ -43,6 +46,7 @@ export async function status(rt: Runtime): Promise<StatusReport> {
   const adoptable = state ? null : await adoptionPreview(rt);
   const observed = await observe(rt);
   const running = await rt.haproxy.running();
+  const map = (await rt.configFile.readMap(maintenanceMapFile(rt.config.haproxy.configFile))) ?? '';
   let servers: ServerView[] = [];
   let haproxyError: string | null = null;
   if (running) {
@@ -60,6 +64,7 @@ export async function status(rt: Runtime): Promise<StatusReport> {
     lastSwitchAt: state?.lastSwitchAt ?? null,
     pending: state?.pending ?? null,
     haproxy: { running, error: haproxyError },
+    maintenance: maintenanceOf(map, rt.config.service.name),
     colours: COLOURS.map((colour) => {
       const container = observed[colour];
       const server = servers.find((s) => s.colour === colour);

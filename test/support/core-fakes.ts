@@ -123,6 +123,9 @@ export class FakeHaproxy implements HaproxyPort {
         checkStatus: 'L7OK',
       }));
   }
+  async setMapEntry(file: string, key: string, value: string | null) {
+    this.calls.push(`map ${file} ${key} ${value ?? '(removed)'}`);
+  }
   async setWeights(weights: Partial<Record<Colour, number>>) {
     this.weightCalls.push(weights);
     Object.assign(this.weights, weights);
@@ -160,6 +163,7 @@ export function fakes(
         configFile.text = text;
       },
       writeMaps: async () => undefined,
+      readMap: async () => null,
     } satisfies ConfigFilePort,
     store: {
       read: async () => {

@@ -13,6 +13,12 @@ function formatStatus(report: StatusReport): string {
   ];
   if (report.adoptable)
     lines.push(`no state file: ${report.adoptable.replace(/^adopted/, '`linkswitch up` would adopt')}`);
+  if (report.maintenance.on)
+    lines.push(
+      `maintenance: on (${report.maintenance.message ? JSON.stringify(report.maintenance.message) : 'the 503 error page'}` +
+        `${report.maintenance.retryAfterS === null ? '' : `, Retry-After ${report.maintenance.retryAfterS} s`}); ` +
+        '`linkswitch maintenance off` ends it',
+    );
   const canary = report.pending?.canary;
   if (report.pending && canary)
     lines.push(
