@@ -173,10 +173,14 @@ export class RegistryAuthError extends DockerError {}
 export class CanaryAbortedError extends LinkswitchError {
   override readonly code = 'CANARY_ABORTED';
   override readonly exitCode = 11;
+  /** What stopped it: the figure that regressed, too little traffic, or `abort` by hand. */
+  reason: 'error rate' | 'response time' | 'traffic' | 'manual' = 'manual';
 }
 
 /** The watch window after a switch saw a regression and rolled back to the previous colour. */
 export class WatchRollbackError extends LinkswitchError {
   override readonly code = 'WATCH_ROLLED_BACK';
   override readonly exitCode = 12;
+  /** The figure that regressed. */
+  reason: 'error rate' | 'response time' | 'traffic' = 'error rate';
 }

@@ -66,9 +66,11 @@ export async function runCanary(
         await rt.haproxy.setWeights({ [from]: 100, [to]: 0 });
         const why =
           verdict.kind === 'abort' ? `${verdict.figure} regressed: ${verdict.detail}` : 'aborted by `linkswitch abort`';
-        throw new CanaryAbortedError(`canary of ${to} at ${percent}% stopped: ${why}`, {
+        const aborted = new CanaryAbortedError(`canary of ${to} at ${percent}% stopped: ${why}`, {
           fix: `${from} serves everything again and stays linked; the new colour is stopped (docker logs ${rt.config.service.name}-${to})`,
         });
+        aborted.reason = verdict.kind === 'abort' ? verdict.figure : 'manual';
+        throw aborted;
       }
       if (asked === 'promote') {
         outcome.steps.push({ percent, ...figures });

@@ -41,12 +41,14 @@ export async function watchAfterSwitch(
     if (verdict.kind === 'abort') {
       const seconds = ((rt.clock.monotonic() - began) / 1000).toFixed(1);
       await rollBack();
-      throw new WatchRollbackError(
+      const rolled = new WatchRollbackError(
         `rolled back ${seconds} s after the switch: ${verdict.figure} regressed: ${verdict.detail}`,
         {
           fix: `the previous colour serves again and is linked; the new one is stopped (docker logs ${rt.config.service.name}-${to})`,
         },
       );
+      rolled.reason = verdict.figure;
+      throw rolled;
     }
     const left = Math.max(0, Math.round((durationMs - (rt.clock.monotonic() - began)) / 1000));
     rt.progress.detail?.(

@@ -27,6 +27,20 @@ describe('Metrics', () => {
     expect(text).toContain('linkswitch_linked{service="web",colour="green"} 1');
   });
 
+  it('counts canaries that passed, canary aborts and watch-window rollbacks by reason', () => {
+    const m = new Metrics('web');
+    m.canaryPassed();
+    m.canaryAborted('error rate');
+    m.canaryAborted('error rate');
+    m.canaryAborted('manual');
+    m.watchRolledBack('response time');
+    const text = m.render();
+    expect(text).toContain('linkswitch_canaries_total{service="web"} 1');
+    expect(text).toContain('linkswitch_canary_aborts_total{service="web",reason="error rate"} 2');
+    expect(text).toContain('linkswitch_canary_aborts_total{service="web",reason="manual"} 1');
+    expect(text).toContain('linkswitch_watch_rollbacks_total{service="web",reason="response time"} 1');
+  });
+
   it('keeps a cumulative histogram of switch durations in seconds', () => {
     const m = new Metrics('web');
     m.switched(0.8);

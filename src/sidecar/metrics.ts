@@ -19,6 +19,9 @@ export class Metrics {
   private switchSum = 0;
   private linked: Colour | null = null;
   private lastReload: { result: ReloadResult; at: Date } | null = null;
+  private canaries = 0;
+  private readonly canaryAborts = new Map<string, number>();
+  private readonly watchRollbacks = new Map<string, number>();
 
   constructor(private readonly service: string) {}
 
@@ -51,6 +54,19 @@ export class Metrics {
   reloaded(result: ReloadResult, at = new Date()): void {
     this.reloads.set(result, (this.reloads.get(result) ?? 0) + 1);
     this.lastReload = { result, at };
+  }
+
+  /** A canary deploy that walked every step (or was promoted) to the full switch. */
+  canaryPassed(): void {
+    this.canaries++;
+  }
+
+  canaryAborted(reason: string): void {
+    this.canaryAborts.set(reason, (this.canaryAborts.get(reason) ?? 0) + 1);
+  }
+
+  watchRolledBack(reason: string): void {
+    this.watchRollbacks.set(reason, (this.watchRollbacks.get(reason) ?? 0) + 1);
   }
 
   setLinked(colour: Colour | null): void {
@@ -89,6 +105,18 @@ export class Metrics {
         const [command, code] = key.split('\u0000');
         return [`${svc},command="${command}",code="${code}"`, n];
       }),
+    );
+    metric('linkswitch_canaries_total', 'counter', 'Canary deploys that reached the full switch.', (m, svc) => [
+      [svc, m.canaries],
+    ]);
+    metric('linkswitch_canary_aborts_total', 'counter', 'Canary deploys stopped, by reason.', (m, svc) =>
+      [...m.canaryAborts].map(([reason, n]) => [`${svc},reason="${reason}"`, n]),
+    );
+    metric(
+      'linkswitch_watch_rollbacks_total',
+      'counter',
+      'Automatic rollbacks in the watch window after a switch, by the figure that regressed.',
+      (m, svc) => [...m.watchRollbacks].map(([reason, n]) => [`${svc},reason="${reason}"`, n]),
     );
     metric(
       'linkswitch_linked_failures_total',

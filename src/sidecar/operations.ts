@@ -1,7 +1,15 @@
 import type { Logger } from 'pino';
 import type { Lock } from '../adapters/lock-file.js';
 import { fileLocker } from '../app/root.js';
-import { HaproxyConfigError, LinkswitchError, messageOf, ReloadFailedError, TemplateError } from '../core/errors.js';
+import {
+  CanaryAbortedError,
+  HaproxyConfigError,
+  LinkswitchError,
+  messageOf,
+  ReloadFailedError,
+  TemplateError,
+  WatchRollbackError,
+} from '../core/errors.js';
 import { type CommandResult, deploy, rollback, type Service, up } from '../core/service.js';
 import { SidecarError } from './errors.js';
 import type { Metrics } from './metrics.js';
@@ -140,6 +148,7 @@ export class Operations {
   private recordSuccess(command: string, result: CommandResult): void {
     const { metrics, log } = this.options;
     if (command === 'deploy') metrics.deployed();
+    if (result.report?.canary) metrics.canaryPassed();
     if (result.report?.switchMs != null) metrics.switched(result.report.switchMs);
     if (result.report?.configChanged) metrics.reloaded('applied');
     metrics.setLinked(result.state.linked);
@@ -160,6 +169,8 @@ export class Operations {
   recordFailure(command: string, error: unknown): void {
     const { metrics } = this.options;
     metrics.failed(command, error instanceof LinkswitchError ? error.code : 'UNEXPECTED');
+    if (error instanceof CanaryAbortedError) metrics.canaryAborted(error.reason);
+    if (error instanceof WatchRollbackError) metrics.watchRolledBack(error.reason);
     if (error instanceof HaproxyConfigError || error instanceof TemplateError) metrics.reloaded('rejected');
     else if (error instanceof ReloadFailedError) metrics.reloaded('failed');
     logFailure(this.options.log, command, error);
