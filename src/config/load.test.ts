@@ -40,6 +40,7 @@ describe('parseConfig: valid files', () => {
       composeSource: null,
       canary: DEFAULT_CANARY,
       watch: 0,
+      slowStart: 0,
       preview: null,
       maintenance: { allowIps: [], allowHeader: null, allowToken: null },
     });

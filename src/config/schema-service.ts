@@ -63,6 +63,8 @@ export const containerFields = {
   canary: canarySchema,
   // After each full switch, judge the new colour this long and roll back on a regression (0: off).
   watch: duration(0),
+  // Switch as a ramp of weights (10% → 25% → 50% → 75% → 100%) over this long (0: at once).
+  slowStart: duration(0),
   preview: previewSchema.optional(),
   maintenance: maintenanceSchema,
   // false: stop the old colour once drained (volumes that one writer at a time may use); a

@@ -29,6 +29,7 @@ type ContainerFields = Pick<
   | 'composeSource'
   | 'canary'
   | 'watch'
+  | 'slowStart'
   | 'preview'
   | 'maintenance'
 >;
@@ -41,6 +42,7 @@ export interface ParsedContainer extends Omit<ContainerInput, 'image'> {
   keepWarm: boolean;
   canary: CanarySettings;
   watch: number;
+  slowStart: number;
   preview?: { header?: string | undefined; cookie?: string | undefined; token?: string | undefined } | undefined;
   maintenance: { allow: { ips: string[]; header?: string | undefined; token?: string | undefined } };
 }
@@ -55,7 +57,7 @@ export interface EntryContext {
 }
 
 export function containerFields(raw: ParsedContainer, ctx: EntryContext): ContainerFields {
-  const { port, secretEnv, hooks, keepWarm, canary, watch, preview, maintenance, image, ...keys } = raw;
+  const { port, secretEnv, hooks, keepWarm, canary, watch, slowStart, preview, maintenance, image, ...keys } = raw;
   const composeSource = ctx.compose;
   const from = composeSource ? ` (from compose service ${composeSource.service})` : '';
   if (!image)
@@ -104,6 +106,7 @@ export function containerFields(raw: ParsedContainer, ctx: EntryContext): Contai
     keepWarm,
     canary,
     watch,
+    slowStart,
     preview: preview
       ? { header: preview.header ?? null, cookie: preview.cookie ?? null, token: preview.token ?? null }
       : null,

@@ -236,8 +236,9 @@ export class Executor {
           (next) => this.saveState(next),
           step.from,
           step.to,
+          step.rampMs ?? null,
         );
-        this.report.canary = outcome;
+        if (!step.rampMs) this.report.canary = outcome;
         return;
       }
       case 'stop-container':

@@ -30,7 +30,7 @@ export type Step =
   /** After the switch: judge the new colour against the old one's baseline; roll back on a regression. */
   | { kind: 'watch'; from: Colour; to: Colour; durationMs: number }
   /** Shift traffic step by step, judging the new colour against the old (src/core/run-canary.ts). */
-  | { kind: 'canary'; from: Colour; to: Colour }
+  | { kind: 'canary'; from: Colour; to: Colour; rampMs?: number }
   /** The service's hooks of one phase, in order (src/core/hooks.ts). */
   | { kind: 'hook'; phase: HookPhase; colour: Colour; image: string };
 
@@ -51,6 +51,8 @@ export interface DeployInput {
   canary?: boolean;
   /** A watch window after the switch, in ms (0: none). */
   watchMs?: number;
+  /** A slow start: the switch as a ramp of weights over this many ms (0: at once). */
+  slowStartMs?: number;
 }
 
 /** Deploy: build the idle colour fresh, gate on health twice (app, then HAProxy), switch, drain. */
@@ -63,6 +65,7 @@ export function planDeploy({
   keepWarm = true,
   canary = false,
   watchMs = 0,
+  slowStartMs = 0,
 }: DeployInput): Step[] {
   const from = state.linked;
   const to = otherColour(from);
@@ -87,6 +90,7 @@ export function planDeploy({
     // The config the full switch will write is checked before any user traffic moves.
     { kind: 'check-config', linked: to },
     ...(canary ? [{ kind: 'canary', from, to } as const] : []),
+    ...(!canary && slowStartMs > 0 ? [{ kind: 'canary', from, to, rampMs: slowStartMs } as const] : []),
     { kind: 'switch', from, to },
     { kind: 'record-state', linked: to, image, switched: true },
     // Persist the switch so a later reload or restart keeps the new colour.
@@ -238,6 +242,8 @@ export function describeStep(step: Step): string {
     case 'watch':
       return `watch ${step.to} for ${Math.round(step.durationMs / 1000)} s against ${step.from}'s figures; roll back on a regression`;
     case 'canary':
-      return `canary: shift traffic to ${step.to} step by step, judging it against ${step.from}`;
+      return step.rampMs
+        ? `slow start: ramp ${step.to} up over ${Math.round(step.rampMs / 1000)} s`
+        : `canary: shift traffic to ${step.to} step by step, judging it against ${step.from}`;
   }
 }

@@ -1,4 +1,4 @@
-import { judge, stepWeights, type WindowFigures, windowFigures } from './canary.js';
+import { judge, stepWeights, type Verdict, type WindowFigures, windowFigures } from './canary.js';
 import type { Colour } from './colour.js';
 import { CanaryAbortedError } from './errors.js';
 import type { Runtime } from './runtime.js';
@@ -11,6 +11,9 @@ import { countersOf } from './watch.js';
 // at any instant is an interrupted deploy that `up` resolves to the old colour. `promote` and
 // `abort` (another process) are read at each poll.
 
+/** A slow start's shares of traffic, each held for a quarter of the ramp. */
+const RAMP_STEPS = [10, 25, 50, 75];
+
 export interface CanaryOutcome {
   promoted: boolean;
   steps: Array<{ percent: number; fresh: WindowFigures; old: WindowFigures }>;
@@ -22,8 +25,13 @@ export async function runCanary(
   save: (next: State) => Promise<void>,
   from: Colour,
   to: Colour,
+  /** A slow start: the same steps over `slowStart`, not judged (a cold app may start slow). */
+  rampMs: number | null = null,
 ): Promise<CanaryOutcome> {
-  const settings = rt.config.service.canary;
+  const settings =
+    rampMs === null
+      ? rt.config.service.canary
+      : { ...rt.config.service.canary, steps: RAMP_STEPS, dwell: Math.max(1, Math.round(rampMs / RAMP_STEPS.length)) };
   const counters = async () => {
     const [fresh, old] = await Promise.all([countersOf(rt, to), countersOf(rt, from)]);
     return { fresh, old };
@@ -52,7 +60,7 @@ export async function runCanary(
       await rt.clock.sleep(settings.poll);
       const now = await counters();
       figures = { fresh: windowFigures(start.fresh, now.fresh), old: windowFigures(start.old, now.old) };
-      let verdict = judge(figures.fresh, figures.old, settings);
+      let verdict: Verdict = rampMs === null ? judge(figures.fresh, figures.old, settings) : { kind: 'ok' };
       judged ||= verdict.kind === 'ok';
       if (verdict.kind === 'wait' && rt.clock.monotonic() - began >= 3 * settings.dwell)
         verdict = {

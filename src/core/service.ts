@@ -74,10 +74,13 @@ export async function deploy(
 ): Promise<CommandResult> {
   const started = svc.clock.monotonic();
   safeImage(image);
-  if ((canary || watchMs > 0) && svc.docker.updatesInPlace)
-    throw new ConfigError('deploy --canary and watch windows are not available with engine.kind "swarm" yet', {
-      fix: 'deploy without --canary or --watch (and without `watch:`), or use engine.kind container',
-    });
+  if ((canary || watchMs > 0 || svc.config.service.slowStart > 0) && svc.docker.updatesInPlace)
+    throw new ConfigError(
+      'deploy --canary, watch windows and slowStart are not available with engine.kind "swarm" yet',
+      {
+        fix: 'deploy without --canary or --watch (and without `watch:` or `slowStart:`), or use engine.kind container',
+      },
+    );
   return withLock(svc, 'deploy', async () => {
     const loaded = await loadState(svc);
     const haproxyRunning = await svc.haproxy.running();
@@ -108,6 +111,7 @@ export async function deploy(
       keepWarm: svc.config.service.keepWarm,
       canary,
       watchMs,
+      slowStartMs: svc.config.service.slowStart,
     });
     if (dryRun) return { plan, report: null, state, durationMs: svc.clock.monotonic() - started };
     const executor = new Executor(svc, state, observed);

@@ -45,6 +45,8 @@ export interface ServiceSettings {
   canary: CanarySettings;
   /** ms after each full switch during which a regression rolls back by itself (0: off). */
   watch: number;
+  /** ms over which a switch ramps the new colour's weight up (0: a single flip). */
+  slowStart: number;
   /** A header and/or cookie that reaches the idle colour (for testing a release before the switch). */
   preview: { header: string | null; cookie: string | null; token: string | null } | null;
   /** Who still reaches the app in maintenance mode (addresses or CIDRs; a header with its token). */

@@ -216,4 +216,25 @@ describe('deploy --canary', () => {
     expect(samples.length).toBeGreaterThan(100);
     expect(new Set(samples.map((s) => s.version))).toEqual(new Set([linked]));
   });
+
+  it('slow start: the switch ramps the new colour up over the configured time, with zero failed requests', async () => {
+    await stack.writeConfig({
+      service: { name: stack.name, image: 'linkswitch-test-app:v1', port: 8080, stopTimeout: 2, slowStart: '2s' },
+    });
+    const from = (await linkedImage()).split(':')[1]!;
+    const to = from === 'v1' ? 'v2' : 'v1';
+    const started = performance.now();
+    const { samples, during } = await underLoad(async () => {
+      const deploy = await stack.cli(['deploy', '--image', `linkswitch-test-app:${to}`, '--json']);
+      expect(deploy.exitCode, deploy.all).toBe(0);
+      expect(JSON.parse(deploy.stdout).steps).toContain('canary');
+    });
+    expect(performance.now() - started).toBeGreaterThan(2_000);
+    expect(failures(samples)).toEqual([]);
+    // Both answered while it ramped; the new one serves alone afterwards.
+    const seen = versions(during);
+    expect(seen[from]).toBeGreaterThan(0);
+    expect(seen[to]).toBeGreaterThan(0);
+    expect(await linkedImage()).toBe(`linkswitch-test-app:${to}`);
+  });
 });
