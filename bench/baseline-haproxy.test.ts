@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -9,9 +12,10 @@ import { renderBaselineConfig } from './baseline-haproxy.js';
 const TEMPLATES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'templates');
 
 describe('bench baseline HAProxy config', () => {
-  it('is the linkswitch template with every server at weight 100', async () => {
+  it('is the linkswitch template with every server at weight 100, with the map files it names', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-x-'));
     const text = await renderBaselineConfig({
-      dir: '/tmp/bench-x',
+      dir,
       bindPort: 18080,
       servers: [
         { colour: 'blue', port: 32001 },
@@ -26,7 +30,10 @@ describe('bench baseline HAProxy config', () => {
     expect(text).toContain('    server green 127.0.0.1:32002 weight 100\n');
     expect(text).toContain('    default-server check inter 200ms rise 1 fall 2\n');
     expect(text).toContain('    retries 3\n');
-    expect(text).toContain('stats socket /tmp/bench-x/admin.sock');
+    expect(text).toContain(`stats socket ${dir}/admin.sock`);
     expect(text).not.toContain('{{');
+    // `haproxy -c` fails on a map file that does not exist (maintenance mode's).
+    expect(existsSync(path.join(dir, 'maps', 'maintenance.map'))).toBe(true);
+    await rm(dir, { recursive: true, force: true });
   });
 });

@@ -47,6 +47,11 @@ export async function renderBaselineConfig(options: BaselineSettings): Promise<s
   const context = buildHaproxyContext(settings, 'blue', observed);
   context.servers = context.servers.map((server) => ({ ...server, weight: 100, linked: true }));
   context.backends = context.backends.map((b) => ({ ...b, servers: context.servers }));
+  // The map files the config names (maintenance mode's, empty), as a linkswitch render writes them.
+  for (const map of context.maps) {
+    await mkdir(path.dirname(map.file), { recursive: true });
+    await writeFile(map.file, map.text);
+  }
   return renderHaproxyConfig(settings.haproxy.templateDir, context);
 }
 
