@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { type ContainerSpec, emptyContainerSpec, type MountSpec } from '../core/container-spec.js';
+import { type ContainerSpec, emptyContainerSpec } from '../core/container-spec.js';
 import { ConfigError, errnoCode, LinkswitchError, messageOf } from '../core/errors.js';
 import { safeHost, safeIpv4 } from '../core/safe-values.js';
 import type { PullPolicy } from '../core/settings.js';
-import { keyValues, parseEnvFile, parseShortVolume, shellWords } from './compose-values.js';
+import { keyValues, parseEnvFile, shellWords } from './compose-values.js';
+import { resolveMounts } from './container-mounts.js';
 import { ENV_KEY, LABEL_KEY } from './schema-base.js';
 import type { ComposeContainer } from './schema-container.js';
 
@@ -117,40 +118,7 @@ export function resolveContainer(input: ContainerInput, ctx: ResolveContext): Re
   spec.workingDir = input.working_dir ?? null;
   spec.user = input.user ?? null;
 
-  spec.mounts = (input.volumes ?? []).map((volume, i): MountSpec => {
-    const key = `volumes[${i}]`;
-    if (typeof volume === 'string') {
-      let short: ReturnType<typeof parseShortVolume>;
-      try {
-        short = parseShortVolume(volume);
-      } catch (error) {
-        return fail(key, messageOf(error), 'write e.g. "uploads:/app/uploads" or "./config:/app/config:ro"');
-      }
-      if (short.bind && short.source)
-        return { type: 'bind', source: hostPath(short.source, ctx), target: short.target, readOnly: short.readOnly };
-      return { type: 'volume', source: short.source, target: short.target, readOnly: short.readOnly, noCopy: false };
-    }
-    if (volume.type === 'tmpfs') return { type: 'tmpfs', target: volume.target, sizeBytes: volume.tmpfs?.size ?? null };
-    if (volume.type === 'bind') {
-      if (!volume.source) return fail(key, 'a bind mount needs a source', 'give the host path as source');
-      return { type: 'bind', source: hostPath(volume.source, ctx), target: volume.target, readOnly: volume.read_only };
-    }
-    return {
-      type: 'volume',
-      source: volume.source ?? null,
-      target: volume.target,
-      readOnly: volume.read_only,
-      noCopy: volume.volume?.nocopy === true,
-    };
-  });
-  for (const mount of spec.mounts) {
-    if (mount.type === 'volume' && mount.source !== null && !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/.test(mount.source))
-      fail('volumes', `invalid volume name ${JSON.stringify(mount.source)}`, 'use letters, digits, "_", "." and "-"');
-  }
-  for (const target of input.tmpfs ?? []) spec.mounts.push({ type: 'tmpfs', target, sizeBytes: null });
-  const targets = spec.mounts.map((m) => m.target);
-  const twice = targets.find((t, i) => targets.indexOf(t) !== i);
-  if (twice) fail('volumes', `${twice} is mounted twice`, 'mount each container path once');
+  spec.mounts = resolveMounts(input, ctx, fail);
 
   const networks = Array.isArray(input.networks)
     ? input.networks.map((name) => ({ name, aliases: [] as string[] }))
@@ -273,12 +241,6 @@ export function resolveContainer(input: ContainerInput, ctx: ResolveContext): Re
     pull,
     container: spec,
   };
-}
-
-function hostPath(source: string, ctx: ResolveContext): string {
-  const home = ctx.lookup('HOME');
-  if (source.startsWith('~') && home) return ctx.abs(home + source.slice(1));
-  return ctx.abs(source);
 }
 
 function safeChecked<T>(key: string, check: () => T, fail: (key: string, message: string, fix: string) => never): T {
