@@ -1,4 +1,5 @@
 import { readFile, unlink } from 'node:fs/promises';
+import type { LiveJudgement } from '../core/canary.js';
 import { writeFileAtomic } from './atomic-file.js';
 
 // `linkswitch promote|abort` and the canary loop of a running deploy, which holds the deploy lock:
@@ -7,8 +8,28 @@ import { writeFileAtomic } from './atomic-file.js';
 
 export type CanaryAction = 'promote' | 'abort';
 
+/** A judgement older than this was left by a deploy that is gone (killed, or ended uncleanly). */
+const STALE_MS = 10_000;
+
 export class CanaryControlFile {
-  constructor(private readonly file: string) {}
+  constructor(
+    private readonly file: string,
+    private readonly progressFile: string,
+  ) {}
+
+  async publish(progress: LiveJudgement | null): Promise<void> {
+    if (progress === null) await unlink(this.progressFile).catch(() => undefined);
+    else await writeFileAtomic(this.progressFile, `${JSON.stringify(progress)}\n`);
+  }
+
+  async latest(): Promise<LiveJudgement | null> {
+    try {
+      const progress = JSON.parse(await readFile(this.progressFile, 'utf8')) as LiveJudgement;
+      return Date.now() - Date.parse(progress.at) < STALE_MS ? progress : null;
+    } catch {
+      return null;
+    }
+  }
 
   async request(action: CanaryAction): Promise<void> {
     await writeFileAtomic(this.file, `${JSON.stringify({ action, at: new Date().toISOString() })}\n`);
@@ -44,5 +65,5 @@ export class CanaryControlFile {
 }
 
 export function canaryControlFile(stateFile: string): CanaryControlFile {
-  return new CanaryControlFile(`${stateFile}.canary`);
+  return new CanaryControlFile(`${stateFile}.canary`, `${stateFile}.judgement`);
 }

@@ -112,3 +112,16 @@ export function stepWeights(percent: number): { fresh: number; old: number } {
   const fresh = Math.max(0, Math.min(100, Math.round(percent)));
   return { fresh, old: 100 - fresh };
 }
+
+/** A running canary's or watch window's view at its last poll, for `status`. */
+export interface LiveJudgement {
+  kind: 'canary' | 'watch';
+  colour: string;
+  /** The new colour's share (canary) or 100 (watch). */
+  percent: number;
+  /** When the current step (or the window) ends. */
+  until: string;
+  fresh: WindowFigures;
+  old: WindowFigures;
+  at: string;
+}

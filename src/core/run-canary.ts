@@ -25,6 +25,21 @@ export async function runCanary(
   save: (next: State) => Promise<void>,
   from: Colour,
   to: Colour,
+  rampMs: number | null = null,
+): Promise<CanaryOutcome> {
+  try {
+    return await canarySteps(rt, state, save, from, to, rampMs);
+  } finally {
+    await rt.canaryControl?.publish(null);
+  }
+}
+
+async function canarySteps(
+  rt: Runtime,
+  state: () => State,
+  save: (next: State) => Promise<void>,
+  from: Colour,
+  to: Colour,
   /** A slow start: the same steps over `slowStart`, not judged (a cold app may start slow). */
   rampMs: number | null = null,
 ): Promise<CanaryOutcome> {
@@ -53,6 +68,7 @@ export async function runCanary(
     rt.progress.phase('canary-step', { percent, step: index + 1, of: settings.steps.length });
     const start = await counters();
     const began = rt.clock.monotonic();
+    const stepStarted = rt.clock.now().getTime();
     let figures = { fresh: windowFigures(start.fresh, start.fresh), old: windowFigures(start.old, start.old) };
     // A step ends after its dwell once it has been judged on enough requests; with too little
     // traffic to judge it waits up to three dwells, then stops rather than pass unjudged.
@@ -85,6 +101,14 @@ export async function runCanary(
         outcome.promoted = true;
         return outcome;
       }
+      await rt.canaryControl?.publish({
+        kind: 'canary',
+        colour: to,
+        percent,
+        until: new Date(stepStarted + settings.dwell).toISOString(),
+        ...figures,
+        at: rt.clock.now().toISOString(),
+      });
       rt.progress.detail?.(
         verdict.kind === 'wait'
           ? `${percent}%: ${verdict.reason}`

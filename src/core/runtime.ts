@@ -1,3 +1,4 @@
+import type { LiveJudgement } from './canary.js';
 import type { BackendContext, HaproxyContext } from './haproxy-context.js';
 import type { HookPort } from './hooks.js';
 import type { HaproxyLayout } from './layout.js';
@@ -36,6 +37,10 @@ export interface Runtime {
     /** A request is written and not yet taken. */
     pending(): Promise<boolean>;
     clear(): Promise<void>;
+    /** What a running canary or watch window saw at its last poll (for `status`); null clears it. */
+    publish(progress: LiveJudgement | null): Promise<void>;
+    /** The last published judgement, if it is fresh (a killed deploy's goes stale). */
+    latest(): Promise<LiveJudgement | null>;
   };
   /** Runs deploy hooks (host commands and one-off containers); absent when none are configured. */
   hooks?: HookPort;

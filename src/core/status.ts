@@ -1,3 +1,4 @@
+import type { LiveJudgement } from './canary.js';
 import { COLOURS, type Colour } from './colour.js';
 import { LinkswitchError } from './errors.js';
 import { type MaintenanceState, maintenanceMapFile, maintenanceOf } from './maintenance.js';
@@ -33,6 +34,8 @@ export interface StatusReport {
   adoptable?: string;
   /** Maintenance mode, as its map on disk says (the runtime is set from the same values). */
   maintenance: MaintenanceState;
+  /** A running canary's or watch window's figures at its last poll. */
+  judgement: LiveJudgement | null;
 }
 
 /** Several services: every service's report, in config order. */
@@ -65,6 +68,7 @@ export async function status(rt: Runtime): Promise<StatusReport> {
     pending: state?.pending ?? null,
     haproxy: { running, error: haproxyError },
     maintenance: maintenanceOf(map, rt.config.service.name),
+    judgement: (await rt.canaryControl?.latest()) ?? null,
     colours: COLOURS.map((colour) => {
       const container = observed[colour];
       const server = servers.find((s) => s.colour === colour);

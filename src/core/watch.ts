@@ -33,28 +33,54 @@ export async function watchAfterSwitch(
   const settings = rt.config.service.canary;
   const start = await countersOf(rt, to);
   const began = rt.clock.monotonic();
+  const until = new Date(rt.clock.now().getTime() + durationMs).toISOString();
   let figures = windowFigures(start, start);
-  while (rt.clock.monotonic() - began < durationMs) {
-    await rt.clock.sleep(settings.poll);
-    figures = windowFigures(start, await countersOf(rt, to));
-    const verdict = judge(figures, baseline, settings);
-    if (verdict.kind === 'abort') {
-      const seconds = ((rt.clock.monotonic() - began) / 1000).toFixed(1);
-      await rollBack();
-      const rolled = new WatchRollbackError(
-        `rolled back ${seconds} s after the switch: ${verdict.figure} regressed: ${verdict.detail}`,
-        {
-          fix: `the previous colour serves again and is linked; the new one is stopped (docker logs ${rt.config.service.name}-${to})`,
-        },
-      );
-      rolled.reason = verdict.figure;
-      throw rolled;
+  try {
+    while (rt.clock.monotonic() - began < durationMs) {
+      await rt.clock.sleep(settings.poll);
+      figures = windowFigures(start, await countersOf(rt, to));
+      await rt.canaryControl?.publish({
+        kind: 'watch',
+        colour: to,
+        percent: 100,
+        until,
+        fresh: figures,
+        old: baseline,
+        at: rt.clock.now().toISOString(),
+      });
+      await judgeOnce(rt, figures, baseline, began, durationMs, to, rollBack);
     }
-    const left = Math.max(0, Math.round((durationMs - (rt.clock.monotonic() - began)) / 1000));
-    rt.progress.detail?.(
-      `${left} s left: ${figures.attempts} requests, ${(figures.errorRate * 100).toFixed(1)}% errors, ${figures.rtimeMs} ms ` +
-        `(before: ${(baseline.errorRate * 100).toFixed(1)}%, ${baseline.rtimeMs} ms)`,
-    );
+  } finally {
+    await rt.canaryControl?.publish(null);
   }
   return figures;
+}
+
+async function judgeOnce(
+  rt: Runtime,
+  figures: WindowFigures,
+  baseline: WindowFigures,
+  began: number,
+  durationMs: number,
+  to: Colour,
+  rollBack: () => Promise<void>,
+): Promise<void> {
+  const verdict = judge(figures, baseline, rt.config.service.canary);
+  if (verdict.kind === 'abort') {
+    const seconds = ((rt.clock.monotonic() - began) / 1000).toFixed(1);
+    await rollBack();
+    const rolled = new WatchRollbackError(
+      `rolled back ${seconds} s after the switch: ${verdict.figure} regressed: ${verdict.detail}`,
+      {
+        fix: `the previous colour serves again and is linked; the new one is stopped (docker logs ${rt.config.service.name}-${to})`,
+      },
+    );
+    rolled.reason = verdict.figure;
+    throw rolled;
+  }
+  const left = Math.max(0, Math.round((durationMs - (rt.clock.monotonic() - began)) / 1000));
+  rt.progress.detail?.(
+    `${left} s left: ${figures.attempts} requests, ${(figures.errorRate * 100).toFixed(1)}% errors, ${figures.rtimeMs} ms ` +
+      `(before: ${(baseline.errorRate * 100).toFixed(1)}%, ${baseline.rtimeMs} ms)`,
+  );
 }

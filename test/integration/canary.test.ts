@@ -108,8 +108,12 @@ describe('deploy --canary', () => {
         const deploy = stack.cli(['deploy', '--canary', '--image', image]);
         for (let i = 0; i < 100 && !(await stack.readState()).pending?.canary; i++)
           await new Promise((r) => setTimeout(r, 100));
+        await new Promise((r) => setTimeout(r, 600)); // two polls: the figures are published
         const status = await stack.cli(['status']);
         expect(status.stdout).toMatch(/canary of \w+ \(linkswitch-test-app:v\d\): 20% of traffic, step 1 of 1/);
+        expect(status.stdout).toMatch(
+          /canary at 20% on \w+ until .*: \d+ requests, \d+\.\d% errors, \d+ ms \(old colour: /,
+        );
         const started = performance.now();
         const asked = await stack.cli([verb]);
         expect(asked.exitCode, asked.all).toBe(0);

@@ -19,6 +19,16 @@ function formatStatus(report: StatusReport): string {
         `${report.maintenance.retryAfterS === null ? '' : `, Retry-After ${report.maintenance.retryAfterS} s`}); ` +
         '`linkswitch maintenance off` ends it',
     );
+  const judged = report.judgement;
+  if (judged) {
+    const pct = (ratio: number) => `${(ratio * 100).toFixed(1)}%`;
+    lines.push(
+      `${judged.kind === 'canary' ? `canary at ${judged.percent}%` : 'watch window'} on ${judged.colour} until ` +
+        `${shortTime(judged.until)}: ${judged.fresh.attempts} requests, ${pct(judged.fresh.errorRate)} errors, ` +
+        `${judged.fresh.rtimeMs} ms (${judged.kind === 'canary' ? 'old colour' : 'before the switch'}: ` +
+        `${pct(judged.old.errorRate)}, ${judged.old.rtimeMs} ms)`,
+    );
+  }
   const canary = report.pending?.canary;
   if (report.pending && canary)
     lines.push(
