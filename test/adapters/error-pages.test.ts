@@ -8,6 +8,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { buildHaproxyContext } from '../../src/core/haproxy-context.js';
 import { renderHaproxyConfig } from '../../src/render/renderer.js';
 import { observedContainer } from '../support/fakes.js';
+import { writeMapFiles } from '../support/map-files.js';
 
 // The error pages shipped in haproxy/errors/ are whole HTTP responses HAProxy accepts
 // (`errorfile`), for every service (defaults) or one service (its backend).
@@ -42,7 +43,9 @@ haproxy:
 `;
     const config = parseConfig(yaml, path.join(dir, 'linkswitch.yml'));
     const observed = { blue: observedContainer('blue', { address: { host: '127.0.0.1', port: 9 } }), green: null };
-    const text = await renderHaproxyConfig(config.haproxy.templateDir, buildHaproxyContext(config, 'blue', observed));
+    const context = buildHaproxyContext(config, 'blue', observed);
+    await writeMapFiles(context.maps);
+    const text = await renderHaproxyConfig(config.haproxy.templateDir, context);
     expect(text).toContain(`    errorfile 502 ${errors}/502.http\n    errorfile 504 ${errors}/504.http\n`);
     expect(text).toMatch(new RegExp(`backend be_web\\n(.*\\n)*? {4}errorfile 503 ${errors}/503\\.http\\n`));
     // `stats: {}` listens on 127.0.0.1:8404 by default.

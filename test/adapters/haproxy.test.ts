@@ -19,6 +19,7 @@ import type { Observed } from '../../src/core/plan.js';
 import type { Settings } from '../../src/core/settings.js';
 import { renderHaproxyConfig } from '../../src/render/renderer.js';
 import { httpGet, observedContainer, versionOf } from '../support/fakes.js';
+import { writeMapFiles } from '../support/map-files.js';
 import { freePort, TEMPLATES } from '../support/stack.js';
 
 // The Haproxy adapter against a real haproxy process (master-worker, master CLI + admin socket)
@@ -209,8 +210,11 @@ describe('Haproxy adapter against a real haproxy', () => {
   let masterPid: number | null = null;
   let startedAt = 0;
 
-  const render = (linked: Colour) =>
-    renderHaproxyConfig(config.haproxy.templateDir, buildHaproxyContext(config, linked, observed));
+  const render = async (linked: Colour) => {
+    const context = buildHaproxyContext(config, linked, observed);
+    await writeMapFiles(context.maps);
+    return renderHaproxyConfig(config.haproxy.templateDir, context);
+  };
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'linkswitch-haproxy-adapter-'));
