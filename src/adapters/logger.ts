@@ -1,6 +1,10 @@
+import { createRequire } from 'node:module';
 import pino, { type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
 import type { Progress } from '../core/ports.js';
+
+// pino-pretty and its dependencies load only for a person's terminal: the sidecar and CI log JSON.
+const require = createRequire(import.meta.url);
 
 // JSON to stderr by default (machines read it; stdout stays free for --json output); pretty
 // when a person is watching a terminal. Env values never reach a log line, and the redaction
@@ -12,6 +16,7 @@ export function createLogger(level = process.env.LINKSWITCH_LOG_LEVEL ?? 'info')
   const format = process.env.LINKSWITCH_LOG_FORMAT ?? (process.stderr.isTTY ? 'pretty' : 'json');
   const options = { level, base: undefined, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
   if (format === 'pretty') {
+    const pretty = require('pino-pretty') as typeof PinoPretty;
     return pino(
       options,
       pretty({ destination: 2, sync: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss.l', singleLine: true }),

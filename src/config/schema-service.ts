@@ -59,14 +59,14 @@ export const containerFields = {
   ...composeContainerFields,
   // Take the container from docker-compose.yml instead (src/config/compose-file.ts).
   compose: composeSourceSchema.optional(),
-  hooks: hooksSchema,
-  canary: canarySchema,
+  hooks: hooksSchema.optional(),
+  canary: canarySchema.optional(),
   // After each full switch, judge the new colour this long and roll back on a regression (0: off).
   watch: duration(0),
   // Switch as a ramp of weights (10% → 25% → 50% → 75% → 100%) over this long (0: at once).
   slowStart: duration(0),
   preview: previewSchema.optional(),
-  maintenance: maintenanceSchema,
+  maintenance: maintenanceSchema.optional(),
   // false: stop the old colour once drained (volumes that one writer at a time may use); a
   // rollback then starts it again and waits for its health gate instead of being instant.
   keepWarm: z.boolean().default(true),

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { CanarySettings } from '../core/canary.js';
+import { type CanarySettings, DEFAULT_CANARY } from '../core/canary.js';
 import { ConfigError } from '../core/errors.js';
 import type { HookPhase, HookSettings } from '../core/hooks.js';
 import type { ServiceSettings } from '../core/settings.js';
@@ -38,13 +38,13 @@ export interface ParsedContainer extends Omit<ContainerInput, 'image'> {
   image?: string | undefined;
   port: number;
   secretEnv: string[];
-  hooks: Partial<Record<HookPhase, ParsedHook | ParsedHook[]>>;
+  hooks?: Partial<Record<HookPhase, ParsedHook | ParsedHook[]>> | undefined;
   keepWarm: boolean;
-  canary: CanarySettings;
+  canary?: CanarySettings | undefined;
   watch: number;
   slowStart: number;
   preview?: { header?: string | undefined; cookie?: string | undefined; token?: string | undefined } | undefined;
-  maintenance: { allow: { ips: string[]; header?: string | undefined; token?: string | undefined } };
+  maintenance?: { allow: { ips: string[]; header?: string | undefined; token?: string | undefined } } | undefined;
 }
 
 export interface EntryContext {
@@ -102,24 +102,24 @@ export function containerFields(raw: ParsedContainer, ctx: EntryContext): Contai
     port,
     secretEnv: [...new Set([...secretEnv, ...envFileKeys])],
     container,
-    hooks: hookSettings(hooks, ctx),
+    hooks: hookSettings(hooks ?? {}, ctx),
     keepWarm,
-    canary,
+    canary: canary ?? DEFAULT_CANARY,
     watch,
     slowStart,
     preview: preview
       ? { header: preview.header ?? null, cookie: preview.cookie ?? null, token: preview.token ?? null }
       : null,
     maintenance: {
-      allowIps: maintenance.allow.ips,
-      allowHeader: maintenance.allow.header ?? null,
-      allowToken: maintenance.allow.token ?? null,
+      allowIps: maintenance?.allow.ips ?? [],
+      allowHeader: maintenance?.allow.header ?? null,
+      allowToken: maintenance?.allow.token ?? null,
     },
     composeSource: composeSource ?? null,
   };
 }
 
-function hookSettings(hooks: ParsedContainer['hooks'], ctx: EntryContext): ServiceSettings['hooks'] {
+function hookSettings(hooks: NonNullable<ParsedContainer['hooks']>, ctx: EntryContext): ServiceSettings['hooks'] {
   const out: ServiceSettings['hooks'] = {};
   for (const [phase, given] of Object.entries(hooks) as Array<[HookPhase, ParsedHook | ParsedHook[] | undefined]>) {
     if (!given) continue;

@@ -1,4 +1,4 @@
-import { type ServerCounters, type WindowFigures, windowFigures } from './canary.js';
+import type { ServerCounters, WindowFigures } from './canary.js';
 import { COLOURS, type Colour } from './colour.js';
 import { drainColour } from './drain.js';
 import { assertNever } from './errors.js';
@@ -9,16 +9,15 @@ import { expectedMembers } from './members.js';
 import { containerNameFor } from './naming.js';
 import type { Observed, Step } from './plan.js';
 import { describeStep } from './plan.js';
-import { resolvePending } from './resolve-pending.js';
-import { type CanaryOutcome, runCanary } from './run-canary.js';
-import { runHooks } from './run-hooks.js';
+import type { CanaryOutcome } from './run-canary.js';
 import type { Runtime } from './runtime.js';
 import type { MapFile } from './stack-context.js';
 import { type State, withLinked } from './state.js';
-import { countersOf, watchAfterSwitch, ZERO_COUNTERS } from './watch.js';
 
 // Runs a plan step by step against the ports. Each step is small and named after what it does;
 // the executor keeps the latest observed containers and state so later steps see earlier ones.
+// The steps few deploys have (canary, watch, hooks, an interrupted deploy's resolution) load
+// their modules when they run, which keeps them out of the sidecar's memory until then.
 
 export interface ExecutionReport {
   /** Milliseconds from the switch decision until the runtime API had flipped the weights. */
@@ -121,7 +120,7 @@ export class Executor {
     switch (step.kind) {
       case 'mark-pending':
         if (this.plan.some((s) => s.kind === 'watch'))
-          this.baselineStart = await countersOf(this.rt, this.state.linked);
+          this.baselineStart = await (await import('./watch.js')).countersOf(this.rt, this.state.linked);
         await this.saveState({
           ...this.state,
           pending: { colour: step.colour, image: step.image, startedAt: clock.now().toISOString(), phase: 'deploying' },
@@ -191,7 +190,10 @@ export class Executor {
         );
         return;
       case 'switch': {
-        if (this.baselineStart) this.baseline = windowFigures(this.baselineStart, await countersOf(this.rt, step.from));
+        if (this.baselineStart) {
+          const [{ windowFigures }, { countersOf }] = await Promise.all([import('./canary.js'), import('./watch.js')]);
+          this.baseline = windowFigures(this.baselineStart, await countersOf(this.rt, step.from));
+        }
         const started = clock.monotonic();
         await haproxy.setWeights({ [step.to]: LINKED_WEIGHT, [step.from]: IDLE_WEIGHT });
         this.report.switchMs = clock.monotonic() - started;
@@ -216,6 +218,7 @@ export class Executor {
         return;
       }
       case 'resolve-pending': {
+        const { resolvePending } = await import('./resolve-pending.js');
         const resolved = await resolvePending(this.rt, this.state, this.observed);
         this.observed = resolved.observed;
         await this.saveState(resolved.state);
@@ -225,11 +228,16 @@ export class Executor {
         await drainColour(this.rt, step.colour);
         return;
       case 'watch': {
+        const [{ windowFigures }, { watchAfterSwitch, ZERO_COUNTERS }] = await Promise.all([
+          import('./canary.js'),
+          import('./watch.js'),
+        ]);
         const baseline = this.baseline ?? windowFigures(ZERO_COUNTERS, ZERO_COUNTERS);
         await watchAfterSwitch(this.rt, step.to, baseline, step.durationMs, () => this.rollBackNow(step.from, step.to));
         return;
       }
       case 'canary': {
+        const { runCanary } = await import('./run-canary.js');
         const outcome = await runCanary(
           this.rt,
           () => this.state,
@@ -248,6 +256,7 @@ export class Executor {
       case 'hook': {
         const container = this.observed[step.colour];
         const address = container?.probeAddress ?? container?.address ?? null;
+        const { runHooks } = await import('./run-hooks.js');
         await runHooks(
           this.rt,
           step.phase,

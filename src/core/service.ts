@@ -4,7 +4,6 @@ import { type ExecutionReport, Executor } from './executor.js';
 import type { HookPhase } from './hooks.js';
 import { type Observed, planDeploy, planRollback, planUp, type Step } from './plan.js';
 import type { Locker } from './ports.js';
-import { runHooks } from './run-hooks.js';
 import type { Runtime } from './runtime.js';
 import { safeImage } from './safe-values.js';
 import type { State } from './state.js';
@@ -155,6 +154,7 @@ function configuredPhases(svc: Service): HookPhase[] {
 /** on-failure hooks (a page, a chat message): told what failed; their own failure is only reported. */
 async function onFailureHooks(svc: Service, executor: Executor, colour: Colour, image: string, error: unknown) {
   try {
+    const { runHooks } = await import('./run-hooks.js');
     await runHooks(
       svc,
       'on-failure',
