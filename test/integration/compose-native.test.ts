@@ -87,9 +87,14 @@ describe('a service taken from docker-compose.yml', () => {
   });
 
   afterAll(async () => {
-    // compose first: it needs the compose files, which destroy() removes with the directory.
+    // The colours first (they are attached to the project's networks, which compose cannot
+    // remove while they are), then compose's own down while its files exist, then the rest.
+    await stack?.cli(['--lock-wait', '60s', 'down']);
     if (files) await compose(['down', '-v']).catch(() => undefined);
     await stack?.destroy();
+    // Nothing of the project may stay behind, whatever compose managed to remove.
+    await execa('docker', ['network', 'rm', `${project}_back`, `${project}_default`], { reject: false });
+    await execa('docker', ['volume', 'rm', `${project}_uploads`], { reject: false });
   });
 
   it('runs what `docker compose config` resolves: image, environment, env file, volumes, networks, labels, healthcheck', async () => {
