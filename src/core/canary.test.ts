@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CANARY, judge, type ServerCounters, stepWeights, windowFigures } from './canary.js';
+import { DEFAULT_CANARY, judge, type ServerCounters, stepWeights, windowFigures, ZERO_COUNTERS } from './canary.js';
 
-const at = (over: Partial<ServerCounters> = {}): ServerCounters => ({
-  responses: 0,
-  http5xx: 0,
-  errResp: 0,
-  errConn: 0,
-  retries: 0,
-  redispatches: 0,
-  rtimeMs: 5,
-  ...over,
-});
+const at = (over: Partial<ServerCounters> = {}): ServerCounters => ({ ...ZERO_COUNTERS, rtimeMs: 5, ...over });
 
 describe('canary judgement', () => {
   it('counts what happened in the window: responses, 5xx, response and connection errors, retries', () => {

@@ -44,6 +44,17 @@ export interface ServerCounters {
   rtimeMs: number;
 }
 
+/** A colour HAProxy has not counted anything for (or does not list). */
+export const ZERO_COUNTERS: ServerCounters = {
+  responses: 0,
+  http5xx: 0,
+  errResp: 0,
+  errConn: 0,
+  retries: 0,
+  redispatches: 0,
+  rtimeMs: 0,
+};
+
 export interface WindowFigures {
   attempts: number;
   errors: number;

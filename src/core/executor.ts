@@ -119,8 +119,10 @@ export class Executor {
     const { docker, haproxy, clock, config } = this.rt;
     switch (step.kind) {
       case 'mark-pending':
-        if (this.plan.some((s) => s.kind === 'watch'))
-          this.baselineStart = await (await import('./watch.js')).countersOf(this.rt, this.state.linked);
+        if (this.plan.some((s) => s.kind === 'watch')) {
+          const linked = this.state.linked;
+          this.baselineStart = (await (await import('./watch.js')).countersOf(this.rt, linked))[linked];
+        }
         await this.saveState({
           ...this.state,
           pending: { colour: step.colour, image: step.image, startedAt: clock.now().toISOString(), phase: 'deploying' },
@@ -192,7 +194,7 @@ export class Executor {
       case 'switch': {
         if (this.baselineStart) {
           const [{ windowFigures }, { countersOf }] = await Promise.all([import('./canary.js'), import('./watch.js')]);
-          this.baseline = windowFigures(this.baselineStart, await countersOf(this.rt, step.from));
+          this.baseline = windowFigures(this.baselineStart, (await countersOf(this.rt, step.from))[step.from]);
         }
         const started = clock.monotonic();
         await haproxy.setWeights({ [step.to]: LINKED_WEIGHT, [step.from]: IDLE_WEIGHT });
@@ -228,7 +230,7 @@ export class Executor {
         await drainColour(this.rt, step.colour);
         return;
       case 'watch': {
-        const [{ windowFigures }, { watchAfterSwitch, ZERO_COUNTERS }] = await Promise.all([
+        const [{ windowFigures, ZERO_COUNTERS }, { watchAfterSwitch }] = await Promise.all([
           import('./canary.js'),
           import('./watch.js'),
         ]);

@@ -48,8 +48,9 @@ async function canarySteps(
       ? rt.config.service.canary
       : { ...rt.config.service.canary, steps: RAMP_STEPS, dwell: Math.max(1, Math.round(rampMs / RAMP_STEPS.length)) };
   const counters = async () => {
-    const [fresh, old] = await Promise.all([countersOf(rt, to), countersOf(rt, from)]);
-    return { fresh, old };
+    // Both colours from one `show stat` per poll.
+    const both = await countersOf(rt, to, from);
+    return { fresh: both[to], old: both[from] };
   };
   const outcome: CanaryOutcome = { promoted: false, steps: [] };
   for (const [index, percent] of settings.steps.entries()) {

@@ -1,4 +1,4 @@
-import { judge, type ServerCounters, type WindowFigures, windowFigures } from './canary.js';
+import { judge, type ServerCounters, type WindowFigures, windowFigures, ZERO_COUNTERS } from './canary.js';
 import type { Colour } from './colour.js';
 import { WatchRollbackError } from './errors.js';
 import type { Runtime } from './runtime.js';
@@ -8,19 +8,11 @@ import type { Runtime } from './runtime.js';
 // baseline), under the canary's thresholds. A regression sends the traffic back to the warm old
 // colour at once (`rollBack`, the same moves as `linkswitch rollback`) and ends the deploy.
 
-export const ZERO_COUNTERS: ServerCounters = {
-  responses: 0,
-  http5xx: 0,
-  errResp: 0,
-  errConn: 0,
-  retries: 0,
-  redispatches: 0,
-  rtimeMs: 0,
-};
-
-export async function countersOf(rt: Runtime, colour: Colour): Promise<ServerCounters> {
+/** Each colour's counters from one `show stat` (zeros for a colour HAProxy does not list). */
+export async function countersOf<C extends Colour>(rt: Runtime, ...colours: C[]): Promise<Record<C, ServerCounters>> {
   const servers = await rt.haproxy.servers();
-  return servers.find((s) => s.colour === colour)?.counters ?? ZERO_COUNTERS;
+  const of = (c: C) => servers.find((s) => s.colour === c)?.counters ?? ZERO_COUNTERS;
+  return Object.fromEntries(colours.map((c) => [c, of(c)])) as Record<C, ServerCounters>;
 }
 
 export async function watchAfterSwitch(
@@ -31,14 +23,14 @@ export async function watchAfterSwitch(
   rollBack: () => Promise<void>,
 ): Promise<WindowFigures> {
   const settings = rt.config.service.canary;
-  const start = await countersOf(rt, to);
+  const start = (await countersOf(rt, to))[to];
   const began = rt.clock.monotonic();
   const until = new Date(rt.clock.now().getTime() + durationMs).toISOString();
   let figures = windowFigures(start, start);
   try {
     while (rt.clock.monotonic() - began < durationMs) {
       await rt.clock.sleep(settings.poll);
-      figures = windowFigures(start, await countersOf(rt, to));
+      figures = windowFigures(start, (await countersOf(rt, to))[to]);
       await rt.canaryControl?.publish({
         kind: 'watch',
         colour: to,
