@@ -2,7 +2,7 @@ import type { ServerCounters, WindowFigures } from './canary.js';
 import { COLOURS, type Colour } from './colour.js';
 import { drainColour } from './drain.js';
 import { assertNever } from './errors.js';
-import { buildHaproxyContext, IDLE_WEIGHT, LINKED_WEIGHT } from './haproxy-context.js';
+import { backendName, buildHaproxyContext, IDLE_WEIGHT, LINKED_WEIGHT } from './haproxy-context.js';
 import { waitUntilHaproxySeesUp, waitUntilHealthy } from './health-check.js';
 import type { HookResult } from './hooks.js';
 import { expectedMembers } from './members.js';
@@ -11,6 +11,7 @@ import type { Observed, Step } from './plan.js';
 import { describeStep } from './plan.js';
 import type { CanaryOutcome } from './run-canary.js';
 import type { Runtime } from './runtime.js';
+import { onlyWeightsDiffer } from './runtime-only-change.js';
 import type { MapFile } from './stack-context.js';
 import { type State, withLinked } from './state.js';
 
@@ -158,10 +159,14 @@ export class Executor {
         const previous = await this.rt.configFile.read();
         if (previous === text) return;
         await this.validate(rendered);
+        const runtimeOnly =
+          step.afterSwitch === true &&
+          previous !== null &&
+          onlyWeightsDiffer(previous, text, backendName(config.service.name));
         await this.rt.configFile.write(text);
         this.report.configChanged = true;
         await this.rt.pause?.('config-written');
-        if (!(await haproxy.running())) return;
+        if (runtimeOnly || !(await haproxy.running())) return;
         try {
           await haproxy.reload();
         } catch (error) {
@@ -286,7 +291,7 @@ export class Executor {
     await this.saveState(withLinked(this.state, from, this.rt.clock.now()));
     const held = (await this.rt.configLock?.acquire('apply-config')) ?? null;
     try {
-      await this.exec({ kind: 'apply-config', linked: from });
+      await this.exec({ kind: 'apply-config', linked: from, afterSwitch: true });
     } finally {
       await held?.release();
     }

@@ -100,7 +100,8 @@ describe('planDeploy', () => {
     const applies = steps.filter((s) => s.kind === 'apply-config');
     expect(applies).toEqual([
       { kind: 'apply-config', linked: 'blue' },
-      { kind: 'apply-config', linked: 'green' },
+      // After the switch: written, reloaded only if more than the weights changed.
+      { kind: 'apply-config', linked: 'green', afterSwitch: true },
     ]);
     expect(steps.filter((s) => s.kind === 'check-config')).toEqual([
       { kind: 'check-config', linked: 'blue' },
@@ -117,6 +118,7 @@ describe('describeStep', () => {
     [{ kind: 'start-container', colour: 'blue' }, /start.*blue/],
     [{ kind: 'wait-healthy', colour: 'green' }, /green.*healthy/],
     [{ kind: 'apply-config', linked: 'green' }, /green linked/],
+    [{ kind: 'apply-config', linked: 'green', afterSwitch: true }, /green linked.*only if more than the weights/],
     [{ kind: 'check-config', linked: 'blue' }, /validate.*blue linked/],
     [{ kind: 'start-haproxy' }, /start HAProxy/],
     [{ kind: 'wait-haproxy-up', colour: 'green' }, /green UP/],
@@ -133,7 +135,7 @@ describe('describeStep', () => {
   it('covers all 13 step kinds with distinct one-line descriptions', () => {
     const texts = every.map(([step]) => describeStep(step));
     expect(new Set(every.map(([s]) => s.kind)).size).toBe(13);
-    expect(new Set(texts).size).toBe(13);
+    expect(new Set(texts).size).toBe(every.length);
     for (const text of texts) expect(text).not.toContain('\n');
   });
 });

@@ -15,8 +15,12 @@ export type Step =
   | { kind: 'run-container'; colour: Colour; image: string }
   | { kind: 'start-container'; colour: Colour }
   | { kind: 'wait-healthy'; colour: Colour }
-  /** Render haproxy.cfg with `linked` active, validate it, write and reload only if it changed. */
-  | { kind: 'apply-config'; linked: Colour }
+  /**
+   * Render haproxy.cfg with `linked` active, validate it, write and reload only if it changed.
+   * afterSwitch: the runtime API already set these weights, so a file that differs only in them
+   * is written without a reload (src/core/runtime-only-change.ts).
+   */
+  | { kind: 'apply-config'; linked: Colour; afterSwitch?: true }
   /** Render and validate without writing: refuse a switch whose follow-up config would be rejected. */
   | { kind: 'check-config'; linked: Colour }
   | { kind: 'start-haproxy' }
@@ -94,7 +98,7 @@ export function planDeploy({
     { kind: 'switch', from, to },
     { kind: 'record-state', linked: to, image, switched: true },
     // Persist the switch so a later reload or restart keeps the new colour.
-    { kind: 'apply-config', linked: to },
+    { kind: 'apply-config', linked: to, afterSwitch: true },
     { kind: 'drain', colour: from },
     // The old colour is still warm here, so a regression in the window rolls back instantly.
     ...(watchMs > 0 ? [{ kind: 'watch', from, to, durationMs: watchMs } as const] : []),
@@ -156,7 +160,7 @@ export function planRollback({ state, observed, servers, hooks = [], keepWarm = 
     { kind: 'check-config', linked: to },
     { kind: 'switch', from, to },
     { kind: 'record-state', linked: to, image: null, switched: true },
-    { kind: 'apply-config', linked: to },
+    { kind: 'apply-config', linked: to, afterSwitch: true },
     { kind: 'drain', colour: from },
     ...(keepWarm ? [] : [{ kind: 'stop-container', colour: from } as const]),
     ...(hooks.includes('post-rollback') ? [{ kind: 'hook', phase: 'post-rollback', colour: to, image } as const] : []),
@@ -220,7 +224,9 @@ export function describeStep(step: Step): string {
     case 'wait-healthy':
       return `wait until ${step.colour} is healthy`;
     case 'apply-config':
-      return `render haproxy.cfg with ${step.linked} linked; validate, write and reload if it changed`;
+      return step.afterSwitch
+        ? `render haproxy.cfg with ${step.linked} linked; validate and write it, reload only if more than the weights changed`
+        : `render haproxy.cfg with ${step.linked} linked; validate, write and reload if it changed`;
     case 'check-config':
       return `render and validate haproxy.cfg with ${step.linked} linked`;
     case 'start-haproxy':

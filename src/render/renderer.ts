@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import Handlebars from 'handlebars';
+import type Handlebars from 'handlebars';
 import { errnoCode, LinkswitchError, messageOf, TemplateError } from '../core/errors.js';
 import type { HaproxyContext } from '../core/haproxy-context.js';
 import {
@@ -14,6 +14,7 @@ import {
   safePort,
   safeWeight,
 } from '../core/safe-values.js';
+import { fromShipped, shippedTemplates } from './shipped-templates.js';
 
 // The only module that imports handlebars. Templates are compiled in strict mode (a missing
 // variable is an error, not an empty string) without HTML escaping (this is not HTML), and the
@@ -22,7 +23,7 @@ import {
 export const MAIN_TEMPLATE = 'haproxy.cfg.hbs';
 export const PARTIALS_DIR = 'partials';
 
-function helpers(): Record<string, Handlebars.HelperDelegate> {
+export function helpers(): Record<string, Handlebars.HelperDelegate> {
   const wrap = (check: (v: unknown) => unknown) => (value: unknown) => String(check(value));
   return {
     name: wrap((v) => safeName(v)),
@@ -91,19 +92,29 @@ async function loadPartials(dir: string): Promise<Record<string, string>> {
  */
 const cache = new Map<string, Handlebars.TemplateDelegate>();
 
-function compiled(source: string, partials: Record<string, string>): Handlebars.TemplateDelegate {
+async function compiled(source: string, partials: Record<string, string>): Promise<Handlebars.TemplateDelegate> {
   const key = JSON.stringify([source, partials]);
   const hit = cache.get(key);
   if (hit) return hit;
-  const hbs = Handlebars.create();
-  hbs.registerHelper(helpers());
-  for (const [name, text] of Object.entries(partials))
-    hbs.registerPartial(name, hbs.compile(text, { strict: true, noEscape: true }));
-  const template = hbs.compile(source, { strict: true, noEscape: true });
+  const template =
+    (await fromShipped(source, partials, await shippedTemplates(), helpers())) ??
+    (await compileTemplates(source, partials));
   // One entry per template version: an edited template replaces the old one.
   if (cache.size >= 8) cache.clear();
   cache.set(key, template);
   return template;
+}
+
+export async function compileTemplates(
+  source: string,
+  partials: Record<string, string>,
+): Promise<Handlebars.TemplateDelegate> {
+  const { default: handlebars } = await import('handlebars');
+  const hbs = handlebars.create();
+  hbs.registerHelper(helpers());
+  for (const [name, text] of Object.entries(partials))
+    hbs.registerPartial(name, hbs.compile(text, { strict: true, noEscape: true }));
+  return hbs.compile(source, { strict: true, noEscape: true });
 }
 
 /** Renders templateDir/haproxy.cfg.hbs (+ partials/*.hbs) with the context. */
@@ -121,7 +132,7 @@ export async function renderHaproxyConfig(templateDir: string, context: HaproxyC
     });
   }
   try {
-    const template = compiled(source, partials);
+    const template = await compiled(source, partials);
     // Sections a template leaves out (TLS, TCP, …) leave blank lines: at most one in a row, and
     // the file ends with exactly one newline.
     return `${template(context)

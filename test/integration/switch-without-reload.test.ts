@@ -1,0 +1,105 @@
+import { readFile } from 'node:fs/promises';
+import http from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseShowProc } from '../../src/adapters/haproxy-parse.js';
+import { socketCommand } from '../support/admin-socket.js';
+import { createStack, type Stack } from '../support/stack.js';
+
+// After a switch the runtime API already has the weights the new haproxy.cfg writes down. When
+// nothing else differs, linkswitch writes the file and does not reload: a rollback is then the
+// weight flip, the state and the file, and no worker is replaced. A later reload loads the file,
+// so the colour stays. A difference beyond the weights (here the preview route, which follows
+// the idle colour) still reloads.
+
+describe('a switch that changes only the weights', () => {
+  let stack: Stack;
+  const master = () => `${stack.dir}/run/master.sock`;
+  const proc = async () => {
+    const info = parseShowProc(await socketCommand(master(), 'show proc'));
+    if (!info) throw new Error('no master in show proc');
+    return { reloads: info.reloads, workers: info.workers.map((w) => w.pid) };
+  };
+  // A new connection per request: a kept-alive one may sit on a worker from before a reload.
+  const ask = (headers: Record<string, string>) =>
+    new Promise<string>((resolve, reject) => {
+      http
+        .get({ host: '127.0.0.1', port: stack.port, path: '/', headers, agent: false }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(String(res.headers['x-version'] ?? res.statusCode)));
+        })
+        .on('error', reject);
+    });
+  const versions = async (headers: Record<string, string> = {}) => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 10; i++) seen.add(await ask(headers));
+    return [...seen];
+  };
+  const cli = async (args: string[]) => {
+    const result = await stack.cli(args);
+    expect(result.exitCode, result.all).toBe(0);
+  };
+
+  beforeAll(async () => {
+    stack = await createStack('noreload');
+    await cli(['up']);
+  });
+
+  afterAll(async () => {
+    await stack?.destroy();
+  });
+
+  it('a deploy reloads once (to stage the new colour), a rollback not at all', async () => {
+    let before = await proc();
+    await cli(['deploy', '--image', 'linkswitch-test-app:v2']);
+    let after = await proc();
+    expect(after.reloads - before.reloads).toBe(1);
+    expect(await versions()).toEqual(['v2']);
+
+    before = after;
+    await cli(['rollback']);
+    after = await proc();
+    expect(after).toEqual(before);
+    expect(await versions()).toEqual(['v1']);
+    const cfg = await readFile(stack.haproxyCfg, 'utf8');
+    expect(cfg).toContain(`# Service ${stack.name}: blue linked`);
+    expect(cfg).toMatch(/server blue \S+ weight 100/);
+    expect(cfg).toMatch(/server green \S+ weight 0/);
+  });
+
+  it('a later reload loads the written file: the rolled-back colour stays linked', async () => {
+    const before = await proc();
+    expect(await socketCommand(master(), 'reload')).not.toMatch(/fail/i);
+    // The master re-executes itself: its socket refuses connections for a moment.
+    const reloads = () =>
+      proc().then(
+        (p) => p.reloads,
+        () => before.reloads,
+      );
+    for (let i = 0; i < 100 && (await reloads()) === before.reloads; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await reloads()).toBe(before.reloads + 1);
+    expect(await versions()).toEqual(['v1']);
+    const status = await stack.cli(['status', '--json']);
+    expect(status.exitCode, status.all).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ linked: 'blue' });
+  });
+
+  it('reloads when more than the weights differ: the preview route moves to the new idle colour', async () => {
+    const token = 'preview-0123456789abcdef';
+    await stack.writeConfig({
+      service: {
+        name: stack.name,
+        image: 'linkswitch-test-app:v1',
+        port: 8080,
+        stopTimeout: 2,
+        preview: { header: 'X-Preview', token },
+      },
+    });
+    await cli(['up']);
+    expect(await versions({ 'x-preview': token })).toEqual(['v2']);
+    const before = await proc();
+    await cli(['rollback']);
+    expect((await proc()).reloads).toBe(before.reloads + 1);
+    expect(await versions()).toEqual(['v2']);
+    expect(await versions({ 'x-preview': token })).toEqual(['v1']);
+  });
+});
