@@ -9,6 +9,7 @@ import { expectedMembers } from './members.js';
 import { containerNameFor } from './naming.js';
 import type { Observed, Step } from './plan.js';
 import { describeStep } from './plan.js';
+import { Retirement } from './retirement.js';
 import type { CanaryOutcome } from './run-canary.js';
 import type { Runtime } from './runtime.js';
 import { onlyWeightsDiffer } from './runtime-only-change.js';
@@ -45,12 +46,16 @@ export class Executor {
   private baseline: WindowFigures | null = null;
   /** Config texts `haproxy -c` already accepted in this run: check-config then apply-config need one check. */
   private readonly validated = new Set<string>();
+  /** The old idle container being removed while the new colour starts. */
+  private readonly retirement: Retirement;
 
   constructor(
     private readonly rt: Runtime,
     public state: State,
     public observed: Observed,
-  ) {}
+  ) {
+    this.retirement = new Retirement(rt.docker);
+  }
 
   private plan: Step[] = [];
 
@@ -76,6 +81,7 @@ export class Executor {
       }
     } finally {
       await held?.release();
+      await this.retirement.settleQuietly(this.rt.progress);
     }
     return this.report;
   }
@@ -130,7 +136,7 @@ export class Executor {
         });
         return;
       case 'remove-container':
-        await docker.remove(step.colour);
+        await this.retirement.begin(step.colour);
         this.observed[step.colour] = null;
         return;
       case 'run-container': {
@@ -150,10 +156,11 @@ export class Executor {
           { config, docker, probe: this.rt.probe, clock, progress: this.rt.progress },
           step.colour,
         );
-        await prevalidation;
+        await Promise.all([prevalidation, this.retirement.settle()]);
         return;
       }
       case 'apply-config': {
+        await this.retirement.settle();
         const rendered = await this.renderFor(step.linked);
         const { text } = rendered;
         const previous = await this.rt.configFile.read();

@@ -60,6 +60,11 @@ export interface DockerPort {
   start(colour: Colour): Promise<ObservedContainer>;
   stop(colour: Colour): Promise<void>;
   remove(colour: Colour): Promise<void>;
+  /**
+   * Frees the colour's name at once (the container is renamed) and removes the container in the
+   * background: `removed` settles when it is gone. Absent: the deploy removes it with `remove`.
+   */
+  retire?(colour: Colour): Promise<{ removed: Promise<void> }>;
   logs(colour: Colour, lines: number): Promise<string>;
   /**
    * A one-off container from `image` with the service's spec and `argv` as its command (hooks,
