@@ -5,6 +5,8 @@
 // paced to `ratePerConn` requests per second: after a response, the loop waits for its next slot,
 // and never bursts to catch up after a slow request. So every scenario sees the same offered load
 // (connections × ratePerConn) whether requests succeed, fail fast with a 503, or hang.
+// ratePerConn 0 is the saturating load: each connection sends its next request as soon as the
+// previous one is answered, so the machine serves as many as it can.
 //
 // Messages from the parent:
 //   { cmd: 'start', port, connections, ratePerConn, maxMs, maxRequests }
@@ -65,12 +67,13 @@ function once(port, agent) {
 
 async function loop(index, { port, connections, ratePerConn, maxRequests }, deadline) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const interval = 1000 / ratePerConn;
+  const interval = ratePerConn > 0 ? 1000 / ratePerConn : 0;
   // Stagger the loops so requests are spread evenly over each interval.
   let next = now() + (index * interval) / connections;
   await sleep(Math.max(0, next - now()));
   while (!stopping && now() < deadline && samples.length < maxRequests) {
     await once(port, agent);
+    if (interval === 0) continue;
     next = Math.max(next + interval, now());
     const wait = next - now();
     if (wait > 0.5) await sleep(wait);

@@ -14,7 +14,7 @@ export interface RunRecord {
 }
 
 export interface Scenario {
-  key: 'recreate' | 'blog' | 'ls-deploy' | 'ls-rollback' | 'reloads';
+  key: 'recreate' | 'blog' | 'ls-deploy' | 'ls-rollback' | 'reloads' | 'recreate-saturated' | 'ls-deploy-saturated';
   title: string;
   short: string;
   note: string;
@@ -51,14 +51,14 @@ export interface BenchData {
   runtimeS: number;
 }
 
-const fmt = (v: number | null | undefined, unit = '') => {
+export const fmt = (v: number | null | undefined, unit = '') => {
   if (v === null || v === undefined || !Number.isFinite(v)) return 'n/a';
   const abs = Math.abs(v);
   const s = abs >= 100 ? v.toFixed(0) : abs >= 10 ? v.toFixed(0) : abs === 0 ? '0' : v.toFixed(1);
   return `${s}${unit}`;
 };
 
-function cell(values: Array<number | null>, unit = ''): string {
+export function cell(values: Array<number | null>, unit = ''): string {
   const xs = values.filter((v): v is number => v !== null && Number.isFinite(v));
   if (xs.length === 0) return 'n/a';
   const lo = Math.min(...xs);
@@ -79,7 +79,7 @@ const FIGURES: Figure[] = [
   { label: 'Controller peak RSS', get: (r) => (r.rssKb === null ? null : r.rssKb / 1024), unit: ' MB' },
 ];
 
-function ratio(ls: number, base: number): string {
+export function ratio(ls: number, base: number): string {
   if (!Number.isFinite(ls) || !Number.isFinite(base)) return 'n/a';
   if (base === 0) return ls === 0 ? 'both 0' : `n/a (baseline 0, linkswitch ${fmt(ls)})`;
   if (ls === 0) return `0× (0 vs ${fmt(base)})`;
@@ -87,7 +87,7 @@ function ratio(ls: number, base: number): string {
   return `${x >= 10 ? x.toFixed(0) : x >= 0.1 ? x.toFixed(2) : x.toFixed(3)}× (${fmt(ls)} vs ${fmt(base)})`;
 }
 
-function phaseMedians(s: Scenario): Map<string, number> {
+export function phaseMedians(s: Scenario): Map<string, number> {
   const acc = new Map<string, number[]>();
   for (const r of s.runs)
     for (const [label, ms] of (r.extra.phases as Array<[string, number]>) ?? [])
@@ -147,8 +147,10 @@ export function renderMarkdown(d: BenchData): string {
     `| Scenario | Failed requests (socket errors + 5xx) | Deploy wall time | Both versions answering new requests | Switch latency | p99 latency during deploy | Longest gap without a successful response | Controller peak RSS |`,
   );
   L.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-  for (const s of [recreate, blog, deploy, rollback]) {
-    L.push(`| ${s.title} | ${FIGURES.map((f) => cell(s.runs.map(f.get), f.unit)).join(' | ')} |`);
+  const saturated = d.scenarios.filter((s) => s.key.endsWith('-saturated'));
+  for (const s of [recreate, blog, deploy, rollback, ...saturated]) {
+    const runs = s.runs.length === d.reps ? '' : ` (${s.runs.length} runs)`;
+    L.push(`| ${s.title}${runs} | ${FIGURES.map((f) => cell(s.runs.map(f.get), f.unit)).join(' | ')} |`);
   }
   const rl = reloads.runs[0]!;
   L.push(
@@ -255,7 +257,7 @@ export function renderMarkdown(d: BenchData): string {
     .sort((a, b) => b[1] - a[1]);
   L.push(
     `What bounds these figures (medians, see the step table below): every command starts a Node process that loads linkswitch's modules and then reads config, lock, state, HAProxy's master socket and both containers before its first step — ${fmt(startup)} ms in a deploy and ${fmt(rpEarly.get('startup (node, config, lock, observe)'))} ms in a rollback under load (floor on the idle machine: ${fmt(median(d.cliFloorMs))} ms for \`--version\`). ` +
-      `In a rollback, the switch follows one \`haproxy -c\` (check-config, ${fmt(rpEarly.get('check-config'))} ms); after it come record-state, a reload with the persisted config (${fmt(rpEarly.get('apply-config'))} ms) and drain (${fmt(rpEarly.get('drain'))} ms). ` +
+      `In a rollback, the switch follows check-config (render, and \`haproxy -c\` unless that text was accepted before: ${fmt(rpEarly.get('check-config'))} ms); after it come record-state, the write of the persisted config without a reload, since only the weights changed (apply-config, ${fmt(rpEarly.get('apply-config'))} ms), and drain (${fmt(rpEarly.get('drain'))} ms). ` +
       `A deploy adds to the container's own start (run-container ${fmt(dpEarly.get('run-container'))} ms + wait-healthy ${fmt(dpEarly.get('wait-healthy'))} ms, polled every 100 ms): ${deployExtra.map(([k, v]) => `${k} ${fmt(v)} ms`).join(', ')}.`,
   );
   L.push('');

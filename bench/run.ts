@@ -21,9 +21,11 @@ import { execa } from 'execa';
 import { stringify } from 'yaml';
 import { buildTestImages, imageRef } from '../test/support/images.js';
 import { startBaselineHaproxy } from './baseline-haproxy.js';
-import { analyse, median, type RunMetrics, type RunTimes, type Sample, timeline } from './metrics.js';
+import { scenarioFastPaths } from './fast-paths.js';
+import { analyse, isFailure, median, type RunMetrics, type RunTimes, type Sample, timeline } from './metrics.js';
 import { NEIGHBOUR_SERVICES, renderNeighbours, scenarioNeighbours } from './neighbours.js';
 import { type BenchData, type RunRecord, renderMarkdown, type Scenario } from './report.js';
+import { renderFastPaths } from './report-fast.js';
 import { renderScale, scaleBench } from './scale.js';
 import { type TimelineRow, timelineSvg } from './svg.js';
 
@@ -55,6 +57,14 @@ const LOAD = {
   maxMs: 90_000,
   maxRequests: 200_000,
 };
+type LoadProfile = typeof LOAD;
+/**
+ * The saturating load: 100 keep-alive connections, each sending its next request as soon as the
+ * previous one is answered (no pacing), so the machine serves as many requests as it can.
+ * Compose's recreate and linkswitch's deploy are compared under it too.
+ */
+const SATURATING: LoadProfile = { connections: 100, ratePerConn: 0, maxMs: 90_000, maxRequests: 400_000 };
+const SAT_REPS = SMOKE ? 1 : Math.min(REPS, 5);
 const PRE_MS = 1000; // load before the deploy starts
 const POST_MS = 1500; // load after the new version serves alone and the controller exited
 const CHECK = { inter: '200ms', rise: 1, fall: 2 }; // HAProxy health check, same for all scenarios
@@ -278,7 +288,7 @@ class Load {
     });
   }
 
-  static async start(port: number): Promise<Load> {
+  static async start(port: number, profile: LoadProfile = LOAD): Promise<Load> {
     // execArgv []: a plain node process, without the tsx loader of this one.
     const child = fork(path.join(BENCH, 'load-client.mjs'), [], {
       execArgv: [],
@@ -288,7 +298,7 @@ class Load {
     child.on('exit', () => loads.delete(child));
     const load = new Load(child);
     const started = load.next('started');
-    child.send({ cmd: 'start', port, ...LOAD });
+    child.send({ cmd: 'start', port, ...profile });
     await started;
     return load;
   }
@@ -433,8 +443,9 @@ async function measuredRun(
   oldVersion: Version | null,
   newVersion: Version | null,
   act: () => Promise<{ times: RunTimes; rssKb: number | null; extra?: Record<string, unknown> }>,
+  profile: LoadProfile = LOAD,
 ): Promise<{ record: Omit<RunRecord, 'rep'>; samples: Sample[] }> {
-  const load = await Load.start(port);
+  const load = await Load.start(port, profile);
   try {
     await sleep(PRE_MS);
     const cpuBefore = await cpuTicks();
@@ -448,6 +459,9 @@ async function measuredRun(
     await sleep(POST_MS);
     const samples = await load.stop();
     const metrics = analyse(samples, times, oldVersion, newVersion);
+    const wallEnd = times.start + metrics.wallMs;
+    const answered = samples.filter((s) => s[0] >= times.start && s[0] <= wallEnd && !isFailure(s)).length;
+    extra.servedPerS = metrics.wallMs > 0 ? answered / (metrics.wallMs / 1000) : null;
     return { record: { oldVersion, newVersion, times, metrics, rssKb, extra }, samples };
   } catch (error) {
     await load.stop().catch(() => undefined);
@@ -476,8 +490,9 @@ function summaryLine(m: RunMetrics): string {
 }
 
 // 1. In-place recreate with docker-compose (or docker rm -f + docker run as a fallback).
-async function scenarioRecreate(): Promise<Collected> {
-  const dir = path.join(tempRoot, 'compose');
+async function scenarioRecreate(profile: LoadProfile = LOAD, reps = REPS): Promise<Collected> {
+  const saturated = profile !== LOAD;
+  const dir = path.join(tempRoot, saturated ? 'compose-saturated' : 'compose');
   await mkdir(dir, { recursive: true });
   const appPort = await freePort();
   const haproxyPort = await freePort();
@@ -513,7 +528,9 @@ async function scenarioRecreate(): Promise<Collected> {
       await execa('docker-compose', [...composeArgs, 'down', '-t', '2'], { reject: false, timeout: 60_000 });
     await removeContainers([COMPOSE_CONTAINER]);
   });
-  const haproxy = await baselineHaproxy('recreate', haproxyPort, [{ colour: 'blue', port: appPort }]);
+  const haproxy = await baselineHaproxy(saturated ? 'recreate-saturated' : 'recreate', haproxyPort, [
+    { colour: 'blue', port: appPort },
+  ]);
 
   let current: Version = 'bench-v1';
   if (useCompose) {
@@ -538,34 +555,43 @@ async function scenarioRecreate(): Promise<Collected> {
 
   const runs: RunRecord[] = [];
   const samples: Sample[][] = [];
-  for (let rep = 1; rep <= REPS; rep++) {
+  for (let rep = 1; rep <= reps; rep++) {
     const next = other(current);
-    const { record, samples: s } = await measuredRun(haproxyPort, current, next, async () => {
-      // "Change the tag" in the file, then the command people run.
-      if (useCompose) await writeCompose(next);
-      else await writeFallback(next);
-      const r = useCompose
-        ? await measured('docker-compose', [...composeArgs, 'up', '-d'])
-        : await measured('bash', [fallbackScript]);
-      if (r.exitCode !== 0) throw new Error(`recreate failed: ${r.stderr.trim()}`);
-      return { times: { start: r.start, decision: r.start, commandEnd: r.end }, rssKb: r.rssKb };
-    });
+    const { record, samples: s } = await measuredRun(
+      haproxyPort,
+      current,
+      next,
+      async () => {
+        // "Change the tag" in the file, then the command people run.
+        if (useCompose) await writeCompose(next);
+        else await writeFallback(next);
+        const r = useCompose
+          ? await measured('docker-compose', [...composeArgs, 'up', '-d'])
+          : await measured('bash', [fallbackScript]);
+        if (r.exitCode !== 0) throw new Error(`recreate failed: ${r.stderr.trim()}`);
+        return { times: { start: r.start, decision: r.start, commandEnd: r.end }, rssKb: r.rssKb };
+      },
+      profile,
+    );
     runs.push({ rep, ...record });
     samples.push(s);
-    say(`recreate #${rep} ${current} → ${next}: ${summaryLine(record.metrics)}`);
+    say(
+      `recreate${saturated ? ' (saturating load)' : ''} #${rep} ${current} → ${next}: ${summaryLine(record.metrics)}`,
+    );
     current = next;
   }
   await haproxy.stop();
   if (useCompose)
     await execa('docker-compose', [...composeArgs, 'down', '-t', '2'], { reject: false, timeout: 60_000 });
   await removeContainers([COMPOSE_CONTAINER]);
+  const suffix = saturated ? ', saturating load' : '';
   return {
     scenario: {
-      key: 'recreate',
+      key: saturated ? 'recreate-saturated' : 'recreate',
       title: useCompose
-        ? '1. In-place recreate (`docker-compose up -d`)'
-        : '1. In-place recreate (fallback: `docker rm -f` + `docker run`)',
-      short: useCompose ? 'recreate (compose)' : 'recreate (rm+run)',
+        ? `1. In-place recreate (\`docker-compose up -d\`${suffix})`
+        : `1. In-place recreate (fallback: \`docker rm -f\` + \`docker run\`${suffix})`,
+      short: `${useCompose ? 'recreate (compose)' : 'recreate (rm+run)'}${saturated ? ' saturated' : ''}`,
       note,
       runs,
     },
@@ -687,7 +713,10 @@ async function scenarioLinkswitch(): Promise<{
   deploy: Collected;
   rollback: Collected;
   reloads: Collected;
+  deploySaturated: Collected;
   healthyUnderLoad: Array<{ totalMs: number; dockerRunMs: number }>;
+  /** The stack stays up for the fast-path scenarios (bench/fast-paths.ts), linked to bench-v1. */
+  stack: { env: Record<string, string>; port: number; runDir: string };
 }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'linkswitch-bench-'));
   onCleanup(`remove ${dir}`, () => rm(dir, { recursive: true, force: true }));
@@ -808,8 +837,31 @@ async function scenarioLinkswitch(): Promise<{
     `${RELOADS} reloads: ${summaryLine(reload.record.metrics)}, reload median ${Number(reload.record.extra.reloadMedianMs).toFixed(0)} ms, errors ${String(reload.record.extra.reloadErrors)}`,
   );
 
+  // Deploys under the saturating load (compose's recreate gets the same), back and forth: an
+  // even count, so bench-v1 is linked again afterwards.
+  const saturatedRuns: RunRecord[] = [];
+  const saturatedSamples: Sample[][] = [];
+  for (let rep = 1; rep <= 2 * Math.ceil(SAT_REPS / 2); rep++) {
+    const [from, to] = rep % 2 === 1 ? (['bench-v1', 'bench-v2'] as const) : (['bench-v2', 'bench-v1'] as const);
+    const d = await measuredRun(port, from, to, () => cli(['deploy', '--image', IMAGE[to]]), SATURATING);
+    saturatedRuns.push({ rep, ...d.record });
+    saturatedSamples.push(d.samples);
+    say(`linkswitch deploy (saturating load) #${rep}: ${summaryLine(d.record.metrics)}`);
+  }
+
   return {
     healthyUnderLoad,
+    stack: { env, port, runDir: path.join(dir, 'run') },
+    deploySaturated: {
+      scenario: {
+        key: 'ls-deploy-saturated',
+        title: '3c. `linkswitch deploy`, saturating load',
+        short: 'linkswitch deploy saturated',
+        note: '',
+        runs: saturatedRuns,
+      },
+      samples: saturatedSamples,
+    },
     deploy: {
       scenario: {
         key: 'ls-deploy',
@@ -946,7 +998,20 @@ async function main(): Promise<void> {
   say(`CLI start-up floor (node dist/bundle/bin.js --version): ${cliFloor.map((x) => x.toFixed(0)).join(', ')} ms`);
   const recreate = await scenarioRecreate();
   const blog = await scenarioBlog();
+  const recreateSaturated = await scenarioRecreate(SATURATING, SAT_REPS);
   const ls = await scenarioLinkswitch();
+  const fast = await scenarioFastPaths({
+    cli: CLI,
+    env: ls.stack.env,
+    port: ls.stack.port,
+    runDir: ls.stack.runDir,
+    images: [IMAGE['bench-v1'], IMAGE['bench-v2']],
+    reps: REPS,
+    startLoad: (port, saturating) => Load.start(port, saturating ? SATURATING : LOAD),
+    onCleanup,
+    log: path.join(tempRoot, 'sidecar.log'),
+    say,
+  });
   const neighbours = await scenarioNeighbours({
     cli: CLI,
     templates: TEMPLATES,
@@ -973,7 +1038,7 @@ async function main(): Promise<void> {
   const backgroundBusyAfterPct = cpuBusy(idleAfter, await cpuTicks());
   say(`machine CPU busy after the bench (everything stopped): ${backgroundBusyAfterPct} %`);
 
-  const collected = [recreate, blog, ls.deploy, ls.rollback, ls.reloads];
+  const collected = [recreate, blog, ls.deploy, ls.rollback, ls.reloads, recreateSaturated, ls.deploySaturated];
   // Optional: keep every run's raw samples for a closer look (BENCH_SAMPLES_DIR=/some/dir).
   const samplesDir = process.env.BENCH_SAMPLES_DIR;
   if (samplesDir) {
@@ -1010,12 +1075,22 @@ async function main(): Promise<void> {
   );
   await mkdir(OUT, { recursive: true });
   await writeFile(path.join(OUT, 'timeline.svg'), svg);
-  const markdown = `${renderMarkdown(data)}\n${renderScale(scale, REPS)}\n${renderNeighbours(neighbours)}`;
+  const fastSection = renderFastPaths({
+    fast,
+    recreate: recreate.scenario,
+    deploy: ls.deploy.scenario,
+    rollback: ls.rollback.scenario,
+    recreateSaturated: recreateSaturated.scenario,
+    deploySaturated: ls.deploySaturated.scenario,
+    healthyUnderLoadMs: median(ls.healthyUnderLoad.map((h) => h.totalMs)),
+    pacedLoad: `${LOAD.connections} keep-alive connections × ${LOAD.ratePerConn} req/s`,
+  });
+  const markdown = `${renderMarkdown(data)}\n${fastSection}\n${renderScale(scale, REPS)}\n${renderNeighbours(neighbours)}`;
   await writeFile(path.join(OUT, 'results.md'), markdown);
   const { scenarios, ...rest } = data;
   await writeFile(
     path.join(OUT, 'results.json'),
-    `${JSON.stringify({ ...rest, scale, neighbours, scenarios: scenarios.map((s) => ({ ...s, runs: s.runs.map((r) => ({ ...r, extra: { ...r.extra, reloadStarts: undefined } })) })) }, null, 2)}\n`,
+    `${JSON.stringify({ ...rest, fast, scale, neighbours, scenarios: scenarios.map((s) => ({ ...s, runs: s.runs.map((r) => ({ ...r, extra: { ...r.extra, reloadStarts: undefined } })) })) }, null, 2)}\n`,
   );
   process.stdout.write(markdown);
   const where = path.relative(ROOT, OUT);

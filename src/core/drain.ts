@@ -5,8 +5,12 @@ import type { Settings } from './settings.js';
 
 // After a switch the old colour finishes what it was serving: wait until HAProxy shows it with
 // no open sessions (bounded by deploy.drainTimeout). It keeps running, warm, for a rollback.
+// Requests in flight at the switch mostly end within milliseconds, so the first polls come fast
+// (a rollback is done as soon as they are) and then back off, so that a long stream or upgraded
+// connection is not polled 200 times a second for the whole drain timeout.
 
-const POLL_MS = 50;
+const FIRST_POLL_MS = 2;
+const MAX_POLL_MS = 50;
 
 export async function drainColour(
   rt: { clock: Clock; haproxy: HaproxyPort; config: Settings; progress: Progress },
@@ -14,6 +18,7 @@ export async function drainColour(
 ): Promise<void> {
   const { clock, haproxy, config } = rt;
   const started = clock.monotonic();
+  let pollMs = FIRST_POLL_MS;
   for (;;) {
     let sessions: number;
     try {
@@ -27,6 +32,7 @@ export async function drainColour(
       rt.progress.warn('Drain timed out; the old colour keeps its remaining sessions', { colour, sessions });
       return;
     }
-    await clock.sleep(POLL_MS);
+    await clock.sleep(pollMs);
+    pollMs = Math.min(MAX_POLL_MS, pollMs * 2);
   }
 }
