@@ -218,7 +218,7 @@ export class DockerEngine implements DockerPort {
     await removeRetired(this.client, name);
   }
 
-  retire(colour: Colour): Promise<{ removed: Promise<void> }> {
+  retire(colour: Colour): Promise<{ remove(): Promise<void> }> {
     return retireContainer(this.client, this.name(colour));
   }
 

@@ -3,22 +3,24 @@ import type { DockerClient } from './docker-client.js';
 
 // A deploy replaces the idle colour's container. Removing it (kill, then delete with its
 // anonymous volumes) takes Docker ~150 ms, and the new container needs its name: so the old one
-// is renamed first (a few ms), which frees the name at once, and Docker removes it while the new
-// colour starts and warms up. The deploy waits for that removal before HAProxy is pointed at the
-// new colour. A crash in between leaves a `<name>-retired-<time>` container, which the next
-// retire or `down` of that colour removes.
+// is renamed first (a few ms), which frees the name at once, and Docker removes it once the new
+// colour has started, while it warms up. The deploy waits for that removal before HAProxy is
+// pointed at the new colour. A crash in between leaves a `<name>-retired-<time>` container,
+// which the next retire or `down` of that colour removes.
 
-/** Renames `name` out of the way; `removed` settles once Docker has removed it (and leftovers). */
-export async function retireContainer(client: DockerClient, name: string): Promise<{ removed: Promise<void> }> {
+/** Renames `name` out of the way; `remove` then removes it (and earlier leftovers). */
+export async function retireContainer(client: DockerClient, name: string): Promise<{ remove(): Promise<void> }> {
   const retired = `${name}${RETIRED}${Date.now().toString(36)}`;
   const renamed = await client.find(`rename ${name} to ${retired}`, (api) =>
     api.getContainer(name).rename({ name: retired }),
   );
-  const removed = Promise.all([
-    renamed === null ? undefined : removeNamed(client, retired),
-    removeRetired(client, name, retired),
-  ]).then(() => undefined);
-  return { removed };
+  return {
+    remove: () =>
+      Promise.all([
+        renamed === null ? undefined : removeNamed(client, retired),
+        removeRetired(client, name, retired),
+      ]).then(() => undefined),
+  };
 }
 
 /** Removes what earlier, interrupted retires of `name` left behind (all but `except`). */

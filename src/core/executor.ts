@@ -142,7 +142,11 @@ export class Executor {
       case 'run-container': {
         // Labelled with the generation it has once linked: today's for `up`, the next for a deploy.
         const generation = this.state.generation + (step.colour === this.state.linked ? 0 : 1);
-        this.observed[step.colour] = await docker.run(step.colour, step.image, { generation });
+        try {
+          this.observed[step.colour] = await docker.run(step.colour, step.image, { generation });
+        } finally {
+          this.retirement.launch();
+        }
         return;
       }
       case 'start-container':

@@ -61,10 +61,10 @@ export interface DockerPort {
   stop(colour: Colour): Promise<void>;
   remove(colour: Colour): Promise<void>;
   /**
-   * Frees the colour's name at once (the container is renamed) and removes the container in the
-   * background: `removed` settles when it is gone. Absent: the deploy removes it with `remove`.
+   * Frees the colour's name at once (the container is renamed); `remove` removes the renamed
+   * container later. Absent: the deploy removes the colour with `remove` before creating it.
    */
-  retire?(colour: Colour): Promise<{ removed: Promise<void> }>;
+  retire?(colour: Colour): Promise<{ remove(): Promise<void> }>;
   logs(colour: Colour, lines: number): Promise<string>;
   /**
    * A one-off container from `image` with the service's spec and `argv` as its command (hooks,

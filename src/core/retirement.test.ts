@@ -24,14 +24,26 @@ describe('Retirement', () => {
     expect(calls).toEqual(['remove green']);
   });
 
-  it('returns once the name is free and settles when the container is gone', async () => {
+  it('frees the name at begin, removes only from launch on, and settles when the container is gone', async () => {
+    const calls: string[] = [];
     let finish: () => void = () => {};
-    const removed = new Promise<void>((resolve) => {
-      finish = resolve;
+    const { port } = docker(async (colour) => {
+      calls.push(`rename ${colour}`);
+      return {
+        remove: () => {
+          calls.push(`remove retired ${colour}`);
+          return new Promise<void>((resolve) => {
+            finish = resolve;
+          });
+        },
+      };
     });
-    const { port, calls } = docker(async () => ({ removed }));
     const retirement = new Retirement(port);
     await retirement.begin('green');
+    expect(calls).toEqual(['rename green']);
+    retirement.launch();
+    retirement.launch();
+    expect(calls).toEqual(['rename green', 'remove retired green']);
     let settled = false;
     const settling = retirement.settle().then(() => {
       settled = true;
@@ -41,18 +53,30 @@ describe('Retirement', () => {
     finish();
     await settling;
     expect(settled).toBe(true);
-    expect(calls).toEqual([]);
+  });
+
+  it('settle starts a removal nobody launched (a step failed in between)', async () => {
+    const calls: string[] = [];
+    const { port } = docker(async () => ({ remove: async () => void calls.push('removed') }));
+    const retirement = new Retirement(port);
+    await retirement.begin('blue');
+    await retirement.settle();
+    expect(calls).toEqual(['removed']);
+    await expect(retirement.settle()).resolves.toBeUndefined();
   });
 
   it("throws the removal's failure when settled, and only warns after a failed step", async () => {
-    const failing = () => Promise.reject(new Error('engine said no'));
-    const first = new Retirement(docker(async () => ({ removed: failing() })).port);
+    const failing = async () => ({ remove: () => Promise.reject(new Error('engine said no')) });
+    const first = new Retirement(docker(failing).port);
     await first.begin('green');
+    first.launch();
+    // Not observed for a while (the health wait): no unhandled rejection meanwhile.
+    await new Promise((r) => setTimeout(r, 20));
     await expect(first.settle()).rejects.toThrow('engine said no');
     await expect(first.settle()).resolves.toBeUndefined();
 
     const warnings: string[] = [];
-    const second = new Retirement(docker(async () => ({ removed: failing() })).port);
+    const second = new Retirement(docker(failing).port);
     await second.begin('blue');
     await second.settleQuietly(progress(warnings));
     expect(warnings).toEqual([expect.stringMatching(/Removing the old idle container failed/)]);
