@@ -1,8 +1,9 @@
 import type { ServerCounters, WindowFigures } from './canary.js';
-import { COLOURS, type Colour } from './colour.js';
+import type { Colour } from './colour.js';
+import { ConfigApplier, type Rendered } from './config-apply.js';
 import { drainColour } from './drain.js';
 import { assertNever } from './errors.js';
-import { backendName, buildHaproxyContext, IDLE_WEIGHT, LINKED_WEIGHT } from './haproxy-context.js';
+import { buildHaproxyContext, IDLE_WEIGHT, LINKED_WEIGHT } from './haproxy-context.js';
 import { waitUntilHaproxySeesUp, waitUntilHealthy } from './health-check.js';
 import type { HookResult } from './hooks.js';
 import { expectedMembers } from './members.js';
@@ -12,8 +13,6 @@ import { describeStep } from './plan.js';
 import { Retirement } from './retirement.js';
 import type { CanaryOutcome } from './run-canary.js';
 import type { Runtime } from './runtime.js';
-import { onlyWeightsDiffer } from './runtime-only-change.js';
-import type { MapFile } from './stack-context.js';
 import { type State, withLinked } from './state.js';
 
 // Runs a plan step by step against the ports. Each step is small and named after what it does;
@@ -33,19 +32,13 @@ export interface ExecutionReport {
   canary?: CanaryOutcome;
 }
 
-/** A rendered haproxy.cfg and the map files it references. */
-export interface Rendered {
-  text: string;
-  maps: MapFile[];
-}
-
 export class Executor {
   readonly report: ExecutionReport = { switchMs: null, configChanged: false, stepsRun: [], hooks: [] };
   /** The old colour's counters when the deploy began: its baseline for a watch window. */
   private baselineStart: ServerCounters | null = null;
   private baseline: WindowFigures | null = null;
-  /** Config texts `haproxy -c` already accepted in this run: check-config then apply-config need one check. */
-  private readonly validated = new Set<string>();
+  /** Validates, writes and reloads haproxy.cfg (src/core/config-apply.ts). */
+  private readonly configs: ConfigApplier;
   /** The old idle container being removed while the new colour starts. */
   private readonly retirement: Retirement;
 
@@ -55,6 +48,7 @@ export class Executor {
     public observed: Observed,
   ) {
     this.retirement = new Retirement(rt.docker);
+    this.configs = new ConfigApplier(rt);
   }
 
   private plan: Step[] = [];
@@ -96,27 +90,6 @@ export class Executor {
     return { text: await this.rt.render(context), maps: context.maps };
   }
 
-  private async validate(rendered: Rendered): Promise<void> {
-    if (this.validated.has(rendered.text)) return;
-    // Content-addressed maps: writing them first cannot change what the running HAProxy uses.
-    await this.rt.configFile.writeMaps(rendered.maps);
-    await this.rt.haproxy.validate(rendered.text);
-    this.validated.add(rendered.text);
-  }
-
-  /** Validates the config for either colour linked, ignoring failures: the real step reports them. */
-  private async prevalidate(): Promise<void> {
-    await Promise.all(
-      COLOURS.map(async (colour) => {
-        try {
-          await this.validate(await this.renderFor(colour));
-        } catch {
-          // Reported by the apply-config or check-config step that needs this text.
-        }
-      }),
-    );
-  }
-
   private async saveState(next: State): Promise<void> {
     await this.rt.store.write(next);
     this.state = next;
@@ -155,7 +128,7 @@ export class Executor {
       case 'wait-healthy': {
         // The app's start-up is mostly waiting: validate the configs the next steps will write
         // meanwhile, so `haproxy -c` is off the critical path of the deploy.
-        const prevalidation = this.prevalidate();
+        const prevalidation = this.configs.prevalidate((colour) => this.renderFor(colour));
         this.observed[step.colour] = await waitUntilHealthy(
           { config, docker, probe: this.rt.probe, clock, progress: this.rt.progress },
           step.colour,
@@ -165,33 +138,17 @@ export class Executor {
       }
       case 'apply-config': {
         await this.retirement.settle();
-        const rendered = await this.renderFor(step.linked);
-        const { text } = rendered;
-        const previous = await this.rt.configFile.read();
-        if (previous === text) return;
-        await this.validate(rendered);
-        const runtimeOnly =
-          step.afterSwitch === true &&
-          previous !== null &&
-          onlyWeightsDiffer(previous, text, backendName(config.service.name));
-        await this.rt.configFile.write(text);
-        this.report.configChanged = true;
-        await this.rt.pause?.('config-written');
-        if (runtimeOnly || !(await haproxy.running())) return;
-        try {
-          await haproxy.reload();
-        } catch (error) {
-          // Before the switch, put back the file the running workers were loaded from, so a
-          // later reload or restart does not pick up a config that failed. After the switch
-          // the new file is the one that matches the state and the runtime weights: keep it.
-          if (previous !== null && !this.report.stepsRun.includes('switch'))
-            await this.recoverFromFailedReload(previous);
-          throw error;
-        }
+        await this.configs.apply(await this.renderFor(step.linked), {
+          afterSwitch: step.afterSwitch === true,
+          switched: this.report.stepsRun.includes('switch'),
+          onWritten: () => {
+            this.report.configChanged = true;
+          },
+        });
         return;
       }
       case 'check-config':
-        await this.validate(await this.renderFor(step.linked));
+        await this.configs.validate(await this.renderFor(step.linked));
         return;
       case 'start-haproxy':
         if (!(await haproxy.running())) await haproxy.start();
@@ -309,22 +266,5 @@ export class Executor {
     await drainColour(this.rt, to);
     await this.rt.docker.stop(to);
     this.observed[to] = await this.rt.docker.inspect(to);
-  }
-
-  /**
-   * A failed reload can leave HAProxy's listeners paused (2.6 pauses them before the new
-   * process binds and may not resume them), so reload the last good config once more: a
-   * successful reload is what brings the listeners back.
-   */
-  private async recoverFromFailedReload(previous: string): Promise<void> {
-    await this.rt.configFile.write(previous);
-    try {
-      await this.rt.haproxy.recoverReload(previous);
-      this.rt.progress.warn('Reload failed; restored and reloaded the previous haproxy.cfg');
-    } catch (error) {
-      this.rt.progress.warn('Recovery reload of the previous haproxy.cfg failed too; run `linkswitch up`', {
-        error: String(error),
-      });
-    }
   }
 }
