@@ -10,7 +10,6 @@ import { expectedMembers } from './members.js';
 import { containerNameFor } from './naming.js';
 import type { Observed, Step } from './plan.js';
 import { describeStep } from './plan.js';
-import { Retirement } from './retirement.js';
 import type { CanaryOutcome } from './run-canary.js';
 import type { Runtime } from './runtime.js';
 import { type State, withLinked } from './state.js';
@@ -39,15 +38,12 @@ export class Executor {
   private baseline: WindowFigures | null = null;
   /** Validates, writes and reloads haproxy.cfg (src/core/config-apply.ts). */
   private readonly configs: ConfigApplier;
-  /** The old idle container being removed while the new colour starts. */
-  private readonly retirement: Retirement;
 
   constructor(
     private readonly rt: Runtime,
     public state: State,
     public observed: Observed,
   ) {
-    this.retirement = new Retirement(rt.docker);
     this.configs = new ConfigApplier(rt);
   }
 
@@ -75,7 +71,6 @@ export class Executor {
       }
     } finally {
       await held?.release();
-      await this.retirement.settleQuietly(this.rt.progress);
     }
     return this.report;
   }
@@ -109,17 +104,13 @@ export class Executor {
         });
         return;
       case 'remove-container':
-        await this.retirement.begin(step.colour);
+        await docker.remove(step.colour);
         this.observed[step.colour] = null;
         return;
       case 'run-container': {
         // Labelled with the generation it has once linked: today's for `up`, the next for a deploy.
         const generation = this.state.generation + (step.colour === this.state.linked ? 0 : 1);
-        try {
-          this.observed[step.colour] = await docker.run(step.colour, step.image, { generation });
-        } finally {
-          this.retirement.launch();
-        }
+        this.observed[step.colour] = await docker.run(step.colour, step.image, { generation });
         return;
       }
       case 'start-container':
@@ -133,11 +124,10 @@ export class Executor {
           { config, docker, probe: this.rt.probe, clock, progress: this.rt.progress },
           step.colour,
         );
-        await Promise.all([prevalidation, this.retirement.settle()]);
+        await prevalidation;
         return;
       }
       case 'apply-config': {
-        await this.retirement.settle();
         await this.configs.apply(await this.renderFor(step.linked), {
           afterSwitch: step.afterSwitch === true,
           switched: this.report.stepsRun.includes('switch'),

@@ -60,11 +60,6 @@ export interface DockerPort {
   start(colour: Colour): Promise<ObservedContainer>;
   stop(colour: Colour): Promise<void>;
   remove(colour: Colour): Promise<void>;
-  /**
-   * Frees the colour's name at once (the container is renamed); `remove` removes the renamed
-   * container later. Absent: the deploy removes the colour with `remove` before creating it.
-   */
-  retire?(colour: Colour): Promise<{ remove(): Promise<void> }>;
   logs(colour: Colour, lines: number): Promise<string>;
   /**
    * A one-off container from `image` with the service's spec and `argv` as its command (hooks,

@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import type { Colour } from '../core/colour.js';
 import { NotWarmError } from '../core/errors.js';
-import { isRetiredName } from '../core/naming.js';
 import type { ColourEvent, ObservedContainer } from '../core/ports.js';
 import type { State } from '../core/state.js';
 import type { Metrics } from './metrics.js';
@@ -14,9 +13,6 @@ export type FailoverDecision = 'ignore' | 'idle-colour' | 'report-only' | 'fail-
 
 export function decideFailover(event: ColourEvent, state: State | null, enabled: boolean): FailoverDecision {
   if (event.action !== 'die' && event.action !== 'unhealthy') return 'ignore';
-  // A deploy's retired idle container dies on purpose, and its event may be handled only after
-  // that colour's new container took the traffic: it says nothing about the linked container.
-  if (isRetiredName(event.container)) return 'ignore';
   if (!state || state.linked !== event.colour) return 'idle-colour';
   return enabled ? 'fail-over' : 'report-only';
 }
