@@ -16,9 +16,10 @@ import {
 } from '../core/safe-values.js';
 import { fromShipped, shippedTemplates } from './shipped-templates.js';
 
-// The only module that imports handlebars. Templates are compiled in strict mode (a missing
-// variable is an error, not an empty string) without HTML escaping (this is not HTML), and the
-// helpers re-validate what they print so an edited template cannot inject config lines.
+// With shipped-templates.ts (which loads only Handlebars' runtime, for the precompiled shipped
+// templates), the only module that loads handlebars. Templates are compiled in strict mode (a
+// missing variable is an error, not an empty string) without HTML escaping (this is not HTML),
+// and the helpers re-validate what they print so an edited template cannot inject config lines.
 
 export const MAIN_TEMPLATE = 'haproxy.cfg.hbs';
 export const PARTIALS_DIR = 'partials';
