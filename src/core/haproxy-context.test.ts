@@ -3,7 +3,7 @@ import { observedContainer } from '../../test/support/fakes.js';
 import { parseConfig } from '../config/load.js';
 import type { Colour } from './colour.js';
 import { UnsafeValueError } from './errors.js';
-import { backendName, buildHaproxyContext, IDLE_WEIGHT, LINKED_WEIGHT, serverOrder } from './haproxy-context.js';
+import { backendName, buildHaproxyContext, IDLE_WEIGHT, LINKED_WEIGHT } from './haproxy-context.js';
 import type { Observed } from './plan.js';
 import type { ObservedContainer } from './ports.js';
 
@@ -132,37 +132,4 @@ describe('buildHaproxyContext', () => {
 describe('backendName', () => {
   it('prefixes the service name', () => expect(backendName('web')).toBe('be_web'));
   it('refuses an unsafe service name', () => expect(() => backendName('web;x')).toThrow(UnsafeValueError));
-});
-
-describe('the order of the servers', () => {
-  const generations = (blue: number | null, green: number | null): Observed => ({
-    blue: observedContainer('blue', { owner: { service: 'shop.api', generation: blue } }),
-    green: observedContainer('green', { owner: { service: 'shop.api', generation: green } }),
-  });
-  const order = (o: Observed, linked: Colour) =>
-    buildHaproxyContext(config, linked, o).backends[0]!.servers.map((s) => s.name);
-
-  it('puts the newest container first, whichever colour is linked (HAProxy checks it first)', () => {
-    expect(serverOrder(generations(4, 5))).toEqual(['green', 'blue']);
-    expect(order(generations(4, 5), 'blue')).toEqual(['green', 'blue']);
-    expect(order(generations(4, 5), 'green')).toEqual(['green', 'blue']);
-    expect(order(generations(6, 5), 'green')).toEqual(['blue', 'green']);
-  });
-
-  it('keeps blue first without generations (containers from before the labels) and on ties', () => {
-    expect(serverOrder(generations(null, null))).toEqual(['blue', 'green']);
-    expect(serverOrder(generations(3, 3))).toEqual(['blue', 'green']);
-    expect(serverOrder(generations(null, 1))).toEqual(['green', 'blue']);
-  });
-
-  it('keeps the colour order for Swarm server-templates', () => {
-    const swarm = {
-      slots: 3,
-      replicas: 2,
-      resolvers: { host: '127.0.0.11', port: 53 },
-      serverStateFile: '/run/s.state',
-    };
-    const names = buildHaproxyContext(config, 'blue', generations(4, 5), swarm).backends[0]!.servers.map((s) => s.name);
-    expect(names).toEqual(['blue', 'green']);
-  });
 });

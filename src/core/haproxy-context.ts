@@ -132,19 +132,6 @@ function authContext(service: string, auth: Settings['service']['auth']): Backen
   };
 }
 
-/**
- * The newest colour's server first. HAProxy spreads the first health checks of a fresh worker
- * over the check interval by each server's position (the second of two servers is first checked
- * half an interval after the start: 1 s with `inter 2s`), and a deploy waits for HAProxy's first
- * check of the colour it just staged. The order follows the generation each container was created
- * for, not which colour is linked, so a switch or a rollback leaves the file's lines in place and
- * changes only the weights (src/core/runtime-only-change.ts). One server per colour only.
- */
-export function serverOrder(observed: Observed): Colour[] {
-  const generation = (colour: Colour) => observed[colour]?.owner?.generation ?? -1;
-  return [...COLOURS].sort((a, b) => generation(b) - generation(a));
-}
-
 /** One service's backend from its linked colour and its observed containers. */
 export function buildBackendContext(
   config: Settings,
@@ -154,9 +141,7 @@ export function buildBackendContext(
 ): BackendContext {
   const service = safeName(config.service.name, 'service name');
   const servers: ServerContext[] = [];
-  // Swarm's server-templates keep a fixed order: the server-state file they reload with is
-  // matched against servers that HAProxy numbers by position.
-  for (const colour of layout.slots === null ? serverOrder(observed) : COLOURS) {
+  for (const colour of COLOURS) {
     const address = observed[colour]?.address;
     // A colour without a running container has no server line; deploy stages it before use.
     if (!address) continue;
