@@ -90,18 +90,19 @@ const build_canarySchema = () =>
     .default({});
 
 const PREVIEW_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+// A header that lets a request past (preview, maintenance), and the secret value it must carry.
+const headerName = () => z.string().regex(PREVIEW_NAME, 'use a header name of letters, digits, "-" and "_"');
+const secretToken = () =>
+  z.string().regex(/^[A-Za-z0-9._-]{16,64}$/, 'use 16-64 letters, digits, ".", "_" or "-" (e.g. openssl rand -hex 16)');
 
 /** `preview:` — a header or cookie that sends a request to the idle colour (off by default). */
 const build_previewSchema = () =>
   z
     .object({
-      header: z.string().regex(PREVIEW_NAME, 'use a header name of letters, digits, "-" and "_"').optional(),
+      header: headerName().optional(),
       cookie: z.string().regex(PREVIEW_NAME, 'use a cookie name of letters, digits, "-" and "_"').optional(),
       // The value the header or cookie must carry; without one, its presence is enough.
-      token: z
-        .string()
-        .regex(/^[A-Za-z0-9._-]{16,64}$/, 'use 16-64 letters, digits, ".", "_" or "-" (e.g. openssl rand -hex 16)')
-        .optional(),
+      token: secretToken().optional(),
     })
     .strict()
     .refine((p) => p.header !== undefined || p.cookie !== undefined, 'give `header:`, `cookie:` or both');
@@ -118,11 +119,8 @@ const build_maintenanceSchema = () =>
             )
             .max(100)
             .default([]),
-          header: z.string().regex(PREVIEW_NAME, 'use a header name of letters, digits, "-" and "_"').optional(),
-          token: z
-            .string()
-            .regex(/^[A-Za-z0-9._-]{16,64}$/, 'use 16-64 letters, digits, ".", "_" or "-" (e.g. openssl rand -hex 16)')
-            .optional(),
+          header: headerName().optional(),
+          token: secretToken().optional(),
         })
         .strict()
         .refine((a) => (a.header === undefined) === (a.token === undefined), 'give `header:` and `token:` together')

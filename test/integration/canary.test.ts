@@ -92,13 +92,7 @@ describe('deploy --canary', () => {
 
   it('promote and abort end a canary by hand; status shows it while it runs', async () => {
     await stack.writeConfig({
-      service: {
-        name: stack.name,
-        image: 'linkswitch-test-app:v1',
-        port: 8080,
-        stopTimeout: 2,
-        canary: { ...CANARY, steps: [20], dwell: '60s' },
-      },
+      service: stack.serviceWith({ canary: { ...CANARY, steps: [20], dwell: '60s' } }),
     });
     for (const [verb, image, exit] of [
       ['promote', 'linkswitch-test-app:v1', 0],
@@ -155,7 +149,7 @@ describe('deploy --canary', () => {
 
   it('watch window: a release that starts failing after the switch is rolled back by itself; a good one stays', async () => {
     await stack.writeConfig({
-      service: { name: stack.name, image: 'linkswitch-test-app:v1', port: 8080, stopTimeout: 2, canary: CANARY },
+      service: stack.serviceWith({ canary: CANARY }),
     });
     const before = await stack.readState();
     let result: Awaited<ReturnType<Stack['cli']>> | undefined;
@@ -187,13 +181,7 @@ describe('deploy --canary', () => {
   it('preview route: the header (or cookie) with its token reaches only the idle colour; without it nobody does', async () => {
     const token = 'preview-0123456789abcdef';
     await stack.writeConfig({
-      service: {
-        name: stack.name,
-        image: 'linkswitch-test-app:v1',
-        port: 8080,
-        stopTimeout: 2,
-        preview: { header: 'X-Preview', cookie: 'ls_preview', token },
-      },
+      service: stack.serviceWith({ preview: { header: 'X-Preview', cookie: 'ls_preview', token } }),
     });
     // Two deploys: v1 linked, v2 warm as the idle colour.
     for (const image of ['linkswitch-test-app:v2', 'linkswitch-test-app:v1']) {
@@ -223,7 +211,7 @@ describe('deploy --canary', () => {
 
   it('slow start: the switch ramps the new colour up over the configured time, with zero failed requests', async () => {
     await stack.writeConfig({
-      service: { name: stack.name, image: 'linkswitch-test-app:v1', port: 8080, stopTimeout: 2, slowStart: '2s' },
+      service: stack.serviceWith({ slowStart: '2s' }),
     });
     const from = (await linkedImage()).split(':')[1]!;
     const to = from === 'v1' ? 'v2' : 'v1';

@@ -34,7 +34,7 @@ describe('deploy hooks and run', () => {
   const hook = (what: string, timeout = '30s') => ({ command: ['node', './hook.cjs', what], timeout });
   const configure = (hooks: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
     stack.writeConfig({
-      service: { name: stack.name, image: 'linkswitch-test-app:v1', port: 8080, stopTimeout: 2, hooks, ...extra },
+      service: stack.serviceWith({ hooks, ...extra }),
     });
   const running = async (colour: string) =>
     (await execa('docker', ['inspect', '-f', '{{.State.Running}}', `${stack.name}-${colour}`])).stdout === 'true';

@@ -1,6 +1,7 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sendCommand } from '../../src/adapters/haproxy-socket.js';
 import { httpGet, versionOf } from '../support/fakes.js';
 import { createStack, type Stack } from '../support/stack.js';
 
@@ -146,14 +147,10 @@ describe('stack lifecycle', () => {
       }),
     );
     const admin = `${stack.dir}/run/admin.sock`;
-    const { default: net } = await import('node:net');
-    await new Promise<void>((resolve, reject) => {
-      const socket = net.createConnection({ path: admin }, () =>
-        socket.end(`set weight be_${stack.name}/blue 100; set weight be_${stack.name}/green 0\n`),
-      );
-      socket.on('close', () => resolve());
-      socket.on('error', reject);
-      socket.resume();
+    await sendCommand({
+      path: admin,
+      command: `set weight be_${stack.name}/blue 100; set weight be_${stack.name}/green 0`,
+      timeoutMs: 5000,
     });
     expect(await get(stack.port)).toBe('v1');
     const result = await stack.cli(['up']);

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseShowProc } from '../../src/adapters/haproxy-parse.js';
-import { socketCommand } from '../support/admin-socket.js';
+import { sendCommand } from '../../src/adapters/haproxy-socket.js';
 import { createStack, type Stack } from '../support/stack.js';
 
 // After a switch the runtime API already has the weights the new haproxy.cfg writes down. When
@@ -15,7 +15,7 @@ describe('a switch that changes only the weights', () => {
   let stack: Stack;
   const master = () => `${stack.dir}/run/master.sock`;
   const proc = async () => {
-    const info = parseShowProc(await socketCommand(master(), 'show proc'));
+    const info = parseShowProc(await sendCommand({ path: master(), command: 'show proc', timeoutMs: 5000 }));
     if (!info) throw new Error('no master in show proc');
     return { reloads: info.reloads, workers: info.workers.map((w) => w.pid) };
   };
@@ -68,7 +68,9 @@ describe('a switch that changes only the weights', () => {
 
   it('a later reload loads the written file: the rolled-back colour stays linked', async () => {
     const before = await proc();
-    expect(await socketCommand(master(), 'reload')).not.toMatch(/fail/i);
+    expect(await sendCommand({ path: master(), command: 'reload', timeoutMs: 5000, fireAndForget: true })).not.toMatch(
+      /fail/i,
+    );
     // The master re-executes itself: its socket refuses connections for a moment.
     const reloads = () =>
       proc().then(
@@ -86,13 +88,7 @@ describe('a switch that changes only the weights', () => {
   it('reloads when more than the weights differ: the preview route moves to the new idle colour', async () => {
     const token = 'preview-0123456789abcdef';
     await stack.writeConfig({
-      service: {
-        name: stack.name,
-        image: 'linkswitch-test-app:v1',
-        port: 8080,
-        stopTimeout: 2,
-        preview: { header: 'X-Preview', token },
-      },
+      service: stack.serviceWith({ preview: { header: 'X-Preview', token } }),
     });
     await cli(['up']);
     expect(await versions({ 'x-preview': token })).toEqual(['v2']);

@@ -127,6 +127,8 @@ export interface Stack {
   /** Starts the CLI and resolves once it logs that it paused at `point` (LINKSWITCH_PAUSE_AT). */
   startPaused(args: string[], point: string): Promise<PausedCli>;
   writeConfig(overrides?: Record<string, unknown>): Promise<void>;
+  /** The default `service:` block (test app v1, without what createStack was given) plus `extra`. */
+  serviceWith(extra: Record<string, unknown>): Record<string, unknown>;
   readState(): Promise<TestState>;
   destroy(): Promise<void>;
 }
@@ -142,8 +144,9 @@ export async function createStack(
   const name = `lst-${prefix}-${nameSuffix(dir)}`;
   const port = await freePort();
   const configFile = path.join(dir, 'linkswitch.yml');
+  const defaultService = { name, image: 'linkswitch-test-app:v1', port: 8080, stopTimeout: 2 };
   const base = {
-    service: { name, image: 'linkswitch-test-app:v1', port: 8080, stopTimeout: 2, ...service },
+    service: { ...defaultService, ...service },
     health: { interval: '100ms', timeout: '20s' },
     haproxy: haproxySettings(`127.0.0.1:${port}`),
     state: { file: 'run/state.json' },
@@ -170,6 +173,9 @@ export async function createStack(
     async writeConfig(overrides = {}) {
       const merged = { ...base, ...overrides };
       await writeFile(configFile, stringify(merged));
+    },
+    serviceWith(extra) {
+      return { ...defaultService, ...extra };
     },
     async readState() {
       return JSON.parse(await readFile(stack.stateFile, 'utf8'));
