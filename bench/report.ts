@@ -250,7 +250,8 @@ export function renderMarkdown(d: BenchData): string {
     'apply-config #2',
     'drain',
     'mark-pending',
-    'remove-container',
+    'retire-container',
+    'remove-retired',
   ]
     .map((k) => [k, dpEarly.get(k) ?? 0] as const)
     .filter(([, v]) => v >= 20)
@@ -274,7 +275,7 @@ export function renderMarkdown(d: BenchData): string {
   const rp = phaseTable(rollback);
   L.push('## Where linkswitch spends its time (median per step, from its JSON log)', '');
   L.push(
-    'Each step runs from its log line to the next one; "startup" is process spawn → first step line; the last step runs until the process exited. `remove-container` appears only when a warm idle colour existed (every run but the first deploy).',
+    'Each step runs from its log line to the next one; "startup" is process spawn → first step line; the last step runs until the process exited. `retire-container` (the old idle container renamed out of the way) and `remove-retired` (its removal, the last step of a deploy, after the switch) appear only when a warm idle colour existed (every run but the first deploy).',
     '',
   );
   L.push('| Step | deploy (ms) | rollback (ms) |');

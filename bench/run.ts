@@ -124,8 +124,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 async function removeContainers(names: string[]): Promise<void> {
   const { stdout } = await execa('docker', ['ps', '-a', '--format', '{{.Names}}'], { reject: false });
-  const present = new Set(stdout.split('\n').filter(Boolean));
-  const mine = names.filter((n) => present.has(n));
+  const present = stdout.split('\n').filter(Boolean);
+  // A colour's `<name>-retired-<time>` container, should a deploy have been interrupted.
+  const mine = present.filter((n) => names.includes(n) || names.some((name) => n.startsWith(`${name}-retired-`)));
   if (mine.length) await execa('docker', ['rm', '-f', ...mine], { reject: false });
 }
 

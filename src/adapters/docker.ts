@@ -16,6 +16,7 @@ import { containerCreateOptions } from './container-options.js';
 import { DockerClient, logText, PortTakenError } from './docker-client.js';
 import { freePort } from './free-port.js';
 import { checkDependencies, connectNetworks } from './networks.js';
+import { removeRetired, retireContainer } from './retire.js';
 
 // The container engine: one container `<service>-<colour>` per colour on this host. Containers
 // are built from the config's allow-listed fields alone: no privileged mode, no host mounts, no
@@ -214,6 +215,15 @@ export class DockerEngine implements DockerPort {
     await this.client.tolerate(`remove ${name}`, [404], (api) =>
       api.getContainer(name).remove({ force: true, v: true }),
     );
+    await removeRetired(this.client, name);
+  }
+
+  retire(colour: Colour): Promise<void> {
+    return retireContainer(this.client, this.name(colour));
+  }
+
+  removeRetired(colour: Colour): Promise<void> {
+    return removeRetired(this.client, this.name(colour));
   }
 
   async runOnce(image: string, argv: string[], options: OneOffRequest): Promise<OneOffOutcome> {

@@ -28,6 +28,8 @@ export function createLogger(level = process.env.LINKSWITCH_LOG_LEVEL ?? 'info')
 const PHASE_MESSAGES: Record<string, string> = {
   'mark-pending': 'Starting deploy',
   'remove-container': 'Removing old container',
+  'retire-container': 'Renaming old container',
+  'remove-retired': 'Removing old container',
   'run-container': 'Creating container',
   'start-container': 'Starting container',
   'wait-healthy': 'Waiting for health',

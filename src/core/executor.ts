@@ -107,6 +107,13 @@ export class Executor {
         await docker.remove(step.colour);
         this.observed[step.colour] = null;
         return;
+      case 'retire-container':
+        await (docker.retire ? docker.retire(step.colour) : docker.remove(step.colour));
+        this.observed[step.colour] = null;
+        return;
+      case 'remove-retired':
+        await docker.removeRetired?.(step.colour);
+        return;
       case 'run-container': {
         // Labelled with the generation it has once linked: today's for `up`, the next for a deploy.
         const generation = this.state.generation + (step.colour === this.state.linked ? 0 : 1);

@@ -11,6 +11,11 @@ export type HookPhase = (typeof HOOK_PHASES)[number];
 /** Hooks whose failure stops the deploy (nothing has switched yet). */
 export const BLOCKING_PHASES: readonly HookPhase[] = ['pre-deploy', 'pre-switch'];
 
+/** The phases a service has hooks for (`service.hooks`' keys). */
+export function configuredPhases(hooks: Partial<Record<HookPhase, unknown>>): HookPhase[] {
+  return Object.keys(hooks) as HookPhase[];
+}
+
 export type HookSettings =
   | { kind: 'command'; argv: string[]; timeout: number }
   /** A one-off container from the new image with the service's spec; `argv` is its command. */

@@ -44,6 +44,30 @@ describe('planDeploy', () => {
     expect(kinds(withoutIdle)).not.toContain('remove-container');
   });
 
+  it('with an engine that renames, retires the idle container before the create and removes it last', () => {
+    const plan = (green: ReturnType<typeof container> | null, extra = {}) =>
+      planDeploy({
+        state: state('blue'),
+        observed: { blue: container('blue'), green },
+        image: 'app:2',
+        haproxyRunning: true,
+        retire: true,
+        hooks: ['post-switch'],
+        ...extra,
+      });
+    const steps = plan(container('green'));
+    expect(kinds(steps)).not.toContain('remove-container');
+    expect(indexOf(steps, 'retire-container')).toBe(indexOf(steps, 'run-container') - 1);
+    expect(steps.filter((s) => s.kind === 'retire-container')).toEqual([{ kind: 'retire-container', colour: 'green' }]);
+    // After the switch, the drain and even the post-switch hooks: nothing waits for it.
+    expect(steps.at(-1)).toEqual({ kind: 'remove-retired', colour: 'green' });
+    expect(indexOf(steps, 'remove-retired')).toBeGreaterThan(indexOf(steps, 'hook'));
+    expect(kinds(plan(null))).not.toContain('retire-container');
+    expect(kinds(plan(null))).not.toContain('remove-retired');
+    // An engine that updates in place replaces nothing.
+    expect(kinds(plan(container('green'), { inPlace: true }))).not.toContain('retire-container');
+  });
+
   it('never removes or re-creates the linked colour', () => {
     const steps = planDeploy({
       state: state('green'),
@@ -114,6 +138,8 @@ describe('describeStep', () => {
   const every: Array<[Step, RegExp]> = [
     [{ kind: 'mark-pending', colour: 'green', image: 'app:2' }, /green.*app:2/],
     [{ kind: 'remove-container', colour: 'green' }, /remove.*green/],
+    [{ kind: 'retire-container', colour: 'green' }, /rename.*green/],
+    [{ kind: 'remove-retired', colour: 'green' }, /remove.*green/],
     [{ kind: 'run-container', colour: 'blue', image: 'app:3' }, /blue.*app:3/],
     [{ kind: 'start-container', colour: 'blue' }, /start.*blue/],
     [{ kind: 'wait-healthy', colour: 'green' }, /green.*healthy/],
@@ -132,9 +158,9 @@ describe('describeStep', () => {
     expect(describeStep(step)).toMatch(pattern);
   });
 
-  it('covers all 13 step kinds with distinct one-line descriptions', () => {
+  it('covers all 15 step kinds with distinct one-line descriptions', () => {
     const texts = every.map(([step]) => describeStep(step));
-    expect(new Set(every.map(([s]) => s.kind)).size).toBe(13);
+    expect(new Set(every.map(([s]) => s.kind)).size).toBe(15);
     expect(new Set(texts).size).toBe(every.length);
     for (const text of texts) expect(text).not.toContain('\n');
   });

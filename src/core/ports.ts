@@ -59,7 +59,16 @@ export interface DockerPort {
   run(colour: Colour, image: string, labels?: ColourLabels): Promise<ObservedContainer>;
   start(colour: Colour): Promise<ObservedContainer>;
   stop(colour: Colour): Promise<void>;
+  /** Removes the colour's container and whatever earlier retires of it left behind. */
   remove(colour: Colour): Promise<void>;
+  /**
+   * Frees the colour's name at once (the container is renamed and keeps running, unrouted once
+   * the new colour is staged); `removeRetired` removes it later. Absent: a deploy removes the
+   * colour with `remove` before creating it.
+   */
+  retire?(colour: Colour): Promise<void>;
+  /** Removes the colour's retired containers (404 and a removal already in progress are fine). */
+  removeRetired?(colour: Colour): Promise<void>;
   logs(colour: Colour, lines: number): Promise<string>;
   /**
    * A one-off container from `image` with the service's spec and `argv` as its command (hooks,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { container, deployedState, fakes, rec, T0 } from '../../test/support/core-fakes.js';
 import { HaproxyConfigError, NotBroughtUpError, UnhealthyError, UnsafeValueError } from './errors.js';
-import { deploy } from './service.js';
+import { deploy, deployThenCleanUp } from './service.js';
 
 describe('deploy', () => {
   it('an app that never gets healthy: UnhealthyError, no switch, new colour stopped, pending cleared', async () => {
@@ -21,7 +21,8 @@ describe('deploy', () => {
     expect(f.haproxy.weightCalls).toEqual([]);
     expect(f.haproxy.calls).not.toContain('reload');
     expect(f.configFile.writes).toEqual([]);
-    expect(f.docker.calls).toEqual(['remove green', 'run green app:2', 'stop green']);
+    // The old idle container, renamed out of the way, goes with the failed deploy.
+    expect(f.docker.calls).toEqual(['retire green', 'run green app:2', 'stop green', 'removeRetired green']);
     expect(f.docker.containers.green?.running).toBe(false);
     expect(f.docker.containers.blue?.running).toBe(true);
 
@@ -52,6 +53,48 @@ describe('deploy', () => {
     expect(f.docker.containers.blue?.running).toBe(true);
     expect(result.report?.stepsRun.at(-1)).toBe('drain');
     expect(f.lockLog).toEqual(['acquire deploy', 'release']);
+  });
+
+  it('renames the old idle container out of the way and removes it after the switch, outside the lock', async () => {
+    const f = fakes(deployedState(), {
+      blue: container('blue', 'app:1', 'healthy'),
+      green: container('green', 'app:0', 'healthy'),
+    });
+    let release = () => {};
+    const removing: string[][] = [];
+    const removeRetired = f.docker.removeRetired.bind(f.docker);
+    f.docker.removeRetired = async (c) => {
+      removing.push([...f.lockLog]);
+      await new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      await removeRetired(c);
+    };
+    const { result, cleanup } = await deployThenCleanUp(f.svc, { image: 'app:2' });
+    // Answered while the old container is still being removed: switched, recorded, unlocked.
+    expect(result.state.linked).toBe('green');
+    expect(f.store.state?.linked).toBe('green');
+    expect(result.plan.at(-1)).toEqual({ kind: 'remove-retired', colour: 'green' });
+    expect(result.report?.stepsRun).not.toContain('remove-retired');
+    expect(removing).toEqual([['acquire deploy', 'release']]);
+    expect(f.docker.retired.map((c) => c.image)).toEqual(['app:0']);
+    release();
+    await cleanup;
+    expect(f.docker.retired).toEqual([]);
+    expect(f.docker.calls).toEqual(['retire green', 'run green app:2', 'removeRetired green']);
+  });
+
+  it('a failed removal of the retired container is a warning, not a failed deploy', async () => {
+    const f = fakes(deployedState(), {
+      blue: container('blue', 'app:1', 'healthy'),
+      green: container('green', 'app:0', 'healthy'),
+    });
+    f.docker.removeRetired = async () => {
+      throw new Error('engine went away');
+    };
+    const result = await deploy(f.svc, { image: 'app:2' });
+    expect(result.state.linked).toBe('green');
+    expect(f.events).toContainEqual(expect.stringMatching(/^warn: Removing the old container failed/));
   });
 
   it('refuses with NotBroughtUpError when HAProxy is not running, touching nothing', async () => {

@@ -28,6 +28,11 @@ describe('decideFailover', () => {
     expect(decideFailover({ ...died('blue'), action: 'start' }, blueLinked, true)).toBe('ignore');
     expect(decideFailover({ ...died('blue'), action: 'healthy' }, blueLinked, true)).toBe('ignore');
   });
+
+  it("ignores the death of a deploy's retired container, even of the colour linked by now", () => {
+    const retired = { ...died('blue'), container: 'web-blue-retired-mf3k2x1' };
+    expect(decideFailover(retired, blueLinked, true)).toBe('ignore');
+  });
 });
 
 function setup(options: {

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Colour } from '../core/colour.js';
 import { NotWarmError } from '../core/errors.js';
+import { isRetiredName } from '../core/naming.js';
 import type { ColourEvent, ObservedContainer } from '../core/ports.js';
 import type { State } from '../core/state.js';
 import type { Metrics } from './metrics.js';
@@ -13,6 +14,9 @@ export type FailoverDecision = 'ignore' | 'idle-colour' | 'report-only' | 'fail-
 
 export function decideFailover(event: ColourEvent, state: State | null, enabled: boolean): FailoverDecision {
   if (event.action !== 'die' && event.action !== 'unhealthy') return 'ignore';
+  // A deploy removes its retired container after the switch, when that colour is linked: the
+  // death of the old container (same colour label) says nothing about the linked one.
+  if (isRetiredName(event.container)) return 'ignore';
   if (!state || state.linked !== event.colour) return 'idle-colour';
   return enabled ? 'fail-over' : 'report-only';
 }

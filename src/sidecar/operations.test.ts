@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { container, deployedState, fakes } from '../../test/support/core-fakes.js';
 import { fakeClock } from '../../test/support/fakes.js';
 import { lockFileFor } from '../app/root.js';
 import { parseConfig } from '../config/load.js';
@@ -67,6 +68,36 @@ describe('Operations', () => {
     release(null); // no state file: the rollback refuses, and is counted as a failure
     expect(await rollback).toMatchObject({ code: 'NOT_BROUGHT_UP' });
     expect(ops.size).toBe(0);
+  });
+
+  it("answers a deploy once it has switched; the old container's removal keeps it in flight, unlocked", async () => {
+    const { settings, metrics, lines } = setup();
+    const f = fakes(deployedState(), {
+      blue: container('blue', 'app:1', 'healthy'),
+      green: container('green', 'app:0', 'healthy'),
+    });
+    let finishRemoval = () => {};
+    f.docker.removeRetired = () =>
+      new Promise<void>((resolve) => {
+        finishRemoval = resolve;
+      });
+    const log = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    const ops = new Operations({
+      service: () => ({ ...f.svc, config: settings }),
+      metrics,
+      log,
+      signal: new AbortController().signal,
+    });
+    const result = await ops.deploy({ image: 'app:2' });
+    expect(result.state.linked).toBe('green');
+    expect(ops.describeInFlight()).toEqual([{ command: 'deploy', phase: 'remove-retired' }]);
+    expect(existsSync(lockFileFor(settings))).toBe(false);
+    // A shutdown now waits for the removal as for any operation in flight.
+    const drained = ops.drain(5000);
+    finishRemoval();
+    await drained;
+    expect(ops.size).toBe(0);
+    expect(lines.some((l) => l.msg.startsWith('Abandoning'))).toBe(false);
   });
 
   it('refuses new work once the sidecar is stopping', async () => {

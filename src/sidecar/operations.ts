@@ -10,7 +10,7 @@ import {
   TemplateError,
   WatchRollbackError,
 } from '../core/errors.js';
-import { type CommandResult, deploy, rollback, type Service, up } from '../core/service.js';
+import { type CommandResult, deployThenCleanUp, rollback, type Service, up } from '../core/service.js';
 import { SidecarError } from './errors.js';
 import type { Metrics } from './metrics.js';
 import type { DeployRequest, RollbackRequest } from './protocol.js';
@@ -71,30 +71,45 @@ export class Operations {
     };
   }
 
-  private async run<T>(command: string, lockWaitMs: number, fn: (svc: Service) => Promise<T>): Promise<T> {
+  /**
+   * `settled`: work the operation still does after its result (a deploy's removal of the container
+   * it retired). The caller gets the result at once; the operation counts as in flight, and a
+   * shutdown waits for it, until that is done too.
+   */
+  private async run<T>(
+    command: string,
+    lockWaitMs: number,
+    fn: (svc: Service) => Promise<T>,
+    settled: (value: T) => Promise<unknown> = async () => undefined,
+  ): Promise<T> {
     if (this.options.signal.aborted) {
       throw new SidecarError('the sidecar is shutting down', { fix: 'retry once it is back (`docker compose ps`)' });
     }
     const op: Operation = { command, phase: 'waiting-for-lock', startedAt: Date.now(), done: Promise.resolve() };
-    const done = fn(this.serviceFor(op, lockWaitMs));
+    const value = fn(this.serviceFor(op, lockWaitMs));
+    const done = value.then(settled);
     op.done = done;
     this.inFlight.add(op);
-    try {
-      return await done;
-    } finally {
-      this.inFlight.delete(op);
-    }
+    done.then(
+      () => this.inFlight.delete(op),
+      () => this.inFlight.delete(op),
+    );
+    return value;
   }
 
   async deploy(request: DeployRequest): Promise<CommandResult> {
     try {
-      const result = await this.run('deploy', request.lockWaitMs ?? 0, (svc) =>
-        deploy(svc, {
-          image: request.image,
-          dryRun: request.dryRun,
-          canary: request.canary,
-          ...(request.watchMs === undefined ? {} : { watchMs: request.watchMs }),
-        }),
+      const { result } = await this.run(
+        'deploy',
+        request.lockWaitMs ?? 0,
+        (svc) =>
+          deployThenCleanUp(svc, {
+            image: request.image,
+            dryRun: request.dryRun,
+            canary: request.canary,
+            ...(request.watchMs === undefined ? {} : { watchMs: request.watchMs }),
+          }),
+        (staged) => staged.cleanup,
       );
       if (!request.dryRun) this.recordSuccess('deploy', result);
       return result;

@@ -69,6 +69,18 @@ export class FakeDocker implements DockerPort {
     this.calls.push(`remove ${c}`);
     this.containers[c] = null;
   }
+  /** Containers renamed out of the way by retire() and not removed yet. */
+  retired: ObservedContainer[] = [];
+  async retire(c: Colour) {
+    this.calls.push(`retire ${c}`);
+    const found = this.containers[c];
+    if (found) this.retired.push(found);
+    this.containers[c] = null;
+  }
+  async removeRetired(c: Colour) {
+    this.calls.push(`removeRetired ${c}`);
+    this.retired = this.retired.filter((r) => r.colour !== c);
+  }
   async logs() {
     return 'listening on 8080\nGET /health 503\n';
   }
