@@ -14,7 +14,7 @@ export type Step =
   | { kind: 'remove-container'; colour: Colour }
   /** Frees the colour's container name for the new container; the old one is removed last. */
   | { kind: 'retire-container'; colour: Colour }
-  /** After the switch and everything else: remove the containers retired by this deploy. */
+  /** Removes the containers a deploy retired; run apart from the plan, later (core/deploy.ts). */
   | { kind: 'remove-retired'; colour: Colour }
   | { kind: 'run-container'; colour: Colour; image: string }
   | { kind: 'start-container'; colour: Colour }
@@ -62,8 +62,8 @@ export interface DeployInput {
   /** A slow start: the switch as a ramp of weights over this many ms (0: at once). */
   slowStartMs?: number;
   /**
-   * The engine can rename a container (DockerPort.retire): the old idle container is renamed
-   * out of the way and removed as the last step, not before the new one is created.
+   * The old idle container is renamed out of the way (DockerPort.retire) instead of removed
+   * before the create; its removal is the plan's last step, which the caller runs later.
    */
   retire?: boolean;
 }
@@ -115,7 +115,7 @@ export function planDeploy({
     ...(watchMs > 0 ? [{ kind: 'watch', from, to, durationMs: watchMs } as const] : []),
     ...(keepWarm ? [] : [{ kind: 'stop-container', colour: from } as const]),
     ...hook('post-switch'),
-    // Off the path to the switch: Docker's kill and delete take 150-250 ms.
+    // Off the path to the switch (Docker's kill and delete take 150-250 ms), run by the caller.
     ...(replaces && retire ? [{ kind: 'remove-retired', colour: to } as const] : []),
   );
   return steps;
@@ -231,7 +231,7 @@ export function describeStep(step: Step): string {
     case 'remove-container':
       return `remove the old ${step.colour} container`;
     case 'retire-container':
-      return `rename the old ${step.colour} container out of the way (removed after the switch)`;
+      return `rename the old ${step.colour} container out of the way (removed later, once the new colour is warm)`;
     case 'remove-retired':
       return `remove the old ${step.colour} container that was renamed out of the way`;
     case 'run-container':

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { container, deployedState, fakes, rec, T0 } from '../../test/support/core-fakes.js';
 import { HaproxyConfigError, NotBroughtUpError, UnhealthyError, UnsafeValueError } from './errors.js';
-import { deploy, deployThenCleanUp } from './service.js';
+import { deploy, deployRetiring } from './service.js';
 
 describe('deploy', () => {
   it('an app that never gets healthy: UnhealthyError, no switch, new colour stopped, pending cleared', async () => {
@@ -21,8 +21,7 @@ describe('deploy', () => {
     expect(f.haproxy.weightCalls).toEqual([]);
     expect(f.haproxy.calls).not.toContain('reload');
     expect(f.configFile.writes).toEqual([]);
-    // The old idle container, renamed out of the way, goes with the failed deploy.
-    expect(f.docker.calls).toEqual(['retire green', 'run green app:2', 'stop green', 'removeRetired green']);
+    expect(f.docker.calls).toEqual(['remove green', 'run green app:2', 'stop green']);
     expect(f.docker.containers.green?.running).toBe(false);
     expect(f.docker.containers.blue?.running).toBe(true);
 
@@ -55,36 +54,34 @@ describe('deploy', () => {
     expect(f.lockLog).toEqual(['acquire deploy', 'release']);
   });
 
-  it('renames the old idle container out of the way and removes it after the switch, outside the lock', async () => {
+  it("the sidecar's deploy renames the old idle container out of the way and leaves its removal to the caller", async () => {
     const f = fakes(deployedState(), {
       blue: container('blue', 'app:1', 'healthy'),
       green: container('green', 'app:0', 'healthy'),
     });
-    let release = () => {};
-    const removing: string[][] = [];
-    const removeRetired = f.docker.removeRetired.bind(f.docker);
-    f.docker.removeRetired = async (c) => {
-      removing.push([...f.lockLog]);
-      await new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      await removeRetired(c);
-    };
-    const { result, cleanup } = await deployThenCleanUp(f.svc, { image: 'app:2' });
-    // Answered while the old container is still being removed: switched, recorded, unlocked.
+    const { result, removeRetired } = await deployRetiring(f.svc, { image: 'app:2' });
+    // Switched, recorded and unlocked; the old container is still there, renamed.
     expect(result.state.linked).toBe('green');
     expect(f.store.state?.linked).toBe('green');
+    expect(f.lockLog).toEqual(['acquire deploy', 'release']);
     expect(result.plan.at(-1)).toEqual({ kind: 'remove-retired', colour: 'green' });
     expect(result.report?.stepsRun).not.toContain('remove-retired');
-    expect(removing).toEqual([['acquire deploy', 'release']]);
+    expect(f.docker.calls).toEqual(['retire green', 'run green app:2']);
     expect(f.docker.retired.map((c) => c.image)).toEqual(['app:0']);
-    release();
-    await cleanup;
+    await removeRetired?.();
     expect(f.docker.retired).toEqual([]);
     expect(f.docker.calls).toEqual(['retire green', 'run green app:2', 'removeRetired green']);
   });
 
-  it('a failed removal of the retired container is a warning, not a failed deploy', async () => {
+  it('a failed deploy removes what it retired at once; a failed removal later is a warning', async () => {
+    const failing = fakes(
+      deployedState(),
+      { blue: container('blue', 'app:1', 'healthy'), green: container('green', 'app:0', 'healthy') },
+      { probeOk: false },
+    );
+    await expect(deployRetiring(failing.svc, { image: 'app:2' })).rejects.toBeInstanceOf(UnhealthyError);
+    expect(failing.docker.calls).toEqual(['retire green', 'run green app:2', 'stop green', 'removeRetired green']);
+
     const f = fakes(deployedState(), {
       blue: container('blue', 'app:1', 'healthy'),
       green: container('green', 'app:0', 'healthy'),
@@ -92,7 +89,8 @@ describe('deploy', () => {
     f.docker.removeRetired = async () => {
       throw new Error('engine went away');
     };
-    const result = await deploy(f.svc, { image: 'app:2' });
+    const { result, removeRetired } = await deployRetiring(f.svc, { image: 'app:2' });
+    await removeRetired?.();
     expect(result.state.linked).toBe('green');
     expect(f.events).toContainEqual(expect.stringMatching(/^warn: Removing the old container failed/));
   });

@@ -12,7 +12,9 @@ import { withLock } from './with-lock.js';
 // The verbs of linkswitch as the core sees them: observe → plan → execute, under the lock.
 // The CLI (or the sidecar) calls exactly one of these per command.
 
-export { deploy, deployThenCleanUp, type StagedDeploy } from './deploy.js';
+import { removeLeftovers } from './deploy.js';
+
+export { deploy, deployRetiring, type StagedDeploy } from './deploy.js';
 export { down, downService } from './down.js';
 export type { Locker } from './ports.js';
 export { type ColourStatus, type StackStatusReport, type StatusReport, status } from './status.js';
@@ -58,6 +60,7 @@ export async function up(svc: Service, { dryRun = false } = {}): Promise<Command
       recheckHealth: unverified === true,
     });
     const result = await execute(svc, state, observed, plan, dryRun, started);
+    if (!dryRun) await removeLeftovers(svc);
     return adopted ? { ...result, adopted } : result;
   });
 }

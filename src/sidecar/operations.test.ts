@@ -70,34 +70,35 @@ describe('Operations', () => {
     expect(ops.size).toBe(0);
   });
 
-  it("answers a deploy once it has switched; the old container's removal keeps it in flight, unlocked", async () => {
+  it("removes a deploy's retired container a while after answering, or at once on shutdown", async () => {
     const { settings, metrics, lines } = setup();
     const f = fakes(deployedState(), {
       blue: container('blue', 'app:1', 'healthy'),
       green: container('green', 'app:0', 'healthy'),
     });
-    let finishRemoval = () => {};
-    f.docker.removeRetired = () =>
-      new Promise<void>((resolve) => {
-        finishRemoval = resolve;
-      });
     const log = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
     const ops = new Operations({
       service: () => ({ ...f.svc, config: settings }),
       metrics,
       log,
       signal: new AbortController().signal,
+      retiredRemovalDelayMs: 100,
     });
-    const result = await ops.deploy({ image: 'app:2' });
-    expect(result.state.linked).toBe('green');
-    expect(ops.describeInFlight()).toEqual([{ command: 'deploy', phase: 'remove-retired' }]);
-    expect(existsSync(lockFileFor(settings))).toBe(false);
-    // A shutdown now waits for the removal as for any operation in flight.
-    const drained = ops.drain(5000);
-    finishRemoval();
-    await drained;
+    expect((await ops.deploy({ image: 'app:2' })).state.linked).toBe('green');
     expect(ops.size).toBe(0);
-    expect(lines.some((l) => l.msg.startsWith('Abandoning'))).toBe(false);
+    expect(existsSync(lockFileFor(settings))).toBe(false);
+    expect(f.docker.retired).toHaveLength(1);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(f.docker.retired).toHaveLength(1);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(f.docker.retired).toEqual([]);
+
+    // The next deploy's removal is pending when the sidecar stops: done before it exits.
+    await ops.deploy({ image: 'app:3' });
+    expect(f.docker.retired).toHaveLength(1);
+    await ops.drain(5000);
+    expect(f.docker.retired).toEqual([]);
+    expect(ops.retired.size).toBe(0);
   });
 
   it('refuses new work once the sidecar is stopping', async () => {

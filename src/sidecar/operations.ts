@@ -10,10 +10,11 @@ import {
   TemplateError,
   WatchRollbackError,
 } from '../core/errors.js';
-import { type CommandResult, deployThenCleanUp, rollback, type Service, up } from '../core/service.js';
+import { type CommandResult, deployRetiring, rollback, type Service, up } from '../core/service.js';
 import { SidecarError } from './errors.js';
 import type { Metrics } from './metrics.js';
 import type { DeployRequest, RollbackRequest } from './protocol.js';
+import { RETIRED_REMOVAL_DELAY_MS, RetiredRemovals } from './retired-removals.js';
 
 // The operations the sidecar runs through the core verbs: each under the CLI's own lock file,
 // tracked while in flight (its last phase, for the shutdown log), counted in the metrics. On
@@ -36,13 +37,19 @@ export interface OperationsOptions {
   metrics: Metrics;
   log: Logger;
   signal: AbortSignal;
+  /** How long a deploy's retired container is left before its removal (tests shorten it). */
+  retiredRemovalDelayMs?: number;
 }
 
 export class Operations {
   private readonly inFlight = new Set<Operation>();
   private readonly heldLocks = new Set<Lock>();
+  /** The old idle containers deploys renamed out of the way, removed once the new colour is warm. */
+  readonly retired: RetiredRemovals;
 
-  constructor(private readonly options: OperationsOptions) {}
+  constructor(private readonly options: OperationsOptions) {
+    this.retired = new RetiredRemovals(options.retiredRemovalDelayMs ?? RETIRED_REMOVAL_DELAY_MS);
+  }
 
   get size(): number {
     return this.inFlight.size;
@@ -71,46 +78,32 @@ export class Operations {
     };
   }
 
-  /**
-   * `settled`: work the operation still does after its result (a deploy's removal of the container
-   * it retired). The caller gets the result at once; the operation counts as in flight, and a
-   * shutdown waits for it, until that is done too.
-   */
-  private async run<T>(
-    command: string,
-    lockWaitMs: number,
-    fn: (svc: Service) => Promise<T>,
-    settled: (value: T) => Promise<unknown> = async () => undefined,
-  ): Promise<T> {
+  private async run<T>(command: string, lockWaitMs: number, fn: (svc: Service) => Promise<T>): Promise<T> {
     if (this.options.signal.aborted) {
       throw new SidecarError('the sidecar is shutting down', { fix: 'retry once it is back (`docker compose ps`)' });
     }
     const op: Operation = { command, phase: 'waiting-for-lock', startedAt: Date.now(), done: Promise.resolve() };
-    const value = fn(this.serviceFor(op, lockWaitMs));
-    const done = value.then(settled);
+    const done = fn(this.serviceFor(op, lockWaitMs));
     op.done = done;
     this.inFlight.add(op);
-    done.then(
-      () => this.inFlight.delete(op),
-      () => this.inFlight.delete(op),
-    );
-    return value;
+    try {
+      return await done;
+    } finally {
+      this.inFlight.delete(op);
+    }
   }
 
   async deploy(request: DeployRequest): Promise<CommandResult> {
     try {
-      const { result } = await this.run(
-        'deploy',
-        request.lockWaitMs ?? 0,
-        (svc) =>
-          deployThenCleanUp(svc, {
-            image: request.image,
-            dryRun: request.dryRun,
-            canary: request.canary,
-            ...(request.watchMs === undefined ? {} : { watchMs: request.watchMs }),
-          }),
-        (staged) => staged.cleanup,
+      const { result, removeRetired } = await this.run('deploy', request.lockWaitMs ?? 0, (svc) =>
+        deployRetiring(svc, {
+          image: request.image,
+          dryRun: request.dryRun,
+          canary: request.canary,
+          ...(request.watchMs === undefined ? {} : { watchMs: request.watchMs }),
+        }),
       );
+      if (removeRetired) this.retired.schedule(removeRetired);
       if (!request.dryRun) this.recordSuccess('deploy', result);
       return result;
     } catch (error) {
@@ -215,6 +208,8 @@ export class Operations {
         );
       }
     }
+    // Removed now rather than left to the next start's `up`: nothing serves from them any more.
+    await this.retired.flush(graceMs);
     for (const lock of [...this.heldLocks]) await lock.release().catch(() => undefined);
     this.heldLocks.clear();
   }

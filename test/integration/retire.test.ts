@@ -1,13 +1,35 @@
 import { readFile } from 'node:fs/promises';
+import http from 'node:http';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStack, type Stack } from '../support/stack.js';
+import { CLI, createStack, type Stack } from '../support/stack.js';
 
-// A deploy renames the old idle container out of the way and removes it after the switch:
-// nothing of it stays behind. What an interrupted deploy left (a `<name>-retired-<time>`
-// container) goes with the colour's next deploy, or with `down`.
+/** The sidecar's phase ('serving' once its first reconcile is done), or null while it does not answer. */
+const phase = (socketPath: string) =>
+  new Promise<string | null>((resolve) => {
+    const req = http.get({ socketPath, path: '/v1/healthz' }, (res) => {
+      let body = '';
+      res.on('data', (chunk) => {
+        body += chunk;
+      });
+      res.on('end', () => resolve(res.statusCode === 200 ? JSON.parse(body).phase : null));
+    });
+    req.on('error', () => resolve(null));
+  });
 
-describe('the old idle container is renamed out of the way and removed after the switch', () => {
+async function waitUntil(ok: () => Promise<boolean>, ms: number): Promise<void> {
+  for (const end = Date.now() + ms; Date.now() < end; await sleep(100)) if (await ok()) return;
+  throw new Error(`not within ${ms} ms`);
+}
+
+// The CLI's deploy removes the old idle container before the create; the sidecar's renames it
+// out of the way and removes it a while after answering (at once on shutdown). What an
+// interrupted sidecar deploy leaves (a `<name>-retired-<time>` container) goes with the next
+// `up`, the colour's next deploy, or `down`.
+
+describe("the old idle container: removed before the create, or renamed and removed after the sidecar's deploy", () => {
   let stack: Stack;
   const containers = async (filter: string) =>
     (await execa('docker', ['ps', '-a', '--format', '{{.Names}}', '--filter', `name=${filter}`])).stdout
@@ -53,17 +75,25 @@ describe('the old idle container is renamed out of the way and removed after the
     await cli(['deploy', '--image', 'linkswitch-test-app:v1']);
     const after = (await execa('docker', ['inspect', '--format', '{{.Id}}', `${stack.name}-blue`])).stdout;
     expect(after).not.toBe(before);
-    // blue's leftovers went with blue's retire; green was not retired, so its leftover stays.
+    // blue's leftovers went with blue's removal; green was not replaced, so its leftover stays.
     expect(await containers(`${stack.name}-blue-retired-`)).toEqual([]);
     expect(await containers(`${stack.name}-green-retired-`)).toEqual([other]);
     expect(await containers(stale)).toEqual([]);
     expect(await containers(`${stack.name}-`)).toEqual([`${stack.name}-blue`, `${stack.name}-green`, other].sort());
   });
 
-  it('switches before the old container is removed, and HAProxy no longer addresses it by then', async () => {
+  it('through the sidecar: renamed out of the way, still there once the deploy answered, removed on shutdown', async () => {
     const old = (await execa('docker', ['inspect', '--format', '{{.Id}}', `${stack.name}-green`])).stdout;
-    const paused = await stack.startPaused(['deploy', '--image', 'linkswitch-test-app:v2'], 'before-remove-retired');
+    const serve = execa('node', [CLI, 'serve'], {
+      env: { LINKSWITCH_CONFIG: stack.configFile, LINKSWITCH_LOG_FORMAT: 'json' },
+      reject: false,
+      all: true,
+    });
     try {
+      const socketPath = path.join(path.dirname(stack.stateFile), 'control.sock');
+      await waitUntil(async () => (await phase(socketPath)) === 'serving', 20_000);
+      // The CLI delegates to the sidecar that answers beside the state file.
+      await cli(['deploy', '--image', 'linkswitch-test-app:v2']);
       expect((await stack.readState()).linked).toBe('green');
       // Beside the leftover of the first test (k9x3), which goes with this removal too.
       const retired = (await containers(`${stack.name}-green-retired-`)).filter((n) => !n.endsWith('-k9x3'));
@@ -74,10 +104,17 @@ describe('the old idle container is renamed out of the way and removed after the
       const port = info.HostConfig.PortBindings['8080/tcp'][0].HostPort;
       expect(await readFile(stack.haproxyCfg, 'utf8')).not.toContain(`:${port} `);
     } finally {
-      const result = await paused.resume();
-      expect(result.exitCode, result.all).toBe(0);
+      serve.kill('SIGTERM');
+      const exited = await serve;
+      expect(exited.exitCode, exited.all).toBe(0);
     }
     expect(await containers(`${stack.name}-green-retired-`)).toEqual([]);
+  });
+
+  it('up removes what an interrupted deploy left renamed', async () => {
+    await leftover('blue', 'k9x5');
+    await cli(['up']);
+    expect(await containers(`${stack.name}-`)).toEqual([`${stack.name}-blue`, `${stack.name}-green`]);
   });
 
   it('down removes both colours and any retired leftovers', async () => {
