@@ -2,12 +2,11 @@ import { RETIRED_INFIX as RETIRED } from '../core/naming.js';
 import type { DockerClient } from './docker-client.js';
 
 // A deploy replaces the idle colour's container. Removing it (kill, then delete with its
-// anonymous volumes) takes Docker 150-250 ms, and the new container needs its name: so the old
-// one is renamed first (a few ms), which frees the name at once, and it is removed after the
-// switch, off the path to it. Removing it while the new colour starts was measured and
-// reverted: the engine and the CPU were shared with the start, and live traffic felt it.
-// A crash in between leaves a `<name>-retired-<time>` container, which the colour's next
-// deploy, its removal or `down` removes.
+// anonymous volumes) takes Docker 150-250 ms, and the new container needs its name. The
+// sidecar's deploy renames it instead (a few ms), which frees the name at once, and removes it
+// a while after answering (src/sidecar/retired-removals.ts). A crash in between leaves a
+// `<name>-retired-<time>` container, which the next `up`, the colour's next deploy or `down`
+// removes.
 
 /** Renames `name` out of the way (a missing container is fine: there is nothing to free). */
 export async function retireContainer(client: DockerClient, name: string): Promise<void> {
