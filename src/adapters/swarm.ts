@@ -12,10 +12,10 @@ import type {
 } from '../core/ports.js';
 import { safeImage } from '../core/safe-values.js';
 import type { Settings, SwarmSettings } from '../core/settings.js';
-import { swarmTaskOptions } from './container-options.js';
-import { LABEL_COLOUR, LABEL_GENERATION, LABEL_SERVICE, ownerOf } from './docker.js';
+import { ownerOf } from './docker.js';
 import { DockerClient, logText } from './docker-client.js';
 import { ensureSecrets } from './swarm-secrets.js';
+import { serviceSpec } from './swarm-spec.js';
 import { classifyTasks, type TaskInfo, withoutDigest } from './swarm-tasks.js';
 
 // The Swarm engine: each colour is a replicated Swarm service `<name>-<colour>` (endpoint mode
@@ -26,8 +26,6 @@ import { classifyTasks, type TaskInfo, withoutDigest } from './swarm-tasks.js';
 //   start = scale to the configured replicas (a new generation); stop = scale to 0 (kept for
 //           `docker service logs`)
 // Its health comes from Swarm's task states (swarm-tasks.ts).
-
-const NS_PER_MS = 1_000_000;
 
 interface ServiceInfo {
   ID: string;
@@ -131,56 +129,6 @@ export class SwarmEngine implements DockerPort {
     return attachment?.Addresses?.[0]?.split('/')[0] ?? null;
   }
 
-  private spec(
-    colour: Colour,
-    image: string,
-    replicas: number,
-    forceUpdate: number,
-    generation?: number,
-    secretIds: Record<string, string> = {},
-  ): Docker.ServiceSpec {
-    const { service } = this.config;
-    const { engine } = this;
-    const labels = {
-      ...service.labels,
-      [LABEL_SERVICE]: service.name,
-      [LABEL_COLOUR]: colour,
-      ...(generation === undefined ? {} : { [LABEL_GENERATION]: String(generation) }),
-    };
-    const { container, template } = swarmTaskOptions(service, secretIds);
-    const spec = service.container;
-    const aliases = [
-      ...spec.aliases,
-      ...spec.networks.filter((n) => n.name === engine.network).flatMap((n) => n.aliases),
-    ];
-    return {
-      Name: this.name(colour),
-      Labels: labels,
-      TaskTemplate: {
-        ContainerSpec: { Image: image, Labels: labels, ...container },
-        ...template,
-        Placement: { Constraints: engine.constraints },
-        Networks: [
-          { Target: engine.network, ...(aliases.length ? { Aliases: aliases } : {}) },
-          ...spec.networks
-            .filter((n) => n.name !== engine.network)
-            .map((n) => ({ Target: n.name, ...(n.aliases.length ? { Aliases: n.aliases } : {}) })),
-        ],
-        ForceUpdate: forceUpdate,
-      },
-      Mode: { Replicated: { Replicas: replicas } },
-      UpdateConfig: {
-        Parallelism: engine.update.parallelism,
-        Delay: engine.update.delay * NS_PER_MS,
-        FailureAction: engine.update.failureAction,
-        Order: engine.update.order,
-        Monitor: 1_000 * NS_PER_MS,
-      },
-      // No VIP and no routing mesh: HAProxy resolves the tasks' own IPs (DNS round-robin).
-      EndpointSpec: { Mode: 'dnsrr' },
-    } as Docker.ServiceSpec;
-  }
-
   private async update(info: ServiceInfo, spec: Docker.ServiceSpec, auth?: object): Promise<void> {
     const name = spec.Name ?? info.ID;
     const body = { _query: { version: info.Version.Index }, _body: spec } as unknown as Record<string, unknown>;
@@ -206,11 +154,25 @@ export class SwarmEngine implements DockerPort {
       const force = (existing.Spec.TaskTemplate.ForceUpdate ?? 0) + 1;
       await this.update(
         existing,
-        this.spec(colour, image, this.engine.replicas, force, labels?.generation, secretIds),
+        serviceSpec(this.config, this.engine, {
+          colour,
+          image,
+          replicas: this.engine.replicas,
+          forceUpdate: force,
+          generation: labels?.generation,
+          secretIds,
+        }),
         found?.auth,
       );
     } else {
-      const spec = this.spec(colour, image, this.engine.replicas, 0, labels?.generation, secretIds);
+      const spec = serviceSpec(this.config, this.engine, {
+        colour,
+        image,
+        replicas: this.engine.replicas,
+        forceUpdate: 0,
+        generation: labels?.generation,
+        secretIds,
+      });
       await this.client.call(`create service ${name} from ${image}`, (api) =>
         found
           ? api.createService(found.auth, spec as Docker.CreateServiceOptions)
