@@ -5,7 +5,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
-import { isFailure, median, quantile, type Sample } from './metrics.js';
+import { isFailure, median, parseLogs, phaseDurations, quantile, type Sample } from './metrics.js';
 
 // The hot paths of issue 11, on the linkswitch stack the main scenarios leave running (one
 // version linked, the other warm):
@@ -41,6 +41,8 @@ export interface FastPathResult {
     /** What the sidecar itself measured for the same rollbacks (CommandResult.durationMs). */
     rollbackInsideMs: number[];
     deployMs: number[];
+    /** Per paced deploy, its steps from the sidecar's log: request → first step, step → next, last → answer. */
+    deployPhases: Array<Array<[string, number]>>;
     delegatedRollbackMs: number[];
     /** Deploys through the control API under the saturating load. */
     saturatedDeployMs: number[];
@@ -186,6 +188,7 @@ async function sidecarPath(deps: FastPathDeps): Promise<FastPathResult['sidecar'
     rollbackMs: [],
     rollbackInsideMs: [],
     deployMs: [],
+    deployPhases: [],
     delegatedRollbackMs: [],
     saturatedDeployMs: [],
     saturatedFailed: 0,
@@ -197,6 +200,7 @@ async function sidecarPath(deps: FastPathDeps): Promise<FastPathResult['sidecar'
     rssPeakKb: null,
     rssAfterKb: null,
   };
+  const deployWindows: Array<[number, number]> = [];
   try {
     // Settled: its first reconcile done, the event stream and the watchers open.
     await sleep(3000);
@@ -221,9 +225,11 @@ async function sidecarPath(deps: FastPathDeps): Promise<FastPathResult['sidecar'
         await sleep(300);
       }
       for (let i = 0; i < 2 * pairs; i++) {
+        const sent = Date.now();
         const r = await control(socketPath, 'POST', '/v1/deploy', { image: deps.images[(i + 1) % 2] });
         if (r.status !== 200) throw new Error(`sidecar deploy: HTTP ${r.status}: ${JSON.stringify(r.json)}`);
         result.deployMs.push(r.ms);
+        deployWindows.push([sent, Date.now()]);
         await sleep(300);
       }
       for (let i = 0; i < 2 * pairs; i++) {
@@ -257,6 +263,13 @@ async function sidecarPath(deps: FastPathDeps): Promise<FastPathResult['sidecar'
     result.rssAfterKb = after.rss;
   } finally {
     await stopSidecar(child);
+  }
+  await sleep(300); // the last log lines, piped from the exited sidecar
+  // The removal of an earlier deploy's renamed container runs apart from the deploy: left out.
+  const lines = parseLogs(await readFile(deps.log, 'utf8')).filter((l) => l.phase !== 'remove-retired');
+  for (const [sent, answered] of deployWindows) {
+    const own = lines.filter((l) => l.time >= sent && l.time <= answered);
+    result.deployPhases.push(phaseDurations(sent, answered, own, 'request → first step'));
   }
   deps.say(
     `sidecar: rollback ${median(result.rollbackMs).toFixed(1)} ms end to end, deploy ${median(result.deployMs).toFixed(0)} ms, ` +

@@ -169,3 +169,49 @@ export function median(values: number[]): number {
   const mid = Math.floor(xs.length / 2);
   return xs.length % 2 ? xs[mid]! : (xs[mid - 1]! + xs[mid]!) / 2;
 }
+
+/** One line of linkswitch's JSON log (pino). */
+export interface LogLine {
+  time: number;
+  phase?: string;
+  msg?: string;
+  level?: number;
+}
+
+export function parseLogs(stderr: string): LogLine[] {
+  return stderr
+    .split('\n')
+    .map((line) => {
+      try {
+        return JSON.parse(line) as LogLine;
+      } catch {
+        return null;
+      }
+    })
+    .filter((l): l is LogLine => l !== null && typeof l.time === 'number');
+}
+
+/**
+ * Time per step from the JSON log: `start` → first line (`firstLabel`), then line → next line,
+ * last line → `end` (the CLI's exit, or the sidecar's answer).
+ */
+export function phaseDurations(
+  start: number,
+  end: number,
+  logs: LogLine[],
+  firstLabel: string,
+): Array<[string, number]> {
+  const phases = logs.filter((l) => l.phase);
+  const out: Array<[string, number]> = [];
+  if (phases.length === 0) return out;
+  out.push([firstLabel, phases[0]!.time - start]);
+  const seen = new Map<string, number>();
+  phases.forEach((line, i) => {
+    const n = (seen.get(line.phase!) ?? 0) + 1;
+    seen.set(line.phase!, n);
+    const label = n > 1 ? `${line.phase} #${n}` : line.phase!;
+    const until = phases[i + 1]?.time ?? end;
+    out.push([label, until - line.time]);
+  });
+  return out;
+}

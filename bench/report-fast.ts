@@ -92,6 +92,19 @@ export function renderFastPaths(p: FastPathReport): string {
       .filter(([, ms]) => ms >= 10)
       .map(([k, ms]) => `${k} ${fmt(ms)} ms`)
       .join(', ');
+  const sidecarSteps = new Map<string, number[]>();
+  for (const run of sidecar.deployPhases ?? [])
+    for (const [k, ms] of run) sidecarSteps.set(k, [...(sidecarSteps.get(k) ?? []), ms]);
+  const sidecarLine = [...sidecarSteps]
+    .map(([k, v]) => [k, median(v)] as const)
+    .filter(([, ms]) => ms >= 10)
+    .map(([k, ms]) => `${k} ${fmt(ms)} ms`)
+    .join(', ');
+  if (sidecarLine)
+    L.push(
+      `Where the sidecar's deploy goes under the paced load (median per step, from its log, request → answer): ${sidecarLine}. Its old idle container is renamed out of the way (retire-container) and removed 10 s after the answer, apart from the deploy.`,
+      '',
+    );
   L.push(
     `Where the CLI deploy's time goes (median per step, from its log): saturating load — ${steps(p.deploySaturated)}; paced load — ${steps(p.deploy)}. ` +
       'Under the saturating load the CPU is shared with the load client, HAProxy, docker-proxy and the app, and each step that computes (Node start-up, the reload, the container start) takes longer.',

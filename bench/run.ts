@@ -22,7 +22,17 @@ import { stringify } from 'yaml';
 import { buildTestImages, imageRef } from '../test/support/images.js';
 import { startBaselineHaproxy } from './baseline-haproxy.js';
 import { scenarioFastPaths } from './fast-paths.js';
-import { analyse, isFailure, median, type RunMetrics, type RunTimes, type Sample, timeline } from './metrics.js';
+import {
+  analyse,
+  isFailure,
+  median,
+  parseLogs,
+  phaseDurations,
+  type RunMetrics,
+  type RunTimes,
+  type Sample,
+  timeline,
+} from './metrics.js';
 import { NEIGHBOUR_SERVICES, renderNeighbours, scenarioNeighbours } from './neighbours.js';
 import { type BenchData, type RunRecord, renderMarkdown, type Scenario } from './report.js';
 import { renderFastPaths } from './report-fast.js';
@@ -673,43 +683,6 @@ async function scenarioBlog(): Promise<Collected> {
 }
 
 // 3 and 4. linkswitch: the real CLI for deploy and rollback, the adapter's reload() for reloads.
-interface LogLine {
-  time: number;
-  phase?: string;
-  msg?: string;
-  level?: number;
-}
-
-function parseLogs(stderr: string): LogLine[] {
-  return stderr
-    .split('\n')
-    .map((line) => {
-      try {
-        return JSON.parse(line) as LogLine;
-      } catch {
-        return null;
-      }
-    })
-    .filter((l): l is LogLine => l !== null && typeof l.time === 'number');
-}
-
-/** Time per step from the JSON log: spawn → first line ("startup"), then line → next line, last line → exit. */
-function phaseDurations(start: number, end: number, logs: LogLine[]): Array<[string, number]> {
-  const phases = logs.filter((l) => l.phase);
-  const out: Array<[string, number]> = [];
-  if (phases.length === 0) return out;
-  out.push(['startup (node, config, lock, observe)', phases[0]!.time - start]);
-  const seen = new Map<string, number>();
-  phases.forEach((line, i) => {
-    const n = (seen.get(line.phase!) ?? 0) + 1;
-    seen.set(line.phase!, n);
-    const label = n > 1 ? `${line.phase} #${n}` : line.phase!;
-    const until = phases[i + 1]?.time ?? end;
-    out.push([label, until - line.time]);
-  });
-  return out;
-}
-
 async function scenarioLinkswitch(): Promise<{
   deploy: Collected;
   rollback: Collected;
@@ -788,7 +761,7 @@ async function scenarioLinkswitch(): Promise<{
         durationMs: summary.durationMs,
         linked: summary.linked,
         spawnToSwitchMs: switchedLine ? switchedLine.time - r.start : null,
-        phases: phaseDurations(r.start, r.end, logs),
+        phases: phaseDurations(r.start, r.end, logs, 'startup (node, config, lock, observe)'),
         warnings: logs.filter((l) => (l.level ?? 30) >= 40).map((l) => l.msg),
       },
     };
