@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { container, deployedState, fakes, T0 } from '../../test/support/core-fakes.js';
 import { NotWarmError } from './errors.js';
-import { rollback } from './service.js';
+import { prevalidateRollback, rollback } from './service.js';
 import type { State } from './state.js';
 
 describe('rollback', () => {
@@ -57,5 +57,26 @@ describe('rollback', () => {
     expect(f.haproxy.weightCalls).toEqual([]);
     expect(f.store.writes).toEqual([]);
     expect(f.lockLog).toEqual(['acquire rollback', 'release']);
+  });
+});
+
+describe('prevalidateRollback', () => {
+  it('validates the config a rollback would write, changing nothing else', async () => {
+    const f = fakes(deployedState(), {
+      blue: container('blue', 'app:1', 'healthy'),
+      green: container('green', 'app:0', 'healthy'),
+    });
+    await prevalidateRollback(f.svc);
+    expect(f.haproxy.validated.map((t) => JSON.parse(t).linked)).toEqual(['green']);
+    expect(f.haproxy.calls).toEqual(['validate']);
+    expect(f.haproxy.weightCalls).toEqual([]);
+    expect(f.store.writes).toEqual([]);
+    expect(f.configFile.writes).toEqual([]);
+  });
+
+  it('does nothing for a stack that was never brought up', async () => {
+    const f = fakes(null, { blue: null, green: null });
+    await prevalidateRollback(f.svc);
+    expect(f.haproxy.calls).toEqual([]);
   });
 });

@@ -10,7 +10,14 @@ import {
   TemplateError,
   WatchRollbackError,
 } from '../core/errors.js';
-import { type CommandResult, deployRetiring, rollback, type Service, up } from '../core/service.js';
+import {
+  type CommandResult,
+  deployRetiring,
+  prevalidateRollback,
+  rollback,
+  type Service,
+  up,
+} from '../core/service.js';
 import { SidecarError } from './errors.js';
 import type { Metrics } from './metrics.js';
 import type { DeployRequest, RollbackRequest } from './protocol.js';
@@ -125,6 +132,19 @@ export class Operations {
     } catch (error) {
       this.recordFailure(command, error);
       throw error;
+    }
+  }
+
+  /**
+   * Once the sidecar serves: the config a rollback would write, checked now unless it was before
+   * (core's prevalidateRollback), so that the first failover after a start need not wait for
+   * `haproxy -c` (60-90 ms). A config that fails is reported by the rollback's own check-config.
+   */
+  async prepareRollback(): Promise<void> {
+    try {
+      await prevalidateRollback(this.options.service());
+    } catch (error) {
+      this.options.log.debug({ error: messageOf(error) }, 'Rollback config not pre-validated');
     }
   }
 

@@ -198,6 +198,8 @@ export class Sidecar {
           this.phase = 'serving';
           const linked = await Promise.all(this.app.stack.map(async (s) => (await s.store.read())?.linked));
           this.log.info({ services: this.units.map((u) => u.name), linked }, 'Sidecar serving');
+          // One after the other, like reconciles: each may run `haproxy -c`.
+          void this.units.reduce((done, u) => done.then(() => u.operations.prepareRollback()), Promise.resolve());
           return;
         }
       } catch (error) {

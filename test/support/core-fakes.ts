@@ -105,8 +105,11 @@ export class FakeHaproxy implements HaproxyPort {
   async running() {
     return this.isRunning;
   }
-  async validate() {
+  /** Every text validate() was given. */
+  validated: string[] = [];
+  async validate(text: string) {
     this.calls.push('validate');
+    this.validated.push(text);
     if (this.rejectConfig) throw new HaproxyConfigError('HAProxy rejected the rendered config (haproxy -c)');
   }
   async start() {
