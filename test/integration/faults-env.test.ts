@@ -208,8 +208,10 @@ describe('disk full while writing state', () => {
   });
 
   afterAll(async () => {
-    await stack?.destroy().catch(() => undefined);
+    // `down` while the state is still on the tmpfs; the stack's directory goes once it is unmounted.
+    await stack?.cli(['--lock-wait', '60s', 'down']);
     await execa('umount', [mountpoint], { reject: false });
+    await stack?.destroy().catch(() => undefined);
   });
 
   const stateFile = () => path.join(mountpoint, 'state.json');

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -16,6 +16,8 @@ describe('private registries', () => {
   let image: string;
   let wrong: string;
   let helperConfig: string;
+  /** The wrong-password and credsStore-helper Docker configs. */
+  let dir = '';
   let outputs = '';
 
   const cli = async (args: string[], dockerConfig: string, extraEnv: Record<string, string> = {}) => {
@@ -34,7 +36,7 @@ describe('private registries', () => {
     const up = await stack.cli(['up']);
     expect(up.exitCode, up.all).toBe(0);
     // The same registry with a wrong password, and with the password behind a credsStore helper.
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'linkswitch-dockercfg-'));
+    dir = await mkdtemp(path.join(os.tmpdir(), 'linkswitch-dockercfg-'));
     wrong = path.join(dir, 'wrong');
     await execa('mkdir', ['-p', wrong, path.join(dir, 'helper', 'bin')]);
     const bad = Buffer.from(`${USER}:not-the-password`).toString('base64');
@@ -55,6 +57,7 @@ describe('private registries', () => {
     await stack?.destroy();
     await dropLocal();
     await registry?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it('pulls a private image with the credentials of config.json (auths) and deploys it', async () => {
