@@ -102,7 +102,7 @@ export function renderFastPaths(p: FastPathReport): string {
     .join(', ');
   if (sidecarLine)
     L.push(
-      `Where the sidecar's deploy goes under the paced load (median per step, from its log, request → answer): ${sidecarLine}. Its old idle container is renamed out of the way (retire-container) and removed 10 s after the answer, apart from the deploy.`,
+      `Where the sidecar's deploy goes under the paced load (median per step, from its log, request → answer): ${sidecarLine}. Its old idle container is renamed out of the way (retire-container) and removed once the sidecar has been idle for 10 s, apart from the deploy.`,
       '',
     );
   L.push(

@@ -12,11 +12,12 @@ import { withLock } from './with-lock.js';
 // `linkswitch deploy`: the idle colour afresh, gated twice on health, then the switch. The old
 // idle container is in the way of the new one. The CLI removes it before the create, on the
 // path to the switch. The sidecar, which outlives the deploy, renames it out of the way instead
-// (DockerPort.retire) and removes it later, once the new colour is warm. Removing it right after
-// the switch was measured: one saturating-load deploy in six then got 1,526 HTTP 5xx answers a
-// few hundred ms after the switch, most likely the freshly switched colour failing HAProxy's
-// checks while it shared the CPU with Docker's kill and delete; the old colour carried the same
-// removal before the create in every run without a failure.
+// (DockerPort.retire) and removes it once it has been idle for a while
+// (sidecar/retired-removals.ts). Removing it right after the switch was measured: one
+// saturating-load deploy in six then got 1,526 HTTP 5xx answers a few hundred ms after the
+// switch, most likely the freshly switched colour failing HAProxy's checks while it shared the
+// CPU with Docker's kill and delete; the old colour carried the same removal before the create
+// in every run without a failure.
 
 export interface DeployOptions {
   image?: string;

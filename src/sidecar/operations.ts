@@ -90,13 +90,14 @@ export class Operations {
       throw new SidecarError('the sidecar is shutting down', { fix: 'retry once it is back (`docker compose ps`)' });
     }
     const op: Operation = { command, phase: 'waiting-for-lock', startedAt: Date.now(), done: Promise.resolve() };
-    const done = fn(this.serviceFor(op, lockWaitMs));
+    const done = this.retired.operationStarts(command).then(() => fn(this.serviceFor(op, lockWaitMs)));
     op.done = done;
     this.inFlight.add(op);
     try {
       return await done;
     } finally {
       this.inFlight.delete(op);
+      this.retired.operationEnds();
     }
   }
 
