@@ -1,4 +1,5 @@
 import { type Colour, otherColour } from './colour.js';
+import { removeLeftovers } from './deploy.js';
 import { NotBroughtUpError } from './errors.js';
 import { type ExecutionReport, Executor } from './executor.js';
 import { configuredPhases } from './hooks.js';
@@ -11,8 +12,6 @@ import { withLock } from './with-lock.js';
 
 // The verbs of linkswitch as the core sees them: observe → plan → execute, under the lock.
 // The CLI (or the sidecar) calls exactly one of these per command.
-
-import { removeLeftovers } from './deploy.js';
 
 export { deploy, deployRetiring, type StagedDeploy } from './deploy.js';
 export { down, downService } from './down.js';
