@@ -3,7 +3,7 @@
 // memory, and every target of the issue with the baseline it is measured against.
 import type { FastPathResult } from './fast-paths.js';
 import { median } from './metrics.js';
-import { cell, fmt, phaseMedians, type RunRecord, ratio, type Scenario } from './report.js';
+import { cell, fmt, phaseMedians, type RunRecord, ratio, type Scenario, stepMedians } from './report.js';
 
 export interface FastPathReport {
   fast: FastPathResult;
@@ -87,19 +87,13 @@ export function renderFastPaths(p: FastPathReport): string {
   }
   L.push('');
 
-  const steps = (s: Scenario) =>
-    [...phaseMedians(s)]
+  const line = (medians: Map<string, number>) =>
+    [...medians]
       .filter(([, ms]) => ms >= 10)
       .map(([k, ms]) => `${k} ${fmt(ms)} ms`)
       .join(', ');
-  const sidecarSteps = new Map<string, number[]>();
-  for (const run of sidecar.deployPhases ?? [])
-    for (const [k, ms] of run) sidecarSteps.set(k, [...(sidecarSteps.get(k) ?? []), ms]);
-  const sidecarLine = [...sidecarSteps]
-    .map(([k, v]) => [k, median(v)] as const)
-    .filter(([, ms]) => ms >= 10)
-    .map(([k, ms]) => `${k} ${fmt(ms)} ms`)
-    .join(', ');
+  const steps = (s: Scenario) => line(phaseMedians(s));
+  const sidecarLine = line(stepMedians(sidecar.deployPhases ?? []));
   if (sidecarLine)
     L.push(
       `Where the sidecar's deploy goes under the paced load (median per step, from its log, request → answer): ${sidecarLine}. Its old idle container is renamed out of the way (retire-container) and removed once the sidecar has been idle for 10 s, apart from the deploy.`,

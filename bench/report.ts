@@ -87,12 +87,15 @@ export function ratio(ls: number, base: number): string {
   return `${x >= 10 ? x.toFixed(0) : x >= 0.1 ? x.toFixed(2) : x.toFixed(3)}× (${fmt(ls)} vs ${fmt(base)})`;
 }
 
-export function phaseMedians(s: Scenario): Map<string, number> {
+/** The median of each step over runs, each run a list of [step, ms] (bench/metrics.ts phaseDurations). */
+export function stepMedians(runs: Array<Array<[string, number]>>): Map<string, number> {
   const acc = new Map<string, number[]>();
-  for (const r of s.runs)
-    for (const [label, ms] of (r.extra.phases as Array<[string, number]>) ?? [])
-      acc.set(label, [...(acc.get(label) ?? []), ms]);
+  for (const run of runs) for (const [label, ms] of run) acc.set(label, [...(acc.get(label) ?? []), ms]);
   return new Map([...acc].map(([k, v]) => [k, median(v)]));
+}
+
+export function phaseMedians(s: Scenario): Map<string, number> {
+  return stepMedians(s.runs.map((r) => (r.extra.phases as Array<[string, number]>) ?? []));
 }
 
 export function renderMarkdown(d: BenchData): string {

@@ -1,4 +1,5 @@
 import { type Colour, otherColour } from './colour.js';
+import { ConfigApplier } from './config-apply.js';
 import { removeLeftovers } from './deploy.js';
 import { NotBroughtUpError } from './errors.js';
 import { type ExecutionReport, Executor } from './executor.js';
@@ -95,25 +96,20 @@ export async function renderCurrent(rt: Runtime, { check = false } = {}): Promis
   const { state } = await resolveState(rt, { record: false });
   const observed = await observe(rt);
   const executor = new Executor(rt, state, observed);
-  const { text, maps } = await executor.renderFor(state.linked, { preview: !check });
-  if (check) {
-    await rt.configFile.writeMaps(maps);
-    await rt.haproxy.validate(text);
-  }
-  return { text, current: await rt.configFile.read(), linked: state.linked };
+  const rendered = await executor.renderFor(state.linked, { preview: !check });
+  if (check) await new ConfigApplier(rt).validate(rendered);
+  return { text: rendered.text, current: await rt.configFile.read(), linked: state.linked };
 }
 
 /**
  * Runs `haproxy -c` on the config a rollback would write, unless it was accepted before (the
  * check is remembered beside haproxy.cfg). The sidecar does this once it serves, so that its
  * first failover or rollback after a start is as fast as the next ones. Reads only; maps are
- * content-addressed, so writing them changes nothing HAProxy uses.
+ * content-addressed, so writing them (ConfigApplier.validate) changes nothing HAProxy uses.
  */
 export async function prevalidateRollback(rt: Runtime): Promise<void> {
   const { state, fresh } = await loadState(rt);
   if (fresh) return;
   const executor = new Executor(rt, state, await observe(rt));
-  const { text, maps } = await executor.renderFor(otherColour(state.linked));
-  await rt.configFile.writeMaps(maps);
-  await rt.haproxy.validate(text);
+  await new ConfigApplier(rt).validate(await executor.renderFor(otherColour(state.linked)));
 }
