@@ -43,6 +43,9 @@ export function renderFastPaths(p: FastPathReport): string {
   L.push(
     `| \`linkswitch status\` (config, state, Docker, HAProxy) | ${cell(startup.statusMs, ' ms')} | +${fmt(overFloor(startup.statusMs))} ms |`,
   );
+  L.push(
+    `| \`linkswitch status\` without the compile cache (\`LINKSWITCH_COMPILE_CACHE=off\`: the baseline) | ${cell(startup.statusUncachedMs, ' ms')} | +${fmt(overFloor(startup.statusUncachedMs))} ms; the cache takes ${fmt(median(startup.statusUncachedMs) - median(startup.statusMs))} ms off (${ratio(median(startup.statusMs), median(startup.statusUncachedMs))}) |`,
+  );
   L.push('');
 
   L.push('### Rollback and deploy, by path', '');
@@ -146,7 +149,7 @@ export function renderFastPaths(p: FastPathReport): string {
   L.push(
     'How these are measured: wall times from the bench spawning the process (or sending the request) until it exited (or answered). ' +
       'Spawn → weights flipped is the `time` of the CLI\'s `"phase":"switched"` log line minus the spawn time. ' +
-      "The sidecar is `node --lite-mode --max-semi-space-size=1 dist/bundle/bin.js serve` (the flags of the image's entrypoint) on the bench stack, on the host; " +
+      "The sidecar is `node --lite-mode --max-semi-space-size=1 dist/bundle/bin.cjs serve` (the flags of the image's entrypoint) on the bench stack, on the host; " +
       'its memory is `VmRSS` 3 s after it answered its health check (idle) and `VmHWM` after its rollbacks and deploys (peak). ' +
       '"Requests answered per second" counts the requests sent during the deploy wall time that were answered, over that time.',
     '',

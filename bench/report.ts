@@ -123,7 +123,7 @@ export function renderMarkdown(d: BenchData): string {
   const busyNote = (v: number | null) => `${v ?? 'n/a'} %${(v ?? 0) > 15 ? ' (**not idle**)' : ''}`;
   const notIdle = (d.backgroundBusyPct ?? 0) > 15 || (d.backgroundBusyAfterPct ?? 0) > 15;
   L.push(
-    `- **linkswitch under test:** git ${m.git}, built with \`npm run build\` (\`dist/bundle/bin.js\`, the esbuild bundle that is the package's bin).`,
+    `- **linkswitch under test:** git ${m.git}, built with \`npm run build\` (\`dist/bundle/bin.cjs\`, the esbuild bundle that is the package's bin).`,
   );
   L.push(
     `- **Machine CPU busy without the bench** (2 s samples of \`/proc/stat\`, before it started and after it stopped everything): ${busyNote(d.backgroundBusyPct)} / ${busyNote(d.backgroundBusyAfterPct)}${notIdle ? ' — **other processes were using the machine: timings are distorted; rerun on an idle machine**' : ' — the machine was otherwise idle'}.`,
@@ -138,7 +138,7 @@ export function renderMarkdown(d: BenchData): string {
     `- **App:** \`linkswitch-test-app:bench-v1\` and \`:bench-v2\` (the test app, \`START_DELAY_MS=1500\`). The new container's own start-to-healthy time (\`docker run\` → first 200 on \`/health\`, polled every 10 ms): **${cell(loadedMs, ' ms')}** under the bench load, ${cell(healthyMs, ' ms')} on the idle machine (\`docker run\` itself returns after ${fmt(median(d.startToHealthyUnderLoad.map((h) => h.dockerRunMs)))} ms under load).`,
   );
   L.push(
-    `- **CLI start-up floor:** \`node dist/bundle/bin.js --version\` takes ${cell(d.cliFloorMs, ' ms')} on the idle machine (Node loading linkswitch's modules, no work).`,
+    `- **CLI start-up floor:** \`node dist/bundle/bin.cjs --version\` takes ${cell(d.cliFloorMs, ' ms')} on the idle machine (Node loading linkswitch's modules, no work).`,
   );
   L.push(
     `- **HAProxy settings (all scenarios):** \`templates/partials/global.hbs\` and \`defaults.hbs\` (redispatch, retries ${d.retries}, retry-on conn-failure empty-response response-timeout, idle-close-on-response), \`check inter ${d.check.inter} rise ${d.check.rise} fall ${d.check.fall}\`, \`option httpchk GET /health\`.`,
@@ -357,7 +357,7 @@ export function renderMarkdown(d: BenchData): string {
   L.push(
     [
       '- **Load.** `bench/load-client.mjs` runs in its own Node process: each of the connections is a keep-alive `http.Agent` with one socket that sends `GET /` and then waits for its next slot (no catch-up bursts), so every scenario gets the same offered load whether requests succeed, fail fast or hang. Each request records when it was sent and answered (epoch ms, sub-ms), the status, the `x-version` header and any socket error. A run is bounded (90 s, 200 000 requests); a request times out after 10 s.',
-      '- **Deploy start (t = 0)** is when the bench spawns the controller: `docker-compose up -d` (after the tag was changed in the file), the recipe script, or `node dist/bundle/bin.js deploy|rollback --json` (each under `/usr/bin/time -f %M`).',
+      '- **Deploy start (t = 0)** is when the bench spawns the controller: `docker-compose up -d` (after the tag was changed in the file), the recipe script, or `node dist/bundle/bin.cjs deploy|rollback --json` (each under `/usr/bin/time -f %M`).',
       '- **Failed requests**: requests that ended in a socket error (reset, hang-up, timeout) or a 5xx status, counted over the whole recorded run (1 s before the deploy until 1.5 s after it is done).',
       "- **Deploy wall time**: from t = 0 until the later of (a) the controller exited and (b) the first request of the all-new tail, i.e. from which every request sent succeeded and was answered by the new version. For `docker-compose up -d`, (b) decides (compose returns as soon as the container started, 1.5 s before the app listens); for linkswitch and the recipe, (a) does. For the reload row: from the worker's spawn until it exited.",
       '- **Both versions answering new requests**: from the send time of the first request the new version answered to the send time of the last request the old version answered; 0 when they do not overlap (recreate: the old one is gone before the new one answers).',

@@ -4,7 +4,7 @@
 //   1. in-place recreate: `docker-compose up -d` after changing the tag
 //   2. the blog recipe: both colours behind HAProxy (check + redispatch + retries),
 //      start new / sleep 5 / stop old
-//   3. `linkswitch deploy` and `linkswitch rollback` (the real CLI, dist/bundle/bin.js)
+//   3. `linkswitch deploy` and `linkswitch rollback` (the real CLI, dist/bundle/bin.cjs)
 //   4. 100 HAProxy reloads under load through linkswitch's reload path (Haproxy.reload())
 // Writes bench/results.md, bench/results.json and bench/timeline.svg (bench/out/ with --smoke).
 // Run: npm run bench [-- --smoke], i.e. npm run build && npx tsx bench/run.ts   (BENCH_REPS=7, BENCH_RELOADS=100, BENCH_CONNECTIONS=8, BENCH_RATE=50 by default)
@@ -41,7 +41,7 @@ import { type TimelineRow, timelineSvg } from './svg.js';
 
 const BENCH = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(BENCH, '..');
-const CLI = path.join(ROOT, 'dist', 'bundle', 'bin.js');
+const CLI = path.join(ROOT, 'dist', 'bundle', 'bin.cjs');
 const TEMPLATES = path.join(ROOT, 'templates');
 
 const intEnv = (name: string, fallback: number, min: number, max: number) => {
@@ -969,7 +969,7 @@ async function main(): Promise<void> {
     await execa('node', [CLI, '--version']);
     cliFloor.push(now() - t);
   }
-  say(`CLI start-up floor (node dist/bundle/bin.js --version): ${cliFloor.map((x) => x.toFixed(0)).join(', ')} ms`);
+  say(`CLI start-up floor (node dist/bundle/bin.cjs --version): ${cliFloor.map((x) => x.toFixed(0)).join(', ')} ms`);
   const recreate = await scenarioRecreate();
   const blog = await scenarioBlog();
   const recreateSaturated = await scenarioRecreate(SATURATING, SAT_REPS);

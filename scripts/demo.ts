@@ -20,7 +20,7 @@ import { buildAppImage, buildLocalBaseImages, ROOT } from './local-images.js';
 const ENV_FILE = path.join(ROOT, '.env');
 const MARKER = '# Written by `npm run demo`; `npm run demo -- --down` removes it.';
 const PROJECT = 'linkswitch-demo';
-const CLI = path.join(ROOT, 'dist', 'bundle', 'bin.js');
+const CLI = path.join(ROOT, 'dist', 'bundle', 'bin.cjs');
 const APP = 'linkswitch-demo-app';
 const CONFIG_DIR = path.join(ROOT, 'compose', 'multi');
 const CERTS = path.join(ROOT, 'compose', 'certs');

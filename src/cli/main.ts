@@ -12,39 +12,42 @@ import { registerServe } from './commands/serve.js';
 import { registerStatus } from './commands/status.js';
 import { registerUp } from './commands/up.js';
 
-const program = new Command()
-  .name('linkswitch')
-  .description('Zero-downtime blue/green deploys of Docker services behind HAProxy')
-  .version('0.1.0')
-  .option('-c, --config <file>', `config file (default: $${CONFIG_ENV} or ./linkswitch.yml)`)
-  .option('--lock-wait <duration>', 'wait this long for another linkswitch to finish instead of failing at once')
-  .option('--events', 'deploy, rollback, up: each step as a JSON line on stdout, then the result (or error) line')
-  .option('--verbose', 'on a terminal: log lines instead of the live step view')
-  .showHelpAfterError()
-  .exitOverride();
+/** The CLI: parses process.argv and runs the verb (bin.ts and the launcher call it). */
+export async function runCli(): Promise<void> {
+  const program = new Command()
+    .name('linkswitch')
+    .description('Zero-downtime blue/green deploys of Docker services behind HAProxy')
+    .version('0.1.0')
+    .option('-c, --config <file>', `config file (default: $${CONFIG_ENV} or ./linkswitch.yml)`)
+    .option('--lock-wait <duration>', 'wait this long for another linkswitch to finish instead of failing at once')
+    .option('--events', 'deploy, rollback, up: each step as a JSON line on stdout, then the result (or error) line')
+    .option('--verbose', 'on a terminal: log lines instead of the live step view')
+    .showHelpAfterError()
+    .exitOverride();
 
-for (const register of [
-  registerUp,
-  registerDeploy,
-  registerRollback,
-  registerCanaryVerbs,
-  registerMaintenance,
-  registerStatus,
-  registerRender,
-  registerDown,
-  registerRun,
-  registerServe,
-])
-  register(program);
+  for (const register of [
+    registerUp,
+    registerDeploy,
+    registerRollback,
+    registerCanaryVerbs,
+    registerMaintenance,
+    registerStatus,
+    registerRender,
+    registerDown,
+    registerRun,
+    registerServe,
+  ])
+    register(program);
 
-try {
-  await program.parseAsync(process.argv);
-} catch (error) {
-  if (error instanceof CommanderError) {
-    // --help and --version land here with exit code 0; usage errors were already printed.
-    process.exitCode = error.exitCode;
-  } else {
-    process.stderr.write(`${formatError(error)}\n`);
-    process.exitCode = error instanceof LinkswitchError ? error.exitCode : 1;
+  try {
+    await program.parseAsync(process.argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version land here with exit code 0; usage errors were already printed.
+      process.exitCode = error.exitCode;
+    } else {
+      process.stderr.write(`${formatError(error)}\n`);
+      process.exitCode = error instanceof LinkswitchError ? error.exitCode : 1;
+    }
   }
 }

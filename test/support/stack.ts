@@ -7,10 +7,10 @@ import { execa } from 'execa';
 import { stringify } from 'yaml';
 
 // One linkswitch stack per test file: its own service name, temp dir, HAProxy port and state.
-// The CLI runs as a real subprocess (the built bundle, dist/bundle/bin.js: the package's bin), exactly as a user runs it.
+// The CLI runs as a real subprocess (the built launcher, dist/bundle/bin.cjs: the package's bin), exactly as a user runs it.
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const CLI = path.join(ROOT, 'dist', 'bundle', 'bin.js');
+export const CLI = path.join(ROOT, 'dist', 'bundle', 'bin.cjs');
 export const TEMPLATES = path.join(ROOT, 'templates');
 
 /** Six lowercase characters from a mkdtemp directory: a unique suffix for names Docker accepts. */
