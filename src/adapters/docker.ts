@@ -212,10 +212,12 @@ export class DockerEngine implements DockerPort {
 
   async remove(colour: Colour): Promise<void> {
     const name = this.name(colour);
-    await this.client.tolerate(`remove ${name}`, [404], (api) =>
-      api.getContainer(name).remove({ force: true, v: true }),
-    );
-    await removeRetired(this.client, name);
+    // Side by side: the leftovers are other containers, and a deploy waits for this removal.
+    const [removed, leftovers] = await Promise.allSettled([
+      this.client.tolerate(`remove ${name}`, [404], (api) => api.getContainer(name).remove({ force: true, v: true })),
+      removeRetired(this.client, name),
+    ]);
+    for (const outcome of [removed, leftovers]) if (outcome.status === 'rejected') throw outcome.reason;
   }
 
   retire(colour: Colour): Promise<void> {
