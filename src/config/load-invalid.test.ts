@@ -63,12 +63,6 @@ top: 1
     );
   });
 
-  it('refuses a check timeout of zero (HAProxy would wait forever)', () => {
-    expect(configError(`${MINIMAL}haproxy:\n  check: { timeout: 0ms }\n`).message).toMatch(
-      /haproxy\.check\.timeout: must be at least 1ms/,
-    );
-  });
-
   it('refuses secretEnv naming a variable that is not in env', () => {
     const error = configError(`${MINIMAL}  env: { A: 1 }\n  secretEnv: [A, API_TOKEN]\n`);
     expect(error.message).toMatch(/service\.secretEnv names API_TOKEN/);

@@ -64,7 +64,7 @@ describe('parseConfig: valid files', () => {
       adminSocket: '/var/run/linkswitch/admin.sock',
       pidFile: '/srv/app/run/haproxy.pid',
       binary: '/srv/app/bin/haproxy',
-      check: { inter: 1000, timeout: 3000, rise: 2, fall: 3 },
+      check: { inter: 1000, rise: 2, fall: 3 },
       retries: 5,
       reloadTimeout: 20_000,
       hardStopAfter: 3_600_000,
@@ -90,7 +90,7 @@ describe('parseConfig: valid files', () => {
     expect(config.haproxy).toMatchObject({
       bind: '127.0.0.1:8080',
       binary: 'haproxy',
-      check: { inter: 500, timeout: 2000, rise: 1, fall: 2 },
+      check: { inter: 500, rise: 1, fall: 2 },
       retries: 3,
       reloadTimeout: 10_000,
       hardStopAfter: 30_000,

@@ -13,7 +13,6 @@ export const DEFAULTS = {
   healthTimeoutMs: 60_000,
   probeTimeoutMs: 2_000,
   checkInterMs: 500,
-  checkTimeoutMs: 2_000,
   checkRise: 1,
   checkFall: 2,
   retries: 3,

@@ -122,11 +122,6 @@ export const configSchema = z
         check: z
           .object({
             inter: duration(DEFAULTS.checkInterMs),
-            // How long a check may take once connected. Without it HAProxy allows `inter` for the
-            // whole check, and right after a reload a server stands at its lowest UP health: a
-            // single check slowed past `inter` by a busy app then takes it DOWN (HTTP 503s until
-            // the next check).
-            timeout: duration(DEFAULTS.checkTimeoutMs).refine((ms) => ms >= 1, 'must be at least 1ms'),
             rise: z.number().int().min(1).max(100).default(DEFAULTS.checkRise),
             fall: z.number().int().min(1).max(100).default(DEFAULTS.checkFall),
           })

@@ -57,7 +57,7 @@ export interface BackendContext {
   linked: Colour;
   servers: ServerContext[];
   health: { path: string; host: string | null; expectStatus: number };
-  check: { inter: string; timeout: string; rise: number; fall: number };
+  check: { inter: string; rise: number; fall: number };
   retries: number;
   timeouts: { connect: string; server: string; tunnel: string };
   /** HTTP basic auth: a userlist `ul_<service>` of crypt(3) hashes, checked in the backend. */
@@ -93,7 +93,7 @@ export interface HaproxyContext {
   linked: Colour;
   servers: ServerContext[];
   health: BackendContext['health'];
-  check: { inter: string; timeout: string; rise: number; fall: number };
+  check: { inter: string; rise: number; fall: number };
   retries: number;
   hardStopAfter: string;
   adminSocket: string;
@@ -169,7 +169,6 @@ export function buildBackendContext(
     },
     check: {
       inter: haproxyDuration(config.haproxy.check.inter),
-      timeout: haproxyDuration(config.haproxy.check.timeout),
       rise: config.haproxy.check.rise,
       fall: config.haproxy.check.fall,
     },

@@ -97,7 +97,7 @@ export interface HaproxySettings {
   adminSocket: string;
   pidFile: string;
   binary: string;
-  check: { inter: number; timeout: number; rise: number; fall: number };
+  check: { inter: number; rise: number; fall: number };
   retries: number;
   reloadTimeout: number;
   hardStopAfter: number;

@@ -40,7 +40,7 @@ haproxy:
   adminSocket: /var/run/linkswitch/admin.sock
   pidFile: run/haproxy.pid
   binary: ./bin/haproxy
-  check: { inter: 1s, timeout: 3s, rise: 2, fall: 3 }
+  check: { inter: 1s, rise: 2, fall: 3 }
   retries: 5
   reloadTimeout: 20s
   hardStopAfter: 1h
