@@ -40,8 +40,6 @@ describe('renderHaproxyConfig with the shipped templates', () => {
     expect(all).toContain('retries 4');
     expect(all).toContain('option idle-close-on-response');
     expect(all).toContain('default-server check inter 200ms rise 2 fall 3');
-    // A new worker checks every server at once, not spread over the interval.
-    expect(all).toContain('max-spread-checks 20ms');
     expect(all).toContain('option httpchk GET /health');
     expect(all).toContain('server blue 127.0.0.1:32001 weight 100');
     expect(all).toContain('server green 127.0.0.1:32002 weight 0');
