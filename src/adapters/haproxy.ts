@@ -1,4 +1,4 @@
-import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { readFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Colour } from '../core/colour.js';
 import { HaproxyRuntimeError, messageOf, ReloadFailedError } from '../core/errors.js';
@@ -11,6 +11,7 @@ import { bindsAccepting, checkNewBinds } from './bind-check.js';
 import { checkConfig, isAlive, masterPid, startMaster } from './haproxy-binary.js';
 import { type ProcInfo, parseShowProc, parseShowStat } from './haproxy-parse.js';
 import { SocketUnavailableError, sendCommand } from './haproxy-socket.js';
+import { ServerStateFile } from './server-state-file.js';
 import { ValidatedConfigs } from './validated-configs.js';
 
 // HAProxy through its master and admin sockets (with `haproxy-binary.ts` for the binary itself):
@@ -24,6 +25,7 @@ export class Haproxy implements HaproxyPort {
   private readonly backend: string;
   /** Configs `haproxy -c` accepted before, with every input they depend on (validated-configs.ts). */
   private readonly validated: ValidatedConfigs;
+  private readonly serverState: ServerStateFile;
 
   constructor(
     private readonly config: Settings,
@@ -35,6 +37,7 @@ export class Haproxy implements HaproxyPort {
       path.join(path.dirname(config.haproxy.configFile), '.validated.json'),
       config.haproxy.binary,
     );
+    this.serverState = new ServerStateFile(layout, config.haproxy.configFile, () => this.admin('show servers state'));
   }
 
   private get paths() {
@@ -102,6 +105,7 @@ export class Haproxy implements HaproxyPort {
   }
 
   async start(): Promise<void> {
+    await this.serverState.beforeStart();
     await startMaster(this.paths);
     // Right after -D returns, the master CLI can still reset a connection (ECONNRESET, seen on a
     // loaded CI machine): until it answers `show proc`, any socket error means "not yet".
@@ -116,7 +120,15 @@ export class Haproxy implements HaproxyPort {
   /** Reload through the master socket, then prove it: a new worker, and no new failed reload. */
   async reload(): Promise<void> {
     const before = await this.procInfo();
-    if (this.layout.serverStateFile) await this.saveServerState(this.layout.serverStateFile);
+    await this.serverState.beforeReload();
+    try {
+      await this.reloadAndProve(before);
+    } finally {
+      await this.serverState.afterReload();
+    }
+  }
+
+  private async reloadAndProve(before: ProcInfo): Promise<void> {
     const oldWorkers = new Set(before.workers.map((w) => w.pid));
     try {
       await sendCommand({
@@ -226,17 +238,6 @@ export class Haproxy implements HaproxyPort {
         detail: answer,
         fix: 'check that haproxy.cfg references the map (run `linkswitch up`)',
       });
-  }
-
-  /**
-   * Swarm engine: the running worker's `show servers state` into the server-state-file, so the
-   * reloaded worker starts with the task addresses DNS gave the old one (init-addr last).
-   */
-  private async saveServerState(file: string): Promise<void> {
-    const text = await this.admin('show servers state');
-    const temp = `${file}.${process.pid}.tmp`;
-    await writeFile(temp, text.endsWith('\n') ? text : `${text}\n`, { mode: 0o600 });
-    await rename(temp, file);
   }
 
   private async waitFor<T>(

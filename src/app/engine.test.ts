@@ -13,11 +13,17 @@ const swarm =
 
 describe('chooseEngine', () => {
   it('without an engine key: single containers, Docker events, one server per colour, HAProxy started here', () => {
-    const engine = chooseEngine(parseConfig(base, '/srv/linkswitch.yml'));
+    const engine = chooseEngine(parseConfig(`${base}haproxy:\n  configFile: /srv/run/haproxy.cfg\n`, '/srv/l.yml'));
     expect(engine.kind).toBe('container');
     expect(engine.events).not.toBeNull();
     expect(engine.haproxyExternal).toBe(false);
-    expect(engine.layout).toEqual({ slots: null, replicas: null, resolvers: null, serverStateFile: null });
+    expect(engine.layout).toEqual({
+      slots: null,
+      replicas: null,
+      resolvers: null,
+      serverStateFile: '/srv/run/servers.state',
+      serverStateCarry: 'serving',
+    });
     expect(serverNames(engine.layout, 'blue')).toEqual(['blue']);
   });
 
@@ -33,6 +39,7 @@ describe('chooseEngine', () => {
       replicas: 3,
       resolvers: { host: '127.0.0.11', port: 53 },
       serverStateFile: '/srv/run/servers.state',
+      serverStateCarry: 'all',
     });
     expect(serverNames(engine.layout, 'green')).toEqual(['green1', 'green2', 'green3', 'green4', 'green5', 'green6']);
   });

@@ -51,6 +51,16 @@ export function swarmLayout(settings: Settings, swarm: SwarmSettings): HaproxyLa
     replicas: swarm.replicas,
     resolvers: nameserverOf(swarm.nameserver),
     serverStateFile: safeFsPath(serverStateFileFor(settings), 'server state file'),
+    serverStateCarry: 'all',
+  };
+}
+
+/** One server per colour, with the serving servers' health carried across reloads. */
+export function containerLayout(settings: Settings): HaproxyLayout {
+  return {
+    ...SINGLE_SERVER_LAYOUT,
+    serverStateFile: safeFsPath(serverStateFileFor(settings), 'server state file'),
+    serverStateCarry: 'serving',
   };
 }
 
@@ -109,7 +119,7 @@ export function chooseEngine(settings: Settings): Engine {
       settings.services.map((e) => e.service.name),
     ),
     eventsAbsentReason: null,
-    layout: SINGLE_SERVER_LAYOUT,
+    layout: containerLayout(settings),
     haproxyExternal: false,
   };
 }

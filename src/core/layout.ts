@@ -14,8 +14,14 @@ export interface HaproxyLayout {
   replicas: number | null;
   /** The `resolvers` section HAProxy uses for the templates' names (Docker's embedded DNS). */
   resolvers: { host: string; port: number } | null;
-  /** Where the servers' resolved addresses are saved before a reload (server-state-file). */
+  /** Where the running worker's server state is handed to the reloaded one (server-state-file). */
   serverStateFile: string | null;
+  /**
+   * What is handed over. all: every server (Swarm: the task addresses DNS gave the old worker).
+   * serving: only servers the new config leaves unchanged and serving, so a proven linked
+   * colour keeps its health (server-state.ts); the file is emptied again after the reload.
+   */
+  serverStateCarry: 'all' | 'serving';
 }
 
 /** One server per colour, addressed directly: the container engine's layout. */
@@ -24,6 +30,7 @@ export const SINGLE_SERVER_LAYOUT: HaproxyLayout = {
   replicas: null,
   resolvers: null,
   serverStateFile: null,
+  serverStateCarry: 'serving',
 };
 
 /** The colour's server, or every member of its server-template (blue1…blueN). */

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { renderSwarmConfig, swarmService as service, swarmYaml } from '../../test/support/swarm-config.js';
+import { containerLayout } from '../app/engine.js';
 import { parseConfig } from '../config/load.js';
 import { buildHaproxyContext } from '../core/haproxy-context.js';
 import { planDeploy } from '../core/plan.js';
@@ -52,6 +53,17 @@ describe('Swarm engine config and haproxy.cfg', () => {
     const text = await renderHaproxyConfig(TEMPLATES, context);
     expect(text).not.toMatch(/resolvers|server-template|server-state/);
     expect(text).toContain('    server blue tasks.shop-blue:8080 weight 100\n');
+  });
+
+  it('the container engine’s layout loads the carried server state beside haproxy.cfg', async () => {
+    const yaml = 'service:\n  name: shop\n  image: app:1\n  port: 8080\nhaproxy:\n  configFile: /srv/run/haproxy.cfg\n';
+    const config = parseConfig(yaml, '/srv/linkswitch.yml');
+    const layout = containerLayout(config);
+    const context = buildHaproxyContext(config, 'blue', { blue: service('blue'), green: null }, layout);
+    const text = await renderHaproxyConfig(TEMPLATES, context);
+    expect(text).toContain('    server-state-file /srv/run/servers.state\n');
+    expect(text).toContain('    load-server-state-from-file global\n');
+    expect(text).not.toMatch(/resolvers|server-template/);
   });
 
   it('a deploy updates an existing service in place instead of removing it first', () => {
