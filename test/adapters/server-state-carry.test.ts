@@ -11,7 +11,6 @@ import { Haproxy } from '../../src/adapters/haproxy.js';
 import { sendCommand } from '../../src/adapters/haproxy-socket.js';
 import { containerLayout } from '../../src/app/engine.js';
 import { parseConfig } from '../../src/config/load.js';
-import type { Colour } from '../../src/core/colour.js';
 import { buildHaproxyContext } from '../../src/core/haproxy-context.js';
 import { EMPTY_SERVER_STATE } from '../../src/core/server-state.js';
 import type { Settings } from '../../src/core/settings.js';
