@@ -5,12 +5,14 @@
 // Prints one JSON document on stdout: [{ startedAt, endedAt, error }] with epoch-ms times.
 import { systemClock } from '../dist/adapters/clock.js';
 import { Haproxy } from '../dist/adapters/haproxy.js';
+import { containerLayout } from '../dist/app/engine.js';
 import { loadConfig } from '../dist/config/load.js';
 
 const [file, countArg] = process.argv.slice(2);
 const count = Math.min(Number(countArg ?? 100), 1000);
 const config = await loadConfig(file);
-const haproxy = new Haproxy(config, systemClock);
+// The container engine's layout, as the CLI's: each reload carries the serving servers' state.
+const haproxy = new Haproxy(config, systemClock, containerLayout(config));
 const now = () => performance.timeOrigin + performance.now();
 const results = [];
 for (let i = 0; i < count; i++) {

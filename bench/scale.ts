@@ -8,6 +8,7 @@ import { systemClock } from '../src/adapters/clock.js';
 import { LiveConfigFile } from '../src/adapters/config-file.js';
 import { Haproxy } from '../src/adapters/haproxy.js';
 import { checkConfig } from '../src/adapters/haproxy-binary.js';
+import { containerLayout } from '../src/app/engine.js';
 import { parseConfig } from '../src/config/load.js';
 import { buildBackendContext, buildHaproxyContext } from '../src/core/haproxy-context.js';
 import type { Observed } from '../src/core/plan.js';
@@ -91,11 +92,13 @@ export async function scaleBench(options: {
       await mkdir(dir, { recursive: true });
       const settings = configFor(dir, count, await options.freePort(), options.templateDir);
       const views = settings.services.map((e) => settingsFor(settings, e.service.name)!);
+      // The container engine's layout, so the reloads carry the serving servers' state as deploys do.
+      const layout = containerLayout(settings);
       // What every render does: the context of the whole stack, then the template (compiled anew,
       // as the CLI does once per command).
       const render = async () => {
         const others = views.slice(1).map((v) => buildBackendContext(v, 'blue', observed));
-        const context = buildHaproxyContext(views[0]!, 'blue', observed, undefined, others);
+        const context = buildHaproxyContext(views[0]!, 'blue', observed, layout, others);
         return { text: await renderHaproxyConfig(options.templateDir, context), maps: context.maps };
       };
       const renderMs: number[] = [];
@@ -104,12 +107,7 @@ export async function scaleBench(options: {
       const file = new LiveConfigFile(settings.haproxy.configFile);
       await file.writeMaps(rendered.maps);
       await file.write(rendered.text);
-      const haproxy = new Haproxy(views[0]!, systemClock, {
-        slots: null,
-        replicas: null,
-        resolvers: null,
-        serverStateFile: null,
-      });
+      const haproxy = new Haproxy(views[0]!, systemClock, layout);
       const validateMs: number[] = [];
       // The binary itself each time: the adapter's validate would answer later reps from its cache
       // of accepted configs (src/adapters/validated-configs.ts), which is not what this measures.
@@ -119,12 +117,7 @@ export async function scaleBench(options: {
       try {
         // Let the first checks of all 2N servers pass before timing anything.
         await sleep(1500);
-        const target = new Haproxy(views[Math.floor(count / 2)]!, systemClock, {
-          slots: null,
-          replicas: null,
-          resolvers: null,
-          serverStateFile: null,
-        });
+        const target = new Haproxy(views[Math.floor(count / 2)]!, systemClock, layout);
         const switchMs: number[] = [];
         for (let i = 0; i < options.reps * 3; i++) {
           const weights = i % 2 === 0 ? { blue: 0, green: 100 } : { blue: 100, green: 0 };
