@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { isFailure, median, parseLogs, phaseDurations, quantile, type Sample } from './metrics.js';
 
@@ -11,10 +12,12 @@ import { isFailure, median, parseLogs, phaseDurations, quantile, type Sample } f
 // version linked, the other warm):
 //   - start-up: `node -e 0` (the floor), `linkswitch --version` and `linkswitch status`,
 //     interleaved, on the idle machine;
-//   - rollback on the idle machine: CLI wall time and spawn → weights flipped;
+//   - rollback on the idle machine: CLI wall time and spawn → weights flipped, each beside the
+//     floor under it: rollback-floor.mjs, a dependency-free script doing the same I/O;
 //   - the sidecar path: `linkswitch serve` (as the image runs it: --lite-mode, 1 MB young
 //     generation) answering rollback and deploy on its control socket under the bench load,
-//     timed end to end by the client, and the sidecar's resident memory idle and at its peak;
+//     timed end to end by the client, and the sidecar's resident memory idle and at its peak,
+//     beside a bare `node` with the same flags (the floor under any Node sidecar);
 //   - the CLI delegating a rollback to that sidecar.
 
 export interface FastPathDeps {
@@ -23,6 +26,8 @@ export interface FastPathDeps {
   port: number;
   /** The stack's run directory: control.sock appears there while the sidecar runs. */
   runDir: string;
+  /** The stack's HAProxy backend (rollback-floor.mjs sends its weight commands there). */
+  backend: string;
   images: [string, string];
   reps: number;
   startLoad(port: number, saturating?: boolean): Promise<{ stop(): Promise<Sample[]> }>;
@@ -33,7 +38,13 @@ export interface FastPathDeps {
 
 export interface FastPathResult {
   startup: { floorMs: number[]; versionMs: number[]; statusMs: number[]; statusUncachedMs: number[] };
-  idleRollback: { wallMs: number[]; spawnToSwitchMs: number[] };
+  idleRollback: {
+    wallMs: number[];
+    spawnToSwitchMs: number[];
+    /** rollback-floor.mjs, run just before each rollback: the same I/O with nothing loaded. */
+    floorWallMs: number[];
+    floorSpawnToSwitchMs: number[];
+  };
   sidecar: {
     /** The first rollback after the sidecar started (it loads what a rollback needs), and its pair. */
     firstRollbackMs: number | null;
@@ -54,6 +65,8 @@ export interface FastPathResult {
     rssIdleKb: number | null;
     rssPeakKb: number | null;
     rssAfterKb: number | null;
+    /** A bare `node` with the sidecar's flags, idle (the floor under any Node sidecar). */
+    bareNodeRssKb: number | null;
   };
 }
 
@@ -131,29 +144,63 @@ async function startup(deps: FastPathDeps): Promise<FastPathResult['startup']> {
   return result;
 }
 
+/** The epoch ms of the first `"phase":"switched"` JSON line in a command's output. */
+function switchedAt(output: string): number | null {
+  for (const line of output.split('\n')) {
+    try {
+      const parsed = JSON.parse(line) as { phase?: string; time?: number };
+      if (parsed.phase === 'switched' && typeof parsed.time === 'number') return parsed.time;
+    } catch {
+      // Not a JSON line.
+    }
+  }
+  return null;
+}
+
+/** One timed run: wall time and spawn → the switched line (in stdout or stderr). */
+async function timedSwitch(file: string, args: string[], env: Record<string, string>) {
+  const start = now();
+  const r = await execa(file, args, { env, reject: false, timeout: 60_000 });
+  const end = now();
+  if (r.exitCode !== 0) throw new Error(`${args.join(' ')} failed (exit ${r.exitCode}): ${r.stderr}`);
+  const switched = switchedAt(`${r.stdout}\n${r.stderr}`);
+  return { wallMs: end - start, spawnToSwitchMs: switched === null ? null : switched - start };
+}
+
 async function idleRollbacks(deps: FastPathDeps): Promise<FastPathResult['idleRollback']> {
-  const result: FastPathResult['idleRollback'] = { wallMs: [], spawnToSwitchMs: [] };
+  const result: FastPathResult['idleRollback'] = {
+    wallMs: [],
+    spawnToSwitchMs: [],
+    floorWallMs: [],
+    floorSpawnToSwitchMs: [],
+  };
+  const floorScript = path.join(path.dirname(fileURLToPath(import.meta.url)), 'rollback-floor.mjs');
   // An even number: the stack ends with the colour it started with.
   for (let i = 0; i < 2 * Math.max(1, Math.ceil(deps.reps / 2)); i++) {
-    const start = now();
-    const r = await execa('node', [deps.cli, 'rollback', '--json'], { env: deps.env, reject: false, timeout: 60_000 });
-    const end = now();
-    if (r.exitCode !== 0) throw new Error(`rollback failed (exit ${r.exitCode}): ${r.stderr}`);
-    result.wallMs.push(end - start);
-    const switched = r.stderr
-      .split('\n')
-      .map((line) => {
-        try {
-          return JSON.parse(line) as { phase?: string; time?: number };
-        } catch {
-          return null;
-        }
-      })
-      .find((l) => l?.phase === 'switched');
-    if (switched?.time) result.spawnToSwitchMs.push(switched.time - start);
+    // The floor first, so both see the same moment of the machine.
+    const floor = await timedSwitch('node', [floorScript, deps.runDir, deps.backend], deps.env);
+    result.floorWallMs.push(floor.wallMs);
+    if (floor.spawnToSwitchMs !== null) result.floorSpawnToSwitchMs.push(floor.spawnToSwitchMs);
+    await sleep(100);
+    const run = await timedSwitch('node', [deps.cli, 'rollback', '--json'], deps.env);
+    result.wallMs.push(run.wallMs);
+    if (run.spawnToSwitchMs !== null) result.spawnToSwitchMs.push(run.spawnToSwitchMs);
     await sleep(300);
   }
   return result;
+}
+
+/** VmRSS of a bare `node` with the sidecar's flags, 3 s after it started (as the sidecar is measured). */
+async function bareNodeRss(): Promise<number | null> {
+  const child = spawn('node', ['--lite-mode', '--max-semi-space-size=1', '-e', 'setTimeout(() => {}, 10000)'], {
+    stdio: 'ignore',
+  });
+  try {
+    await sleep(3000);
+    return (await rss(child.pid)).rss;
+  } finally {
+    child.kill('SIGKILL');
+  }
 }
 
 async function startSidecar(deps: FastPathDeps, socketPath: string): Promise<ChildProcess> {
@@ -202,6 +249,7 @@ async function sidecarPath(deps: FastPathDeps): Promise<FastPathResult['sidecar'
     rssIdleKb: null,
     rssPeakKb: null,
     rssAfterKb: null,
+    bareNodeRssKb: await bareNodeRss(),
   };
   const deployWindows: Array<[number, number]> = [];
   try {
@@ -290,7 +338,8 @@ export async function scenarioFastPaths(deps: FastPathDeps): Promise<FastPathRes
   );
   const idleRollback = await idleRollbacks(deps);
   deps.say(
-    `rollback on the idle machine: wall ${median(idleRollback.wallMs).toFixed(0)} ms, spawn → switched ${median(idleRollback.spawnToSwitchMs).toFixed(0)} ms`,
+    `rollback on the idle machine: wall ${median(idleRollback.wallMs).toFixed(0)} ms, spawn → switched ${median(idleRollback.spawnToSwitchMs).toFixed(0)} ms ` +
+      `(the same I/O with nothing loaded: ${median(idleRollback.floorWallMs).toFixed(0)} ms, ${median(idleRollback.floorSpawnToSwitchMs).toFixed(0)} ms)`,
   );
   const sidecar = await sidecarPath(deps);
   return { startup: startupResult, idleRollback, sidecar };

@@ -979,6 +979,7 @@ async function main(): Promise<void> {
     env: ls.stack.env,
     port: ls.stack.port,
     runDir: ls.stack.runDir,
+    backend: `be_${LS_SERVICE}`,
     images: [IMAGE['bench-v1'], IMAGE['bench-v2']],
     reps: REPS,
     startLoad: (port, saturating) => Load.start(port, saturating ? SATURATING : LOAD),
