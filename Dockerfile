@@ -33,9 +33,10 @@ COPY --from=haproxy-libs /out/ /
 COPY --from=haproxy /usr/local/sbin/haproxy /usr/local/sbin/haproxy
 COPY --from=app /app/ /app/
 COPY docker/linkswitch /usr/local/bin/linkswitch
+# No LINKSWITCH_LOG_FORMAT: `serve` logs JSON because its stderr is no terminal, while a person's
+# `docker compose exec linkswitch linkswitch deploy` gets the live step view, as on the host.
 ENV NODE_ENV=production \
-    LINKSWITCH_CONFIG=/etc/linkswitch/linkswitch.yml \
-    LINKSWITCH_LOG_FORMAT=json
+    LINKSWITCH_CONFIG=/etc/linkswitch/linkswitch.yml
 # node is PID 1 and handles SIGTERM itself (finishes or abandons an in-flight deploy safely).
 # The sidecar idles almost always and its work is I/O, so memory beats JIT speed: --lite-mode
 # turns off V8's optimizing compilers (and WebAssembly, which nothing loaded here uses: see

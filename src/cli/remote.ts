@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import http from 'node:http';
+import type { Logger } from 'pino';
 import { createLogger } from '../adapters/logger.js';
 import { type GlobalOptions, loadSettings } from '../app/root.js';
 import { ConfigError, errnoCode } from '../core/errors.js';
@@ -10,11 +11,14 @@ import {
   controlSocketPath,
   type DeployRequest,
   type HealthReport,
+  PROGRESS_STREAM,
+  type ProgressSink,
   ROUTES,
   type RollbackRequest,
   SIDECAR_ENV,
   TOKEN_ENV,
 } from '../sidecar/protocol.js';
+import { StreamReader } from './remote-stream.js';
 
 // The CLI side of the sidecar's control API. When a sidecar runs (LINKSWITCH_SIDECAR points at
 // it, or its control socket answers beside the state file), deploy, rollback and status run
@@ -64,24 +68,81 @@ export class SidecarClient {
     return (await this.request<StatusReport | StackStatusReport>('GET', ROUTES.status, undefined, QUICK_MS)).body;
   }
 
-  async deploy(request: DeployRequest): Promise<CommandResult> {
+  /** `sink`: follow the deploy, its progress replayed there as it happens. */
+  async deploy(request: DeployRequest, sink?: ProgressSink): Promise<CommandResult> {
+    if (sink) return this.follow(ROUTES.deploy, request, sink);
     return (await this.request<CommandResult>('POST', ROUTES.deploy, request, VERB_MS)).body;
   }
 
-  async rollback(request: RollbackRequest): Promise<CommandResult> {
+  async rollback(request: RollbackRequest, sink?: ProgressSink): Promise<CommandResult> {
+    if (sink) return this.follow(ROUTES.rollback, request, sink);
     return (await this.request<CommandResult>('POST', ROUTES.rollback, request, VERB_MS)).body;
   }
 
-  private request<T>(
+  private async request<T>(
     method: string,
     route: string,
     body: unknown,
     timeoutMs: number,
     anyStatus = false,
   ): Promise<{ status: number; body: T }> {
+    const { status, text } = await this.exchange(method, route, body, timeoutMs, 'application/json');
+    return { status, body: this.parsed<T>(status, text, anyStatus) };
+  }
+
+  /**
+   * A verb the sidecar streams (PROGRESS_STREAM): its reports go to `sink` line by line, its
+   * last line is the outcome. A sidecar that answers plain JSON (one from before the stream)
+   * answers the outcome alone.
+   */
+  private async follow(route: string, body: unknown, sink: ProgressSink): Promise<CommandResult> {
+    const reader = new StreamReader(sink);
+    const { status, text, streamed } = await this.exchange('POST', route, body, VERB_MS, PROGRESS_STREAM, (chunk) =>
+      reader.push(chunk),
+    );
+    if (!streamed) return this.parsed<CommandResult>(status, text);
+    if (reader.outcome.error) throw reader.outcome.error;
+    if (reader.outcome.result) return reader.outcome.result;
+    throw this.lost(route, new Error('the answer ended before the outcome'));
+  }
+
+  /** The body as JSON; an HTTP error as the error the sidecar reported. */
+  private parsed<T>(status: number, text: string, anyStatus = false): T {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new SidecarError(`the sidecar at ${this.target.label} answered ${status} with something that is not JSON`, {
+        detail: text.slice(0, 500),
+        fix: `check that ${SIDECAR_ENV} points at linkswitch serve`,
+      });
+    }
+    if (status >= 400 && !anyStatus) {
+      const error = (parsed as Partial<ErrorBody>).error;
+      throw error
+        ? new RemoteError(error)
+        : new SidecarError(`the sidecar at ${this.target.label} answered HTTP ${status}`, {
+            fix: "read the sidecar's log (`docker compose logs linkswitch`)",
+          });
+    }
+    return parsed as T;
+  }
+
+  /**
+   * One request; resolves with the whole answer. `onStream` takes the chunks of a streamed
+   * (NDJSON) answer as they arrive instead: `streamed` says which it was.
+   */
+  private exchange(
+    method: string,
+    route: string,
+    body: unknown,
+    timeoutMs: number,
+    accept: string,
+    onStream?: (chunk: string) => void,
+  ): Promise<{ status: number; text: string; streamed: boolean }> {
     const { socketPath, host, port, token, label } = this.target;
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept };
     if (payload !== undefined) headers['content-type'] = 'application/json';
     if (token) headers.authorization = `Bearer ${token}`;
     return new Promise((resolve, reject) => {
@@ -90,37 +151,35 @@ export class SidecarClient {
         { method, path: route, headers, agent: false, ...(socketPath ? { socketPath } : { host, port }) },
         (response) => {
           answered = true;
+          const status = response.statusCode ?? 0;
+          const streamed = onStream !== undefined && (response.headers['content-type'] ?? '').includes(PROGRESS_STREAM);
           let text = '';
           response.setEncoding('utf8');
-          response.on('data', (chunk: string) => (text += chunk));
+          response.on('data', (chunk: string) => {
+            if (!streamed) text += chunk;
+            else {
+              try {
+                onStream(chunk);
+              } catch (error) {
+                reject(
+                  new SidecarError(`the sidecar at ${label} streamed a line that is not JSON`, {
+                    detail: String(error),
+                    fix: `check that ${SIDECAR_ENV} points at linkswitch serve`,
+                  }),
+                );
+                request.destroy();
+              }
+            }
+          });
           response.on('error', (error) => reject(this.lost(route, error)));
-          response.on('end', () => {
-            let parsed: unknown;
-            try {
-              parsed = JSON.parse(text);
-            } catch {
-              return reject(
-                new SidecarError(
-                  `the sidecar at ${label} answered ${response.statusCode} with something that is not JSON`,
-                  { detail: text.slice(0, 500), fix: `check that ${SIDECAR_ENV} points at linkswitch serve` },
-                ),
-              );
-            }
-            const status = response.statusCode ?? 0;
-            if (status >= 400 && !anyStatus) {
-              const error = (parsed as Partial<ErrorBody>).error;
-              return reject(
-                error
-                  ? new RemoteError(error)
-                  : new SidecarError(`the sidecar at ${label} answered HTTP ${status}`, {
-                      fix: "read the sidecar's log (`docker compose logs linkswitch`)",
-                    }),
-              );
-            }
-            resolve({ status, body: parsed as T });
+          response.on('end', () => resolve({ status, text, streamed }));
+          // Cut before its end (the sidecar stopped, the network went): a settled promise ignores it.
+          response.on('close', () => {
+            if (!response.complete) reject(this.lost(route, new Error('the answer was cut off')));
           });
         },
       );
+      // Idle time: a followed verb's lines keep its connection alive.
       request.setTimeout(timeoutMs, () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));
       request.on('error', (error: NodeJS.ErrnoException) => {
         if (answered) return;
@@ -166,10 +225,11 @@ export type VerbTarget = { sidecar: SidecarClient; settings?: undefined } | { si
 export async function locateVerb(
   options: GlobalOptions,
   verb: string,
+  log: Logger = createLogger(),
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<VerbTarget> {
   const explicit = sidecarFromEnv(env);
-  if (explicit) return { sidecar: announce(new SidecarClient(explicit), verb) };
+  if (explicit) return { sidecar: announce(new SidecarClient(explicit), verb, log) };
   const settings = await loadSettings(options, env);
   const socketPath = controlSocketPath(settings);
   if (!existsSync(socketPath)) return { settings };
@@ -179,10 +239,11 @@ export async function locateVerb(
   } catch {
     return { settings };
   }
-  return { sidecar: announce(client, verb) };
+  return { sidecar: announce(client, verb, log) };
 }
 
-function announce(client: SidecarClient, verb: string): SidecarClient {
-  createLogger().info({ sidecar: client.target.label, command: verb }, 'Running in the sidecar');
+/** `log`: the command's logger, which a person's step view keeps quiet (cli/reporter.ts). */
+function announce(client: SidecarClient, verb: string, log: Logger): SidecarClient {
+  log.info({ sidecar: client.target.label, command: verb }, 'Running in the sidecar');
   return client;
 }

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
-import { createLogger } from '../adapters/logger.js';
+import { createLogger, progressFor } from '../adapters/logger.js';
 import type { GlobalOptions, ProgressWrap } from '../app/root.js';
 import type { CommandResult } from '../core/service.js';
+import type { ProgressSink } from '../sidecar/protocol.js';
 import { eventStream } from './events.js';
 import { printOutcome } from './output.js';
 import { lineStepView, terminalStepView } from './step-view.js';
@@ -84,4 +85,16 @@ export async function reported(
     throw error;
   }
   report.end();
+}
+
+/**
+ * Where a verb that runs in the sidecar reports here: the same progress a local run's services
+ * get (app/root.ts: the logger's, wrapped by the step view or `--events`), service by service.
+ */
+export function progressSink(app: { log?: Logger; progress?: ProgressWrap }): ProgressSink {
+  const log = app.log ?? createLogger();
+  return (service) => {
+    const base = progressFor(log, { service });
+    return app.progress ? app.progress(base, service) : base;
+  };
 }

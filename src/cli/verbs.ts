@@ -1,6 +1,7 @@
 // Everything the verbs run, behind one lazy import: `--help`, `--version` and a mistyped flag
 // load only commander and the option parsing; the config loader (yaml, zod), the adapters
 // (dockerode, execa, pino) and the core load when a verb actually runs.
+export { createLogger } from '../adapters/logger.js';
 export { buildApp, loadSettings } from '../app/root.js';
 export { requestCanaryAction } from '../core/canary-request.js';
 export { parseDuration } from '../core/duration.js';
@@ -11,4 +12,4 @@ export { unifiedDiff } from './diff.js';
 export { printJson, printOutcome } from './output.js';
 export { pickService } from './pick-service.js';
 export { locateVerb } from './remote.js';
-export { reported } from './reporter.js';
+export { progressSink, reported } from './reporter.js';

@@ -95,6 +95,96 @@ describe('control API', () => {
     });
   });
 
+  it('streams a followed verb: each progress report as it happens, then the result or the error', async () => {
+    const socketPath = path.join(dir, 'control.sock');
+    let releaseDeploy: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      releaseDeploy = resolve;
+    });
+    handlers.deploy = async (request, sink) => {
+      const progress = sink?.('web');
+      progress?.phase('run-container', { step: 'create and start green', colour: 'green', env: { A: 'secret' } });
+      progress?.detail?.('health: starting');
+      progress?.output?.('a hook line');
+      progress?.warn('slow', { token: 'secret-token', seconds: 3, nested: { a: 1 } });
+      await held;
+      if (request.image === 'busy:1') throw new LockHeldError('another linkswitch holds the lock', { fix: 'wait' });
+      return result(request.image ?? 'app:1');
+    };
+    api = await startControlApi({ socketPath, listen: null, token: null, handlers, log });
+    const client = new SidecarClient({ label: 'unix', socketPath });
+    const seen: unknown[] = [];
+    const sink = (service: string) => ({
+      phase: (name: string, fields?: Record<string, unknown>) => seen.push([service, 'phase', name, fields]),
+      warn: (message: string, fields?: Record<string, unknown>) => seen.push([service, 'warn', message, fields]),
+      detail: (text: string) => seen.push([service, 'detail', text]),
+      output: (line: string) => seen.push([service, 'output', line]),
+    });
+    const deploying = client.deploy({ image: 'app:3' }, sink);
+    // The reports arrive while the verb still runs, not with its answer.
+    for (let i = 0; i < 100 && seen.length < 4; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(seen).toEqual([
+      ['web', 'phase', 'run-container', { step: 'create and start green', colour: 'green' }],
+      ['web', 'detail', 'health: starting'],
+      ['web', 'output', 'a hook line'],
+      ['web', 'warn', 'slow', { seconds: 3 }],
+    ]);
+    releaseDeploy();
+    expect((await deploying).state.colours.green?.image).toBe('app:3');
+    const failed = await client.deploy({ image: 'busy:1' }, sink).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(RemoteError);
+    expect(failed).toMatchObject({ code: 'LOCK_HELD', exitCode: 4, fix: 'wait' });
+    // A request the sidecar refuses before the verb runs is still an HTTP error.
+    const invalid = await client.rollback({ lockWaitMs: -1 }, sink).catch((e: unknown) => e);
+    expect(invalid).toMatchObject({ code: 'REQUEST_INVALID', exitCode: 2 });
+  });
+
+  it('follows a sidecar that answers plain JSON (one from before the stream) to its outcome', async () => {
+    const socketPath = path.join(dir, 'old.sock');
+    const old = http.createServer((request, response) => {
+      request.resume();
+      request.on('end', () => {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(JSON.stringify(result('app:4')));
+      });
+    });
+    await new Promise<void>((resolve) => old.listen(socketPath, resolve));
+    try {
+      const client = new SidecarClient({ label: 'unix', socketPath });
+      const deployed = await client.deploy({ image: 'app:4' }, () => ({ phase: () => {}, warn: () => {} }));
+      expect(deployed.state.colours.green?.image).toBe('app:4');
+    } finally {
+      await new Promise((resolve) => old.close(resolve));
+    }
+  });
+
+  it('is a lost connection when a followed answer ends before its outcome', async () => {
+    const socketPath = path.join(dir, 'cut.sock');
+    const cut = http.createServer((request, response) => {
+      request.resume();
+      request.on('end', () => {
+        response.writeHead(200, { 'content-type': 'application/x-ndjson' });
+        response.write('{"progress":"phase","service":"web","name":"wait-healthy","fields":{}}\n');
+        setTimeout(() => response.socket?.destroy(), 20);
+      });
+    });
+    await new Promise<void>((resolve) => cut.listen(socketPath, resolve));
+    try {
+      const client = new SidecarClient({ label: 'unix', socketPath });
+      const phases: string[] = [];
+      const error = await client
+        .rollback({}, () => ({ phase: (name: string) => phases.push(name), warn: () => {} }))
+        .catch((e: unknown) => e);
+      expect(phases).toEqual(['wait-healthy']);
+      expect(error).toBeInstanceOf(SidecarError);
+      expect(String((error as SidecarError).message)).toMatch(
+        /lost the connection to the sidecar at unix during rollback/,
+      );
+    } finally {
+      await new Promise((resolve) => cut.close(resolve));
+    }
+  });
+
   it('refuses a second sidecar on the same socket', async () => {
     const socketPath = path.join(dir, 'control.sock');
     api = await startControlApi({ socketPath, listen: null, token: null, handlers, log });

@@ -6,7 +6,15 @@ import { ConfigError } from '../core/errors.js';
 import type { CommandResult, StackStatusReport, StatusReport } from '../core/service.js';
 import { optional, parseJson, readBody, send, tokenMatches } from './api-request.js';
 import { errorBody, httpStatusFor, RequestError, SidecarError, TokenRefusedError } from './errors.js';
-import { type DeployRequest, type HealthReport, MIN_TOKEN_LENGTH, ROUTES, type RollbackRequest } from './protocol.js';
+import { streamOutcome, wantsProgress } from './progress-stream.js';
+import {
+  type DeployRequest,
+  type HealthReport,
+  MIN_TOKEN_LENGTH,
+  type ProgressSink,
+  ROUTES,
+  type RollbackRequest,
+} from './protocol.js';
 
 // The sidecar's control API: JSON over HTTP on a unix socket (mode 600: whoever may use it may
 // deploy), and optionally on TCP, where every route but the health check needs the bearer token.
@@ -14,8 +22,9 @@ import { type DeployRequest, type HealthReport, MIN_TOKEN_LENGTH, ROUTES, type R
 export interface ControlHandlers {
   health(): HealthReport;
   status(): Promise<StatusReport | StackStatusReport>;
-  deploy(request: DeployRequest): Promise<CommandResult>;
-  rollback(request: RollbackRequest): Promise<CommandResult>;
+  /** `sink`: the client follows the operation (progress-stream.ts). */
+  deploy(request: DeployRequest, sink?: ProgressSink): Promise<CommandResult>;
+  rollback(request: RollbackRequest, sink?: ProgressSink): Promise<CommandResult>;
   metrics(): string;
 }
 
@@ -67,24 +76,24 @@ function handler(options: ControlApiOptions, requireToken: boolean): http.Reques
             return send(response, 200, handlers.metrics(), 'text/plain; version=0.0.4');
           case `POST ${ROUTES.deploy}`: {
             const body = parseJson(await readBody(request));
-            const result = await handlers.deploy({
+            const deploy: DeployRequest = {
               service: optional<string>(body, 'service', 'string'),
               image: optional<string>(body, 'image', 'string'),
               dryRun: optional<boolean>(body, 'dryRun', 'boolean'),
               canary: optional<boolean>(body, 'canary', 'boolean'),
               watchMs: optional<number>(body, 'watchMs', 'number'),
               lockWaitMs: optional<number>(body, 'lockWaitMs', 'number'),
-            });
-            return send(response, 200, result);
+            };
+            return await answerVerb(request, response, (sink) => handlers.deploy(deploy, sink));
           }
           case `POST ${ROUTES.rollback}`: {
             const body = parseJson(await readBody(request));
-            const result = await handlers.rollback({
+            const rollback: RollbackRequest = {
               service: optional<string>(body, 'service', 'string'),
               dryRun: optional<boolean>(body, 'dryRun', 'boolean'),
               lockWaitMs: optional<number>(body, 'lockWaitMs', 'number'),
-            });
-            return send(response, 200, result);
+            };
+            return await answerVerb(request, response, (sink) => handlers.rollback(rollback, sink));
           }
           default:
             return send(
@@ -105,6 +114,16 @@ function handler(options: ControlApiOptions, requireToken: boolean): http.Reques
       }
     })();
   };
+}
+
+/** A verb's outcome as one JSON answer, or, for a client that follows it, line by line. */
+async function answerVerb(
+  request: http.IncomingMessage,
+  response: http.ServerResponse,
+  run: (sink?: ProgressSink) => Promise<CommandResult>,
+): Promise<void> {
+  if (wantsProgress(request)) return streamOutcome(response, run);
+  send(response, 200, await run());
 }
 
 function listen(server: http.Server, target: string | { host: string; port: number }): Promise<void> {

@@ -10,6 +10,8 @@ import {
   TemplateError,
   WatchRollbackError,
 } from '../core/errors.js';
+import type { Progress } from '../core/ports.js';
+import { teeProgress } from '../core/progress.js';
 import {
   type CommandResult,
   deployRetiring,
@@ -20,7 +22,7 @@ import {
 } from '../core/service.js';
 import { SidecarError } from './errors.js';
 import type { Metrics } from './metrics.js';
-import type { DeployRequest, RollbackRequest } from './protocol.js';
+import type { DeployRequest, ProgressSink, RollbackRequest } from './protocol.js';
 import { RETIRED_REMOVAL_DELAY_MS, RetiredRemovals } from './retired-removals.js';
 
 // The operations the sidecar runs through the core verbs: each under the CLI's own lock file,
@@ -62,18 +64,22 @@ export class Operations {
     return this.inFlight.size;
   }
 
-  /** The service the core verbs run against for one operation: its phases tracked, its lock held here. */
-  private serviceFor(op: Pick<Operation, 'phase'>, lockWaitMs: number): Service {
+  /**
+   * The service the core verbs run against for one operation: its phases tracked, its lock held
+   * here, its progress also to the client following it (`sink`), if one does.
+   */
+  private serviceFor(op: Pick<Operation, 'phase'>, lockWaitMs: number, sink?: ProgressSink): Service {
     const base = this.options.service();
+    const tracked: Progress = {
+      ...base.progress,
+      phase: (name, fields) => {
+        op.phase = name;
+        base.progress.phase(name, fields);
+      },
+    };
     return {
       ...base,
-      progress: {
-        phase: (name, fields) => {
-          op.phase = name;
-          base.progress.phase(name, fields);
-        },
-        warn: (message, fields) => base.progress.warn(message, fields),
-      },
+      progress: teeProgress(tracked, sink?.(base.config.service.name)),
       // The CLI's lock file: a CLI that does not delegate (`up`, `down`) waits or is refused
       // exactly as against another CLI.
       locker: fileLocker(base.config, {
@@ -85,12 +91,17 @@ export class Operations {
     };
   }
 
-  private async run<T>(command: string, lockWaitMs: number, fn: (svc: Service) => Promise<T>): Promise<T> {
+  private async run<T>(
+    command: string,
+    lockWaitMs: number,
+    fn: (svc: Service) => Promise<T>,
+    sink?: ProgressSink,
+  ): Promise<T> {
     if (this.options.signal.aborted) {
       throw new SidecarError('the sidecar is shutting down', { fix: 'retry once it is back (`docker compose ps`)' });
     }
     const op: Operation = { command, phase: 'waiting-for-lock', startedAt: Date.now(), done: Promise.resolve() };
-    const done = this.retired.operationStarts(command).then(() => fn(this.serviceFor(op, lockWaitMs)));
+    const done = this.retired.operationStarts(command).then(() => fn(this.serviceFor(op, lockWaitMs, sink)));
     op.done = done;
     this.inFlight.add(op);
     try {
@@ -101,15 +112,19 @@ export class Operations {
     }
   }
 
-  async deploy(request: DeployRequest): Promise<CommandResult> {
+  async deploy(request: DeployRequest, sink?: ProgressSink): Promise<CommandResult> {
     try {
-      const { result, removeRetired } = await this.run('deploy', request.lockWaitMs ?? 0, (svc) =>
-        deployRetiring(svc, {
-          image: request.image,
-          dryRun: request.dryRun,
-          canary: request.canary,
-          ...(request.watchMs === undefined ? {} : { watchMs: request.watchMs }),
-        }),
+      const { result, removeRetired } = await this.run(
+        'deploy',
+        request.lockWaitMs ?? 0,
+        (svc) =>
+          deployRetiring(svc, {
+            image: request.image,
+            dryRun: request.dryRun,
+            canary: request.canary,
+            ...(request.watchMs === undefined ? {} : { watchMs: request.watchMs }),
+          }),
+        sink,
       );
       if (removeRetired) this.retired.schedule(removeRetired);
       if (!request.dryRun) this.recordSuccess('deploy', result);
@@ -120,11 +135,11 @@ export class Operations {
     }
   }
 
-  async rollback(request: RollbackRequest, trigger: 'api' | 'failover'): Promise<CommandResult> {
+  async rollback(request: RollbackRequest, trigger: 'api' | 'failover', sink?: ProgressSink): Promise<CommandResult> {
     const command = trigger === 'api' ? 'rollback' : 'failover';
     try {
       const lockWait = trigger === 'api' ? (request.lockWaitMs ?? 0) : FAILOVER_LOCK_WAIT_MS;
-      const result = await this.run(command, lockWait, (svc) => rollback(svc, { dryRun: request.dryRun }));
+      const result = await this.run(command, lockWait, (svc) => rollback(svc, { dryRun: request.dryRun }), sink);
       if (!request.dryRun) {
         this.options.metrics.rolledBack(trigger);
         this.recordSuccess(command, result);

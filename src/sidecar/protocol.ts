@@ -1,5 +1,8 @@
 import path from 'node:path';
+import type { Progress } from '../core/ports.js';
+import type { CommandResult } from '../core/service.js';
 import type { Settings } from '../core/settings.js';
+import type { ErrorBody } from './errors.js';
 
 // What the CLI and `linkswitch serve` agree on: routes, where the unix socket lives, and the
 // environment variables that point the CLI at a sidecar.
@@ -49,3 +52,23 @@ export interface HealthReport {
   ok: boolean;
   phase: string;
 }
+
+/**
+ * A client that sends `Accept: application/x-ndjson` with a deploy or rollback follows it: the
+ * answer is one JSON object per line, each progress report of the operation as it happens (the
+ * steps, what a waiting step waits for, warnings, hook output), then its outcome. Without it the
+ * answer is the outcome alone, as before.
+ */
+export const PROGRESS_STREAM = 'application/x-ndjson';
+
+/** One line of that answer: a progress report of one service, or the outcome. */
+export type StreamLine =
+  | { progress: 'phase'; service: string; name: string; fields: Record<string, unknown> }
+  | { progress: 'warn'; service: string; message: string; fields: Record<string, unknown> }
+  | { progress: 'detail'; service: string; text: string }
+  | { progress: 'output'; service: string; line: string }
+  | { result: CommandResult }
+  | ErrorBody;
+
+/** Where the progress of an operation goes, service by service. */
+export type ProgressSink = (service: string) => Progress;

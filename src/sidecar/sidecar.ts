@@ -122,8 +122,8 @@ export class Sidecar {
       handlers: {
         health: () => this.health(),
         status: () => this.status(),
-        deploy: (request) => unitNamed(this.units, request.service).operations.deploy(request),
-        rollback: (request) => unitNamed(this.units, request.service).operations.rollback(request, 'api'),
+        deploy: (request, sink) => unitNamed(this.units, request.service).operations.deploy(request, sink),
+        rollback: (request, sink) => unitNamed(this.units, request.service).operations.rollback(request, 'api', sink),
         metrics: () => Metrics.render(this.units.map((u) => u.metrics)),
       },
     });

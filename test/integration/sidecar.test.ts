@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -12,6 +13,11 @@ import {
   waitFor,
 } from '../support/compose-stack.js';
 import { failures, type Sample, startLoad } from '../support/load.js';
+import { CLI } from '../support/stack.js';
+
+/** What a terminal draws with (cursor moves, erasing, colour), taken out to read the screen. */
+const ANSI = new RegExp(`${'\u001b'}\\[[0-9;?]*[A-Za-z]`, 'g');
+const PTY_RUN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'support', 'pty-run.py');
 
 // The repo's docker-compose.yml for real: HAProxy in its container (master-worker, sockets and
 // config in shared volumes), `linkswitch serve` beside it built from the repo's Dockerfile, the
@@ -84,6 +90,7 @@ describe('linkswitch serve in docker-compose', () => {
       );
     }, 100);
     const steps: Array<{ label: string; returnedAt: number; startedAt: number; version: string }> = [];
+    let hostEvents = '';
     const run = async (
       label: string,
       version: string,
@@ -102,7 +109,11 @@ describe('linkswitch serve in docker-compose', () => {
     try {
       await sleep(300);
       await run('exec deploy', 'v2', () => stack.exec(['deploy', '--image', image('v2'), '--json']));
-      await run('host CLI deploy', 'v1', () => stack.hostCli(['deploy', '--image', image('v1'), '--json']));
+      await run('host CLI deploy', 'v1', async () => {
+        const deployed = await stack.hostCli(['deploy', '--image', image('v1'), '--events']);
+        hostEvents = deployed.stdout;
+        return deployed;
+      });
       await run('API rollback', 'v2', async () => {
         const response = await stack.api('POST', '/v1/rollback', {});
         return { exitCode: response.status === 200 ? 0 : response.status, all: response.body, stdout: response.body };
@@ -123,11 +134,57 @@ describe('linkswitch serve in docker-compose', () => {
         `${step.label}: answered by another version`,
       ).toBe(0);
     }
+    // Run by the sidecar, the deploy still reached the host CLI step by step as it happened:
+    // each step's start and end in order, then the result (the step view draws the same reports).
+    const events = hostEvents
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { event: string; phase?: string; step?: string; t: number });
+    const started = events.filter((e) => e.event === 'step' && e.phase === 'start').map((e) => e.step);
+    expect(started).toEqual(expect.arrayContaining(['run-container', 'wait-healthy', 'switch', 'drain']));
+    expect(started.indexOf('wait-healthy')).toBeLessThan(started.indexOf('switch'));
+    expect(events.some((e) => e.event === 'switched')).toBe(true);
+    expect(events.at(-1)).toMatchObject({ event: 'result', command: 'deploy', linked: expect.any(String) });
+    // Apart in time, not all at the end: the health wait alone takes the app's 300 ms start.
+    const healthy = events.find((e) => e.event === 'step' && e.phase === 'end' && e.step === 'wait-healthy');
+    expect(healthy).toMatchObject({ ms: expect.any(Number) });
+    expect((healthy as unknown as { ms: number }).ms).toBeGreaterThanOrEqual(200);
     const metrics = (await stack.api('GET', '/metrics')).body;
     expect(metrics).toMatch(new RegExp(`linkswitch_deploys_total\\{service="${stack.service}"\\} 2`));
     expect(metrics).toMatch(/linkswitch_rollbacks_total\{[^}]*trigger="api"\} 2/);
     expect(metrics).toMatch(/linkswitch_linked\{[^}]*colour="blue"\} 1/);
     expect(metrics).toMatch(/linkswitch_switch_duration_seconds_count\{[^}]*\} 4/);
+  });
+
+  it('shows a person at a terminal the live steps of a rollback the sidecar runs, and no log lines', {
+    timeout: 60_000,
+  }, async () => {
+    const onTerminal = async (extra: Record<string, string>) => {
+      const result = await execa('python3', [PTY_RUN, process.execPath, CLI, 'rollback'], {
+        reject: false,
+        timeout: 50_000,
+        // A person's environment on the host: the sidecar named, no config, no log format.
+        env: {
+          PATH: process.env.PATH ?? '',
+          TERM: 'xterm-256color',
+          LINKSWITCH_SIDECAR: `http://127.0.0.1:${stack.controlPort}`,
+          LINKSWITCH_TOKEN: stack.token,
+          LINKSWITCH_CONFIG: path.join(stack.dir, 'absent.yml'),
+          ...extra,
+        },
+        extendEnv: false,
+      });
+      return { exitCode: result.exitCode, screen: String(result.stdout).replace(ANSI, '') };
+    };
+    // Twice, so the stack ends with the colour it started with.
+    for (const extra of [{}, { NO_COLOR: '1' }] as Array<Record<string, string>>) {
+      const { exitCode, screen } = await onTerminal(extra);
+      expect(exitCode, screen).toBe(0);
+      expect(screen).toMatch(/✔ switch traffic from (blue|green) to (blue|green) \(runtime API\) {2}\d+ ms/);
+      expect(screen).toMatch(/✔ drain (blue|green) and keep it warm for rollback/);
+      expect(screen).toMatch(/rollback: (blue|green) is linked/);
+      expect(screen).not.toMatch(/"level":|INFO|Running in the sidecar/);
+    }
   });
 
   it("never deploys twice at once: a CLI in the container and a second deploy both meet the sidecar's lock", {

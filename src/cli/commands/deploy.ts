@@ -19,14 +19,16 @@ export function registerDeploy(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (name: string | undefined, opts: DeployOptions, cmd: Command) => {
       const global = globalOptions(cmd);
-      const { buildApp, deploy, locateVerb, parseDuration, pickService, reported } = await import('../verbs.js');
+      const { buildApp, deploy, locateVerb, parseDuration, pickService, progressSink, reported } = await import(
+        '../verbs.js'
+      );
       const watchMs = opts.watch === undefined ? undefined : parseDuration(opts.watch);
       if (opts.watch !== undefined && watchMs === undefined)
         throw new InvalidFlagError(`deploy: invalid --watch ${JSON.stringify(opts.watch)}`, {
           fix: 'write e.g. "90s" or "5m"',
         });
       await reported(global, opts, async (report, reporting) => {
-        const where = await locateVerb(global, 'deploy');
+        const where = await locateVerb(global, 'deploy', reporting.log);
         const request = {
           image: opts.image,
           dryRun: opts.dryRun,
@@ -34,7 +36,10 @@ export function registerDeploy(program: Command): void {
           ...(watchMs === undefined ? {} : { watchMs }),
         };
         const result = where.sidecar
-          ? await where.sidecar.deploy({ service: name, ...request, lockWaitMs: global.lockWait })
+          ? await where.sidecar.deploy(
+              { service: name, ...request, lockWaitMs: global.lockWait },
+              progressSink(reporting),
+            )
           : await deploy(pickService(buildApp(where.settings, { ...global, ...reporting }), name, 'deploy'), request);
         report.done('deploy', result);
       });

@@ -10,12 +10,15 @@ export function registerRollback(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (name: string | undefined, opts: { dryRun?: boolean; json?: boolean }, cmd: Command) => {
       const global = globalOptions(cmd);
-      const { buildApp, locateVerb, pickService, reported, rollback } = await import('../verbs.js');
+      const { buildApp, locateVerb, pickService, progressSink, reported, rollback } = await import('../verbs.js');
       await reported(global, opts, async (report, reporting) => {
-        const where = await locateVerb(global, 'rollback');
+        const where = await locateVerb(global, 'rollback', reporting.log);
         const request = { dryRun: opts.dryRun };
         const result = where.sidecar
-          ? await where.sidecar.rollback({ service: name, ...request, lockWaitMs: global.lockWait })
+          ? await where.sidecar.rollback(
+              { service: name, ...request, lockWaitMs: global.lockWait },
+              progressSink(reporting),
+            )
           : await rollback(
               pickService(buildApp(where.settings, { ...global, ...reporting }), name, 'rollback'),
               request,

@@ -96,8 +96,9 @@ export function registerStatus(program: Command): void {
     .option('--json', 'print the status as JSON')
     .action(async (name: string | undefined, opts: { json?: boolean }, cmd: Command) => {
       const global = globalOptions(cmd);
-      const { buildApp, locateVerb, pickService, printJson, status } = await import('../verbs.js');
-      const where = await locateVerb(global, 'status');
+      const { buildApp, createLogger, locateVerb, pickService, printJson, status } = await import('../verbs.js');
+      // Where it ran is a log line for --verbose, not a line above a person's table.
+      const where = await locateVerb(global, 'status', global.verbose ? undefined : createLogger('warn'));
       let reports: StatusReport[];
       if (where.sidecar) {
         const answer = await where.sidecar.status();
