@@ -1,15 +1,7 @@
 import type { Logger } from 'pino';
 import type { Lock } from '../adapters/lock-file.js';
 import { fileLocker } from '../app/root.js';
-import {
-  CanaryAbortedError,
-  HaproxyConfigError,
-  LinkswitchError,
-  messageOf,
-  ReloadFailedError,
-  TemplateError,
-  WatchRollbackError,
-} from '../core/errors.js';
+import { HaproxyConfigError, messageOf, TemplateError } from '../core/errors.js';
 import type { Progress } from '../core/ports.js';
 import { teeProgress } from '../core/progress.js';
 import {
@@ -22,6 +14,7 @@ import {
 } from '../core/service.js';
 import { SidecarError } from './errors.js';
 import type { Metrics } from './metrics.js';
+import { recordFailure, recordSuccess } from './outcomes.js';
 import type { DeployRequest, ProgressSink, RollbackRequest } from './protocol.js';
 import { RETIRED_REMOVAL_DELAY_MS, RetiredRemovals } from './retired-removals.js';
 
@@ -190,34 +183,11 @@ export class Operations {
   }
 
   private recordSuccess(command: string, result: CommandResult): void {
-    const { metrics, log } = this.options;
-    if (command === 'deploy') metrics.deployed();
-    if (result.report?.canary) metrics.canaryPassed();
-    if (result.report?.switchMs != null) metrics.switched(result.report.switchMs);
-    if (result.report?.configChanged) metrics.reloaded('applied');
-    metrics.setLinked(result.state.linked);
-    const { state } = result;
-    log.info(
-      {
-        command,
-        linked: state.linked,
-        generation: state.generation,
-        image: state.colours[state.linked]?.image,
-        switchMs: result.report?.switchMs,
-        durationMs: Math.round(result.durationMs),
-      },
-      `${command} finished`,
-    );
+    recordSuccess(this.options, command, result);
   }
 
   recordFailure(command: string, error: unknown): void {
-    const { metrics } = this.options;
-    metrics.failed(command, error instanceof LinkswitchError ? error.code : 'UNEXPECTED');
-    if (error instanceof CanaryAbortedError) metrics.canaryAborted(error.reason);
-    if (error instanceof WatchRollbackError) metrics.watchRolledBack(error.reason);
-    if (error instanceof HaproxyConfigError || error instanceof TemplateError) metrics.reloaded('rejected');
-    else if (error instanceof ReloadFailedError) metrics.reloaded('failed');
-    logFailure(this.options.log, command, error);
+    recordFailure(this.options, command, error);
   }
 
   /**
@@ -254,10 +224,4 @@ export class Operations {
   describeInFlight(): Array<{ command: string; phase: string }> {
     return [...this.inFlight].map((op) => ({ command: op.command, phase: op.phase }));
   }
-}
-
-export function logFailure(log: Logger, command: string, error: unknown): void {
-  if (error instanceof LinkswitchError)
-    log.error({ command, code: error.code, fix: error.fix, detail: error.detail }, error.message);
-  else log.error({ command, error: messageOf(error) }, 'Unexpected error');
 }

@@ -16,7 +16,7 @@ import { type Service, type StackStatusReport, type StatusReport, status } from 
 import { type ControlApi, startControlApi } from './control-api.js';
 import { followEvents } from './docker-events.js';
 import { Metrics } from './metrics.js';
-import { logFailure } from './operations.js';
+import { logFailure } from './outcomes.js';
 import { controlSocketPath, type HealthReport } from './protocol.js';
 import { ReconcileQueue, type ReconcileRun } from './reconcile-queue.js';
 import { createUnit, type Unit, unitNamed } from './service-units.js';
