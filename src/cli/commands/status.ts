@@ -97,8 +97,9 @@ export function registerStatus(program: Command): void {
     .action(async (name: string | undefined, opts: { json?: boolean }, cmd: Command) => {
       const global = globalOptions(cmd);
       const { buildApp, createLogger, locateVerb, pickService, printJson, status } = await import('../verbs.js');
-      // Where it ran is a log line for --verbose, not a line above a person's table.
-      const where = await locateVerb(global, 'status', global.verbose ? undefined : createLogger('warn'));
+      // Where it ran is a log line for --verbose and LINKSWITCH_LOG_FORMAT, not a line above a table.
+      const logs = global.verbose || process.env.LINKSWITCH_LOG_FORMAT;
+      const where = await locateVerb(global, 'status', logs ? undefined : createLogger('warn'));
       let reports: StatusReport[];
       if (where.sidecar) {
         const answer = await where.sidecar.status();
