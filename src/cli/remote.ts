@@ -225,7 +225,7 @@ export type VerbTarget = { sidecar: SidecarClient; settings?: undefined } | { si
 export async function locateVerb(
   options: GlobalOptions,
   verb: string,
-  log: Logger = createLogger(),
+  log?: Logger,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<VerbTarget> {
   const explicit = sidecarFromEnv(env);
@@ -243,7 +243,7 @@ export async function locateVerb(
 }
 
 /** `log`: the command's logger, which a person's step view keeps quiet (cli/reporter.ts). */
-function announce(client: SidecarClient, verb: string, log: Logger): SidecarClient {
+function announce(client: SidecarClient, verb: string, log = createLogger()): SidecarClient {
   log.info({ sidecar: client.target.label, command: verb }, 'Running in the sidecar');
   return client;
 }

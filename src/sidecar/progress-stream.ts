@@ -1,4 +1,5 @@
 import type http from 'node:http';
+import { REDACT_PATHS } from '../adapters/logger.js';
 import type { CommandResult } from '../core/service.js';
 import { errorBody } from './errors.js';
 import { PROGRESS_STREAM, type ProgressSink, type StreamLine } from './protocol.js';
@@ -11,8 +12,8 @@ export function wantsProgress(request: http.IncomingMessage): boolean {
   return (request.headers.accept ?? '').includes(PROGRESS_STREAM);
 }
 
-/** Keys whose values never leave the sidecar (the logger redacts the same ones). */
-const PRIVATE_KEYS = new Set(['env', 'token', 'authorization']);
+/** Keys whose values never leave the sidecar: the ones its logger redacts. */
+const PRIVATE_KEYS = new Set(REDACT_PATHS.filter((p) => !p.includes('.')).map((p) => p.toLowerCase()));
 
 /** A report's fields as they travel: plain values only, nothing that could carry a secret. */
 export function shareableFields(fields: Record<string, unknown> = {}): Record<string, unknown> {
