@@ -147,6 +147,12 @@ function lazyHookRunner(docker: Engine['docker'], configFile: string): HookPort 
 /** Wraps a service's progress reports (the CLI's step views and `--events`, src/cli/reporter.ts). */
 export type ProgressWrap = (base: Progress, service: string) => Progress;
 
+/** A service's progress: its log lines, wrapped by the CLI's view when it has one. */
+export function serviceProgress(log: Logger, service: string, wrap?: ProgressWrap): Progress {
+  const base = progressFor(log, { service });
+  return wrap ? wrap(base, service) : base;
+}
+
 function assemble(
   settings: Settings,
   engine: Engine,
@@ -155,8 +161,7 @@ function assemble(
   lockWait: number,
   wrap?: ProgressWrap,
 ): Service {
-  const base = progressFor(log, { service: settings.service.name });
-  const progress = wrap ? wrap(base, settings.service.name) : base;
+  const progress = serviceProgress(log, settings.service.name, wrap);
   // Through the service's progress, so the terminal's live view shows them too.
   const certificates = certificateCheck(settings, (message) => progress.warn(message));
   const hasHooks = Object.keys(settings.service.hooks).length > 0;

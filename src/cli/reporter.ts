@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import { createLogger, progressFor } from '../adapters/logger.js';
-import type { GlobalOptions, ProgressWrap } from '../app/root.js';
+import { createLogger } from '../adapters/logger.js';
+import { type GlobalOptions, type ProgressWrap, serviceProgress } from '../app/root.js';
 import type { CommandResult } from '../core/service.js';
 import type { ProgressSink } from '../sidecar/protocol.js';
 import { eventStream } from './events.js';
@@ -93,8 +93,5 @@ export async function reported(
  */
 export function progressSink(app: { log?: Logger; progress?: ProgressWrap }): ProgressSink {
   const log = app.log ?? createLogger();
-  return (service) => {
-    const base = progressFor(log, { service });
-    return app.progress ? app.progress(base, service) : base;
-  };
+  return (service) => serviceProgress(log, service, app.progress);
 }
