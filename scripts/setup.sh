@@ -11,6 +11,8 @@ command -v haproxy >/dev/null 2>&1 || need+=(haproxy)
 command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
 # patchelf: haproxy/build.ts points Debian 13's HAProxy 3.0 at its own library closure.
 command -v patchelf >/dev/null 2>&1 || need+=(patchelf)
+# gcc and libc6-dev: the test images' health-check binary is compiled static (test/fixtures/app).
+echo 'int main(void){return 0;}' | gcc -static -x c -o /dev/null - >/dev/null 2>&1 || need+=(gcc libc6-dev)
 if [ "${#need[@]}" -gt 0 ]; then
   echo "setup: installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive

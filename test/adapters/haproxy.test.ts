@@ -295,7 +295,7 @@ describe('Haproxy adapter against a real haproxy', () => {
       expect((info.mode & 0o777).toString(8)).toBe('600');
     }
     // Health checks (inter 100ms, rise 1) bring blue UP quickly; until then HAProxy may 503.
-    const answer = await poll('blue to answer through HAProxy', 5_000, async () => {
+    const answer = await poll('blue to answer through HAProxy', 20_000, async () => {
       const a = await get(bindPort);
       return a.status === 200 ? a : null;
     });
@@ -311,7 +311,7 @@ describe('Haproxy adapter against a real haproxy', () => {
     expect(first.find((s) => s.colour === 'blue')!.address).toBe(`127.0.0.1:${ports.blue}`);
     expect(first.find((s) => s.colour === 'green')!.address).toBe(`127.0.0.1:${ports.green}`);
 
-    const up = await poll('both servers UP/L7OK', 2_000, async () => {
+    const up = await poll('both servers UP/L7OK', 20_000, async () => {
       const list = await haproxy.servers();
       return list.length === 2 && list.every((s) => s.status === 'UP' && s.checkStatus === 'L7OK') ? list : null;
     });
@@ -360,7 +360,7 @@ describe('Haproxy adapter against a real haproxy', () => {
     // The config's weights (green linked) are what the new worker serves with.
     const weights = Object.fromEntries((await haproxy.servers()).map((s) => [s.colour, s.weight]));
     expect(weights).toEqual({ blue: 0, green: 100 });
-    await poll('green to answer after the reload', 3_000, async () =>
+    await poll('green to answer after the reload', 20_000, async () =>
       (await get(bindPort)).version === 'green' ? true : null,
     );
 
@@ -395,7 +395,7 @@ describe('Haproxy adapter against a real haproxy', () => {
       expect(requestsAtReload[i]!).toBeGreaterThan(requestsAtReload[i - 1]!);
     expect(result.requests).toBeGreaterThan(100);
     // Last config rendered had blue linked (i = 4).
-    await poll('blue to answer after the last reload', 3_000, async () =>
+    await poll('blue to answer after the last reload', 20_000, async () =>
       (await get(bindPort)).version === 'blue' ? true : null,
     );
   });

@@ -26,7 +26,7 @@ services:
     volumes: [uploads:/data, ./conf:/conf:ro]
     networks: [default, back]
     depends_on: [db]
-    healthcheck: { test: [CMD, /node, /app/health.js], interval: 200ms, timeout: 1s, retries: 3 }
+    healthcheck: { test: [CMD, /healthcheck], interval: 500ms, timeout: 5s, retries: 3 }
     stop_grace_period: 2s
     secrets: [api_key]
   db:

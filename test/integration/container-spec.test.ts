@@ -75,7 +75,7 @@ describe('the container spec (Compose keys) on the container engine', () => {
       volumes: [`${volume}:/data`, { type: 'bind', source: './config', target: '/config', read_only: true }],
       networks: { [dbNetwork]: { aliases: ['web-internal'] } },
       secrets: ['db_password'],
-      healthcheck: { test: ['CMD', '/node', '/app/health.js'], interval: '200ms', timeout: '1s', retries: 3 },
+      healthcheck: { test: ['CMD', '/healthcheck'], interval: '500ms', timeout: '5s', retries: 3 },
       stop_grace_period: '2s',
       mem_limit: '256m',
       labels: ['team=shop'],
@@ -148,9 +148,9 @@ describe('the container spec (Compose keys) on the container engine', () => {
       expect(info.Config.User).toBe('1000:1000');
       expect(info.Config.StopTimeout).toBe(2);
       expect(info.Config.Healthcheck).toEqual({
-        Test: ['CMD', '/node', '/app/health.js'],
-        Interval: 200_000_000,
-        Timeout: 1_000_000_000,
+        Test: ['CMD', '/healthcheck'],
+        Interval: 500_000_000,
+        Timeout: 5_000_000_000,
         Retries: 3,
       });
       expect(info.Config.Labels).toMatchObject({ team: 'shop', 'linkswitch.service': stack.name });

@@ -32,6 +32,7 @@ describe('deploy and rollback under keep-alive load', () => {
       switchMs: number;
       durationMs: number;
       wallMs: number;
+      steps: string[];
     }> = [];
     const run = async (args: string[], version: string) => {
       const started = performance.now();
@@ -53,6 +54,7 @@ describe('deploy and rollback under keep-alive load', () => {
         switchMs: summary.switchMs,
         durationMs: summary.durationMs,
         wallMs: returnedAt - started,
+        steps: summary.steps,
       });
       // Let some traffic flow on the new colour before the next switch.
       await new Promise((r) => setTimeout(r, 300));
@@ -93,7 +95,11 @@ describe('deploy and rollback under keep-alive load', () => {
       expect(window.length, `no traffic observed after ${sw.command} #${i}`).toBeGreaterThan(0);
       expect(wrong.length, `${sw.command} #${i}: ${wrong.length} requests answered by ${wrong[0]?.version}`).toBe(0);
     }
-    // Rollback flips to a warm colour: no container start, well under a second.
-    for (const rb of rollbacks) expect(rb.durationMs).toBeLessThan(1000);
+    // Rollback flips to a warm colour: no container is created, started or waited for (how fast
+    // that is belongs to the bench, not to a test on a machine whose speed varies).
+    for (const rb of rollbacks) {
+      expect(rb.steps).toContain('switch');
+      expect(rb.steps.filter((k) => /container|wait-healthy/.test(k))).toEqual([]);
+    }
   });
 });

@@ -166,8 +166,9 @@ describe('Swarm engine (single-node swarm, 2 replicas per colour)', () => {
 
     expect(result.exitCode, result.all).toBe(5);
     expect(result.stderr).toMatch(/did not become healthy/);
-    // Swarm's failed task is the signal, not the 30 s health timeout.
-    expect(abortedAfterMs).toBeLessThan(25_000);
+    // Swarm's failed task is the signal, not the 30 s health timeout (the time is logged above).
+    expect(result.stderr).toMatch(/keeps exiting|exited with code|restarted \d+ times/);
+    expect(result.stderr).not.toMatch(/still failing after/);
     const after = await stack.readState();
     expect(after.linked).toBe(before.linked);
     expect(after.generation).toBe(before.generation);
