@@ -193,4 +193,60 @@ describe('the sidecar as a Swarm service (compose/swarm-stack.yml)', () => {
     expect(failures(samples).slice(0, 5)).toEqual([]);
     expect(new Set(samples.map((s) => s.version))).toEqual(new Set(['v3', 'v2']));
   });
+
+  it('Swarm restarts a killed HAProxy task: it serves only the linked colour again, and the state holds', {
+    timeout: 120_000,
+  }, async () => {
+    const before = await readState();
+    const served = before.colours[before.linked]?.image.split('swarm-')[1];
+    const haproxyTask = async () =>
+      (
+        await docker([
+          'ps',
+          '-q',
+          '--filter',
+          `label=com.docker.swarm.service.name=${stackName}_haproxy`,
+          '--filter',
+          'status=running',
+        ])
+      ).trim();
+    const killed = await haproxyTask();
+    expect(killed).not.toBe('');
+    const load = startLoad({ port: httpPort, connections: 4, maxDurationMs: 90_000 });
+    await new Promise((r) => setTimeout(r, 500));
+    const killedAt = performance.now();
+    await docker(['kill', killed]);
+    // Nothing listens on the published port until Swarm has started the new task: those
+    // requests fail, and no controller can prevent it (a reload, unlike a restart, keeps the
+    // listeners). What matters is that the new task serves the recorded colour at once.
+    const back = await until(
+      'a new HAProxy task answering',
+      async () => {
+        const id = await haproxyTask();
+        return id && id !== killed && (await get(httpPort)).status === 200 ? performance.now() : null;
+      },
+      60_000,
+    );
+    await new Promise((r) => setTimeout(r, 3000));
+    const samples = await load.stop();
+    const failed = failures(samples);
+    const lastFailure = Math.max(killedAt, ...failed.map((f) => f.endedAt));
+    console.log(
+      JSON.stringify({
+        swarmHaproxyRestart: true,
+        requests: samples.length,
+        failed: failed.length,
+        unservedMs: Math.round(lastFailure - killedAt),
+        answeringAfterMs: Math.round(back - killedAt),
+      }),
+    );
+    // Before the kill and from the new task's first answer on: no failure, only the linked version.
+    expect(failed.filter((f) => f.startedAt < killedAt)).toEqual([]);
+    expect(failed.filter((f) => f.startedAt > back)).toEqual([]);
+    expect(new Set(samples.filter((s) => s.error === null).map((s) => s.version))).toEqual(new Set([served]));
+    const after = await readState();
+    expect(after.linked).toBe(before.linked);
+    expect(after.generation).toBe(before.generation);
+    expect(after.pending).toBeNull();
+  });
 });

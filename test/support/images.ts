@@ -21,6 +21,8 @@ export const VARIANTS: AppVariant[] = [
   { tag: 'v1', env: { APP_VERSION: 'v1', START_DELAY_MS: '300' } },
   { tag: 'v2', env: { APP_VERSION: 'v2', START_DELAY_MS: '300' } },
   { tag: 'slow', env: { APP_VERSION: 'slow', START_DELAY_MS: '1500' } },
+  // Still starting long after a test has acted on a deploy in flight, however slow the machine.
+  { tag: 'slower', env: { APP_VERSION: 'slower', START_DELAY_MS: '15000' } },
   { tag: 'unhealthy', env: { APP_VERSION: 'unhealthy', APP_MODE: 'unhealthy' } },
   { tag: 'crash', env: { APP_VERSION: 'crash', APP_MODE: 'crash' } },
   { tag: 'hc', env: { APP_VERSION: 'hc', START_DELAY_MS: '300' }, dockerHealthcheck: true },
