@@ -51,9 +51,18 @@ export function lockFileFor(settings: Settings): string {
   return `${settings.state.file}.lock`;
 }
 
-/** Reads the config named by --config, $LINKSWITCH_CONFIG or ./linkswitch.yml: once per command. */
-export function loadSettings(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): Promise<Settings> {
-  return loadConfig(configPath(options.config, env));
+/**
+ * Reads the config named by --config, $LINKSWITCH_CONFIG or ./linkswitch.yml: once per command.
+ * Each deprecated key it uses is told to `warn` (a line on stderr; the sidecar logs them).
+ */
+export async function loadSettings(
+  options: GlobalOptions,
+  env: NodeJS.ProcessEnv = process.env,
+  warn: (message: string) => void = (message) => process.stderr.write(`linkswitch: warning: ${message}\n`),
+): Promise<Settings> {
+  const settings = await loadConfig(configPath(options.config, env));
+  for (const message of settings.deprecations ?? []) warn(message);
+  return settings;
 }
 
 export interface LockerOptions {

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { CONFIG_ENV } from '../config/paths.js';
 import { formatError, LinkswitchError } from '../core/errors.js';
 import { registerCanaryVerbs } from './commands/canary.js';
+import { registerConfig } from './commands/config.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerDown } from './commands/down.js';
 import { registerMaintenance } from './commands/maintenance.js';
@@ -36,6 +37,7 @@ export async function runCli(): Promise<void> {
     registerDown,
     registerRun,
     registerServe,
+    registerConfig,
   ])
     register(program);
 

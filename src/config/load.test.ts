@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -102,11 +102,29 @@ describe('parseConfig: valid files', () => {
     const config = parseConfig(MINIMAL, '/etc/linkswitch/web/linkswitch.yml');
     const dir = '/etc/linkswitch/web';
     expect(config.haproxy.configFile).toBe(`${dir}/haproxy/run/haproxy.cfg`);
-    expect(config.haproxy.templateDir).toBe(`${dir}/templates`);
     expect(config.haproxy.masterSocket).toBe(`${dir}/haproxy/run/master.sock`);
     expect(config.haproxy.adminSocket).toBe(`${dir}/haproxy/run/admin.sock`);
     expect(config.haproxy.pidFile).toBe(`${dir}/haproxy/run/haproxy.pid`);
     expect(config.state.file).toBe(`${dir}/haproxy/run/state.json`);
+  });
+
+  it('without templateDir: templates/ beside the config when it has haproxy.cfg.hbs, else the shipped ones', async () => {
+    const shipped = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'templates');
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'linkswitch-tpl-'));
+    try {
+      const file = path.join(dir, 'linkswitch.yml');
+      expect(parseConfig(MINIMAL, file).haproxy.templateDir).toBe(shipped);
+      await mkdir(path.join(dir, 'templates'));
+      // A directory without the main template is not taken (it is not a template set).
+      expect(parseConfig(MINIMAL, file).haproxy.templateDir).toBe(shipped);
+      await writeFile(path.join(dir, 'templates', 'haproxy.cfg.hbs'), 'global\n');
+      expect(parseConfig(MINIMAL, file).haproxy.templateDir).toBe(path.join(dir, 'templates'));
+      expect(parseConfig(`${MINIMAL}haproxy:\n  templateDir: ./mine\n`, file).haproxy.templateDir).toBe(
+        path.join(dir, 'mine'),
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('accepts numbers of milliseconds as durations', () => {

@@ -6,16 +6,30 @@ import { ConfigError, errnoCode, messageOf } from '../core/errors.js';
 import { safeFsPath } from '../core/safe-values.js';
 import type { Settings } from '../core/settings.js';
 import type { ComposeInfo } from './compose-file.js';
+import { deprecatedKeys, deprecationMessage } from './deprecated-keys.js';
+import { docsPageFor, knownKeysAt, nearestKey } from './key-suggestions.js';
 import { absoluteFiles, serviceEntries, tlsSettings } from './normalize.js';
-import { CONFIG_ENV } from './paths.js';
+import { CONFIG_ENV, defaultTemplateDir } from './paths.js';
 import { configSchema } from './schema.js';
 
 export { CONFIG_ENV, configPath, DEFAULT_CONFIG_FILE } from './paths.js';
 
-/** Every problem on its own line, prefixed with its key path, so one run shows all of them. */
+/**
+ * Every problem on its own line, prefixed with its key path, so one run shows all of them. An
+ * unknown key also names the nearest valid one and the docs page of its section.
+ */
 export function formatZodError(error: ZodError): string {
   return error.issues
-    .map((issue) => `${issue.path.length ? issue.path.join('.') : '(top level)'}: ${issue.message}`)
+    .map((issue) => {
+      const where = issue.path.length ? issue.path.join('.') : '(top level)';
+      if (issue.code !== 'unrecognized_keys') return `${where}: ${issue.message}`;
+      const known = knownKeysAt(configSchema, issue.path);
+      const hints = issue.keys.flatMap((key) => {
+        const nearest = nearestKey(key, known);
+        return nearest ? [`did you mean ${nearest} for ${key}?`] : [];
+      });
+      return `${where}: ${issue.message} (${[...hints, `see ${docsPageFor(issue.path)}`].join(' ')})`;
+    })
     .join('\n');
 }
 
@@ -62,7 +76,7 @@ function settingsFrom(data: unknown, file: string, compose: Map<string, ComposeI
     throw new ConfigError(
       `${file}: ${count} invalid setting${count > 1 ? 's' : ''}: ${problems.split('\n').join('; ')}`,
       {
-        fix: 'correct the keys named above (see the config reference in the README)',
+        fix: 'correct the keys named above (see docs/configuration.md)',
       },
     );
   }
@@ -72,7 +86,7 @@ function settingsFrom(data: unknown, file: string, compose: Map<string, ComposeI
   const haproxy = {
     ...config.haproxy,
     configFile: abs(config.haproxy.configFile),
-    templateDir: abs(config.haproxy.templateDir),
+    templateDir: config.haproxy.templateDir ? abs(config.haproxy.templateDir) : defaultTemplateDir(base),
     masterSocket: abs(config.haproxy.masterSocket),
     adminSocket: abs(config.haproxy.adminSocket),
     pidFile: abs(config.haproxy.pidFile),
@@ -113,6 +127,7 @@ function settingsFrom(data: unknown, file: string, compose: Map<string, ComposeI
   const first = services[0]!;
   return {
     ...config,
+    deprecations: deprecatedKeys(data).map(deprecationMessage),
     haproxy: haproxyRest,
     file,
     multi: config.services !== undefined,
@@ -149,7 +164,7 @@ export async function loadConfig(file: string): Promise<Settings> {
     const code = errnoCode(error);
     const fix =
       code === 'ENOENT'
-        ? `create it (see the README's example) or pass --config / set ${CONFIG_ENV}`
+        ? `create it (see linkswitch.example.yml) or pass --config / set ${CONFIG_ENV}`
         : 'check its permissions';
     throw new ConfigError(`cannot read config ${file}: ${code ?? messageOf(error)}`, { fix, cause: error });
   }

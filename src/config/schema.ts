@@ -114,7 +114,8 @@ export const configSchema = z
         errorFiles: errorFilesSchema,
         extraFrontendLines: z.array(extraLine).max(100).default([]),
         configFile: z.string().default('haproxy/run/haproxy.cfg'),
-        templateDir: z.string().default('templates'),
+        // Absent: ./templates beside the config if it has haproxy.cfg.hbs, else the shipped ones.
+        templateDir: z.string().optional(),
         masterSocket: z.string().default('haproxy/run/master.sock'),
         adminSocket: z.string().default('haproxy/run/admin.sock'),
         pidFile: z.string().default('haproxy/run/haproxy.pid'),

@@ -182,6 +182,8 @@ export interface Settings {
   engine?: EngineSettings | undefined;
   state: { file: string };
   deploy: { drainTimeout: number; lockTtl: number };
+  /** One line per deprecated key the config uses (told once per command, logged by the sidecar). */
+  deprecations?: readonly string[];
 }
 
 /** The same settings seen from another service of the stack. */

@@ -97,7 +97,7 @@ export class Sidecar {
 
   /** Builds the sidecar from the config and starts it; resolves once it is taking requests. */
   static async start(options: ServeOptions, log: Logger): Promise<Sidecar> {
-    const settings = await loadSettings(options.global);
+    const settings = await loadSettings(options.global, process.env, (message) => log.warn(message));
     const sidecar = new Sidecar(options, (signal) => buildSidecarApp(settings, { log, signal }));
     await sidecar.begin();
     return sidecar;
@@ -225,7 +225,7 @@ export class Sidecar {
   /** A new config takes effect for every later operation; one that fails to load changes nothing. */
   private async reloadConfig(reason: string): Promise<boolean> {
     try {
-      const next = await loadSettings(this.options.global);
+      const next = await loadSettings(this.options.global, process.env, (message) => this.log.warn(message));
       const names = (s: typeof next) => s.services.map((e) => `${e.service.name} ${e.state.file}`).join('\n');
       if (names(next) !== names(this.settings)) {
         this.log.error(

@@ -47,7 +47,7 @@ describe('failures leave the live service untouched', () => {
   };
 
   beforeAll(async () => {
-    stack = await createStack('fail', { env: { API_TOKEN: 's3cr3t-value' }, secretEnv: ['API_TOKEN'] });
+    stack = await createStack('fail', { environment: { API_TOKEN: 's3cr3t-value' }, secretEnv: ['API_TOKEN'] });
     await stack.writeConfig({ health: { interval: '100ms', timeout: '3s' } });
     const up = await stack.cli(['up']);
     expect(up.exitCode, up.all).toBe(0);

@@ -17,7 +17,7 @@ describe('security', () => {
 
   beforeAll(async () => {
     stack = await createStack('sec', {
-      env: { DB_PASSWORD: SECRET, PLAIN: 'hello # ; "quoted"' },
+      environment: { DB_PASSWORD: SECRET, PLAIN: 'hello # ; "quoted"' },
       secretEnv: ['DB_PASSWORD'],
       labels: { 'team.note': HOSTILE_LABEL },
     });

@@ -69,10 +69,10 @@ export async function createMultiStack(prefix: string, ids: string[]): Promise<M
         {
           image: 'linkswitch-test-app:v1',
           port: 8080,
-          stopTimeout: 2,
+          stop_grace_period: '2s',
           health: { interval: '100ms', timeout: '20s' },
           ...spec,
-          env: { SERVICE_ID: id, ...((spec.env as Record<string, string>) ?? {}) },
+          environment: { SERVICE_ID: id, ...((spec.environment as Record<string, string>) ?? {}) },
         },
       ]);
       const config = {

@@ -144,7 +144,7 @@ export async function createStack(
   const name = `lst-${prefix}-${nameSuffix(dir)}`;
   const port = await freePort();
   const configFile = path.join(dir, 'linkswitch.yml');
-  const defaultService = { name, image: 'linkswitch-test-app:v1', port: 8080, stopTimeout: 2 };
+  const defaultService = { name, image: 'linkswitch-test-app:v1', port: 8080, stop_grace_period: '2s' };
   const base = {
     service: { ...defaultService, ...service },
     health: { interval: '100ms', timeout: '20s' },
