@@ -7,7 +7,7 @@ import { configSchema } from '../src/config/schema.js';
 
 // The config's JSON Schema, generated from the zod schema that validates it, so editors
 // (yaml-language-server: VS Code, Neovim, JetBrains) complete and check keys with exactly the
-// rules linkswitch applies. `npm run schema` writes it; a test fails when the committed file and
+// rules linkswitch applies. `npm run generate` writes it; a test fails when the committed file and
 // the schema differ. It describes what a file may say (the input), not what it is read into.
 
 export const SCHEMA_FILE = path.resolve(
@@ -27,7 +27,7 @@ export function configJsonSchema(): Record<string, unknown> {
     $schema: 'http://json-schema.org/draft-07/schema#',
     title: 'linkswitch config (linkswitch.yml)',
     description:
-      'Generated from src/config/schema.ts by `npm run schema`; the keys are explained in docs/configuration.md.',
+      'Generated from src/config/schema.ts by `npm run generate`; the keys are explained in docs/configuration.md.',
     ...Object.fromEntries(Object.entries(generated).filter(([key]) => key !== '$schema')),
   };
 }

@@ -13,8 +13,8 @@ import { registerServe } from './commands/serve.js';
 import { registerStatus } from './commands/status.js';
 import { registerUp } from './commands/up.js';
 
-/** The CLI: parses process.argv and runs the verb (bin.ts and the launcher call it). */
-export async function runCli(): Promise<void> {
+/** Every command and flag: what runCli parses, and what docs/cli-reference.md is generated from. */
+export function buildProgram(): Command {
   const program = new Command()
     .name('linkswitch')
     .description('Zero-downtime blue/green deploys of Docker services behind HAProxy')
@@ -40,7 +40,12 @@ export async function runCli(): Promise<void> {
     registerConfig,
   ])
     register(program);
+  return program;
+}
 
+/** The CLI: parses process.argv and runs the verb (bin.ts and the launcher call it). */
+export async function runCli(): Promise<void> {
+  const program = buildProgram();
   try {
     await program.parseAsync(process.argv);
   } catch (error) {

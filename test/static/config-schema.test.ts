@@ -25,8 +25,8 @@ async function validator() {
 }
 
 describe('the config JSON Schema', () => {
-  it('is what `npm run schema` generates from the zod schema now', async () => {
-    expect(await readFile(SCHEMA_FILE, 'utf8'), 'run `npm run schema` and commit the result').toBe(
+  it('is what `npm run generate` generates from the zod schema now', async () => {
+    expect(await readFile(SCHEMA_FILE, 'utf8'), 'run `npm run generate` and commit the result').toBe(
       configJsonSchemaText(),
     );
   });
