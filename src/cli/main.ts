@@ -5,6 +5,7 @@ import { registerCanaryVerbs } from './commands/canary.js';
 import { registerConfig } from './commands/config.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerDown } from './commands/down.js';
+import { registerInit } from './commands/init.js';
 import { registerMaintenance } from './commands/maintenance.js';
 import { registerRender } from './commands/render.js';
 import { registerRollback } from './commands/rollback.js';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
     .exitOverride();
 
   for (const register of [
+    registerInit,
     registerUp,
     registerDeploy,
     registerRollback,

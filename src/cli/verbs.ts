@@ -4,8 +4,10 @@
 export { writeFileAtomic } from '../adapters/atomic-file.js';
 export { createLogger } from '../adapters/logger.js';
 export { buildApp, loadSettings } from '../app/root.js';
+export { parseConfig } from '../config/load.js';
 export { migrateConfigText } from '../config/migrate.js';
-export { configPath } from '../config/paths.js';
+export { configPath, packageFile } from '../config/paths.js';
+export { composeServiceFacts, starterConfig } from '../config/starter-config.js';
 export { requestCanaryAction } from '../core/canary-request.js';
 export { parseDuration } from '../core/duration.js';
 export { ConfigError, errnoCode } from '../core/errors.js';

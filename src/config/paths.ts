@@ -18,16 +18,21 @@ const MAIN_TEMPLATE = 'haproxy.cfg.hbs';
 /**
  * The templates when the config names none: `templates/` beside the config file where it holds
  * haproxy.cfg.hbs (what earlier versions required), else the ones this package ships, so a
- * four-line config works from any directory.
+ * five-line config works from any directory.
  */
 export function defaultTemplateDir(configDir: string): string {
   const beside = path.join(configDir, 'templates');
   if (existsSync(path.join(beside, MAIN_TEMPLATE))) return beside;
-  // The nearest templates/ above this module: from src/, dist/ or a bundle alike.
+  // None shipped (a bundle copied without its templates): the renderer's error names the path beside.
+  const shipped = packageFile(path.join('templates', MAIN_TEMPLATE));
+  return shipped ? path.dirname(shipped) : beside;
+}
+
+/** A file this package ships, found above this module (from src/, dist/ or a bundle alike). */
+export function packageFile(relative: string): string | null {
   for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
-    const shipped = path.join(dir, 'templates');
-    if (existsSync(path.join(shipped, MAIN_TEMPLATE))) return shipped;
-    // None (a bundle copied without its templates): the renderer's error names the path beside.
-    if (path.dirname(dir) === dir) return beside;
+    const candidate = path.join(dir, relative);
+    if (existsSync(candidate)) return candidate;
+    if (path.dirname(dir) === dir) return null;
   }
 }
