@@ -202,22 +202,27 @@ export async function upWithHaproxyContainer(options: {
   expect(result.exitCode, result.all).toBe(0);
 }
 
-/** The running sidecar task's container of a deployed `compose/swarm-stack.yml`. */
-export async function sidecarTask(docker: DockerCli, stackName: string): Promise<string> {
+/** The running task's container of one service (`linkswitch`, `haproxy`) of a deployed stack. */
+export async function stackTask(docker: DockerCli, stackName: string, service: string): Promise<string> {
   const ids = (
     await docker([
       'ps',
       '-q',
       '--filter',
-      `label=com.docker.swarm.service.name=${stackName}_linkswitch`,
+      `label=com.docker.swarm.service.name=${stackName}_${service}`,
       '--filter',
       'status=running',
     ])
   )
     .split('\n')
     .filter(Boolean);
-  if (ids.length !== 1) throw new Error(`expected one running sidecar task, found ${ids.length}`);
+  if (ids.length !== 1) throw new Error(`expected one running ${service} task, found ${ids.length}`);
   return ids[0]!;
+}
+
+/** The running sidecar task's container of a deployed `compose/swarm-stack.yml`. */
+export function sidecarTask(docker: DockerCli, stackName: string): Promise<string> {
+  return stackTask(docker, stackName, 'linkswitch');
 }
 
 /** `linkswitch …` inside the sidecar task (`env`: DOCKER_HOST of the engine it runs on). */
