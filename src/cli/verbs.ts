@@ -4,6 +4,7 @@
 export { writeFileAtomic } from '../adapters/atomic-file.js';
 export { createLogger } from '../adapters/logger.js';
 export { buildApp, loadSettings } from '../app/root.js';
+export { describeSettings } from '../config/describe.js';
 export { parseConfig } from '../config/load.js';
 export { migrateConfigText } from '../config/migrate.js';
 export { configPath, packageFile } from '../config/paths.js';

@@ -1,4 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { globalOptions } from '../options.js';
 
@@ -6,6 +7,21 @@ import { globalOptions } from '../options.js';
 // keeping its comments. The file is replaced atomically, with its mode, or not at all.
 export function registerConfig(program: Command): void {
   const config = program.command('config').description('work on the config file itself');
+  config
+    .command('check')
+    .description(
+      'validate the config (schema, files, certificates, haproxy -c) and print what it resolves to; changes nothing',
+    )
+    .action(async (_opts: object, cmd: Command) => {
+      const global = globalOptions(cmd);
+      const { buildApp, describeSettings, loadSettings, packageFile, renderCurrent } = await import('../verbs.js');
+      const settings = await loadSettings(global);
+      // One render is the whole haproxy.cfg (every service), checked as a deploy checks it.
+      await renderCurrent(buildApp(settings, global).service, { check: true });
+      const shipped = packageFile('templates/haproxy.cfg.hbs');
+      process.stdout.write(describeSettings(settings, shipped && path.dirname(shipped)));
+      process.stderr.write(`${settings.file}: valid; haproxy -c accepted the config it renders\n`);
+    });
   config
     .command('migrate')
     .description('rename deprecated keys to their current names, keeping comments (see docs/upgrading.md)')

@@ -62,6 +62,6 @@ export function registerInit(program: Command): void {
       await writeFileAtomic(file, text, 0o644);
       process.stderr.write(`wrote ${file}\n`);
       for (const warning of warnings) process.stderr.write(`linkswitch: warning: ${warning}\n`);
-      process.stderr.write('next: linkswitch render --check, then linkswitch up\n');
+      process.stderr.write('next: linkswitch config check, then linkswitch up\n');
     });
 }
