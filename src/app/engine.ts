@@ -16,6 +16,8 @@ import type { Settings, SwarmSettings } from '../core/settings.js';
 export interface Engine {
   /** For logs and `status` only: nothing may branch on it. */
   readonly kind: 'container' | 'swarm';
+  /** What runs the colours, in words (`config check`). */
+  readonly summary: string;
   readonly docker: DockerPort;
   /** Docker's events for the colours, or null where the engine heals the colours itself. */
   readonly events: ColourEventSource | null;
@@ -103,6 +105,7 @@ export function chooseEngine(settings: Settings): Engine {
     checkSwarmSettings(settings);
     return {
       kind: 'swarm',
+      summary: `swarm, ${engine.replicas} replicas per colour on ${engine.network}`,
       docker: new SwarmEngine(settings, engine),
       events: null,
       eventsAbsentReason: 'Swarm restarts failed tasks itself; failover on container events is left to Swarm',
@@ -111,8 +114,10 @@ export function chooseEngine(settings: Settings): Engine {
     };
   }
   const docker = new DockerEngine(settings);
+  const { network } = settings;
   return {
     kind: 'container',
+    summary: `one container per colour, ${network.mode === 'published' ? `published on ${network.hostIp}` : `on network ${network.name}`}`,
     docker,
     events: new DockerEventSource(
       docker.client,

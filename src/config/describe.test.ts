@@ -8,7 +8,9 @@ describe('config check: what a config resolves to', () => {
       'service: { name: web, image: myapp:1.0, port: 3000, env: { A: b } }\nhaproxy: { bind: "0.0.0.0:80", templateDir: /srv/tpl }\n',
       '/srv/app/linkswitch.yml',
     );
-    expect(describeSettings(settings, '/opt/linkswitch/templates')).toBe(
+    expect(
+      describeSettings(settings, 'one container per colour, published on 127.0.0.1', '/opt/linkswitch/templates'),
+    ).toBe(
       [
         'service web: myapp:1.0, port 3000, every request',
         '  health: GET /health (auto), gives up after 60s; state /srv/app/haproxy/run/state.json',
@@ -32,7 +34,7 @@ describe('config check: what a config resolves to', () => {
       ].join('\n'),
       '/srv/linkswitch.yml',
     );
-    const text = describeSettings(settings, '/opt/t');
+    const text = describeSettings(settings, 'the engine', '/opt/t');
     expect(text).toContain('service web: w:1, port 80, routes shop.test, shop.test/api (default)\n');
     expect(text).toContain('service db: d:1, port 5432, tcp on 127.0.0.1:5432\n');
     expect(text).toContain('  templates /opt/t (the shipped ones)\n');

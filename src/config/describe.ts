@@ -8,7 +8,8 @@ function seconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
 }
 
-export function describeSettings(settings: Settings, shippedTemplates: string | null): string {
+/** `engine`: what runs the colours, in the composition root's words (it alone reads engine settings). */
+export function describeSettings(settings: Settings, engine: string, shippedTemplates: string | null): string {
   const lines: string[] = [];
   for (const { service, health, state } of settings.services) {
     const source = service.composeSource
@@ -27,12 +28,7 @@ export function describeSettings(settings: Settings, shippedTemplates: string | 
       `  health: ${probe} (${health.use}), gives up after ${seconds(health.timeout)}; state ${state.file}`,
     );
   }
-  const engine = settings.engine;
-  lines.push(
-    engine?.kind === 'swarm'
-      ? `engine: swarm, ${engine.replicas} replicas per colour on ${engine.network}`
-      : `engine: one container per colour, ${settings.network.mode === 'published' ? `published on ${settings.network.hostIp}` : `on network ${settings.network.name}`}`,
-  );
+  lines.push(`engine: ${engine}`);
   const { haproxy, tls } = settings;
   lines.push(
     `haproxy: HTTP on ${haproxy.bind}${tls ? `, HTTPS on ${tls.bind} (${tls.certificates.length} certificate source${tls.certificates.length === 1 ? '' : 's'})` : ''}`,

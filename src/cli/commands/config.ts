@@ -17,9 +17,10 @@ export function registerConfig(program: Command): void {
       const { buildApp, describeSettings, loadSettings, packageFile, renderCurrent } = await import('../verbs.js');
       const settings = await loadSettings(global);
       // One render is the whole haproxy.cfg (every service), checked as a deploy checks it.
-      await renderCurrent(buildApp(settings, global).service, { check: true });
+      const app = buildApp(settings, global);
+      await renderCurrent(app.service, { check: true });
       const shipped = packageFile('templates/haproxy.cfg.hbs');
-      process.stdout.write(describeSettings(settings, shipped && path.dirname(shipped)));
+      process.stdout.write(describeSettings(settings, app.engine.summary, shipped && path.dirname(shipped)));
       process.stderr.write(`${settings.file}: valid; haproxy -c accepted the config it renders\n`);
     });
   config
