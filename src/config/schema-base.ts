@@ -4,7 +4,7 @@ import { LinkswitchError } from '../core/errors.js';
 import { safeIpv4, safePort } from '../core/safe-values.js';
 
 // The pieces every part of the config schema uses: defaults, durations, binds, and our allow-list
-// checks as zod refinements. Defaults are exported so `--help` and the README quote the same
+// checks as zod refinements. Defaults are exported so `--help` and the docs quote the same
 // numbers the code uses.
 
 export const DEFAULTS = {
