@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 
 export const CONFIG_ENV = 'LINKSWITCH_CONFIG';
 export const DEFAULT_CONFIG_FILE = 'linkswitch.yml';
+/** Where `linkswitch init` has HAProxy take the traffic unless --bind says otherwise. */
+export const DEFAULT_INIT_BIND = '0.0.0.0:80';
 
 /** Which file to read: the flag, else $LINKSWITCH_CONFIG, else ./linkswitch.yml. */
 export function configPath(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {

@@ -17,7 +17,7 @@ export interface StarterOptions {
   schemaPath: string;
 }
 
-export const DEFAULT_INIT_BIND = '0.0.0.0:80';
+export { DEFAULT_INIT_BIND } from './paths.js';
 
 function checked<T>(flag: string, check: () => T, fix: string): T {
   try {

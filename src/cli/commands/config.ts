@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { globalOptions } from '../options.js';
 
+// `linkswitch config check`: validates a config as a deploy would and prints what it resolves to.
 // `linkswitch config migrate`: rewrites the config's deprecated keys to their current names,
 // keeping its comments. The file is replaced atomically, with its mode, or not at all.
 export function registerConfig(program: Command): void {

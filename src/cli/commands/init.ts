@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { DEFAULT_INIT_BIND } from '../../config/paths.js';
 import { globalOptions } from '../options.js';
 
 type InitOptions = {
@@ -23,7 +24,7 @@ export function registerInit(program: Command): void {
     .option('--name <name>', 'the service name (default: the compose service)')
     .option('--image <ref>', 'the image to run')
     .option('--port <port>', 'the port the app listens on in its container (default: from the compose file)')
-    .option('--bind <address:port>', 'where HAProxy takes the traffic', '0.0.0.0:80')
+    .option('--bind <address:port>', 'where HAProxy takes the traffic', DEFAULT_INIT_BIND)
     .option('--from-compose <file>', 'take the container from this compose file')
     .option('--service <name>', 'the compose service (default: --name)')
     .option('--force', 'replace an existing config file')
