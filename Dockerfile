@@ -7,7 +7,7 @@
 #
 # The image packs this checkout's build: run `npm install && npm run build` first (`npm run demo` does).
 # Nothing is downloaded while building.
-ARG NODE_IMAGE=node:22-slim
+ARG NODE_IMAGE=node:24-slim
 ARG HAPROXY_IMAGE=haproxy:3.0
 
 FROM ${HAPROXY_IMAGE} AS haproxy

@@ -72,7 +72,7 @@ export interface FastPathResult {
 
 const now = () => performance.timeOrigin + performance.now();
 
-async function timeCommand(file: string, args: string[], env: Record<string, string>): Promise<number> {
+export async function timeCommand(file: string, args: string[], env: Record<string, string>): Promise<number> {
   const start = now();
   const r = await execa(file, args, { env, reject: false, timeout: 60_000 });
   if (r.exitCode !== 0) throw new Error(`${file} ${args.join(' ')} failed (exit ${r.exitCode}): ${r.stderr}`);
@@ -117,7 +117,7 @@ function control(
   });
 }
 
-async function rss(pid: number | undefined): Promise<{ rss: number | null; hwm: number | null }> {
+export async function rss(pid: number | undefined): Promise<{ rss: number | null; hwm: number | null }> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
   const kb = (key: string) => {
     const v = Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1]);
@@ -158,7 +158,7 @@ function switchedAt(output: string): number | null {
 }
 
 /** One timed run: wall time and spawn → the switched line (in stdout or stderr). */
-async function timedSwitch(file: string, args: string[], env: Record<string, string>) {
+export async function timedSwitch(file: string, args: string[], env: Record<string, string>) {
   const start = now();
   const r = await execa(file, args, { env, reject: false, timeout: 60_000 });
   const end = now();
@@ -191,8 +191,8 @@ async function idleRollbacks(deps: FastPathDeps): Promise<FastPathResult['idleRo
 }
 
 /** VmRSS of a bare `node` with the sidecar's flags, 3 s after it started (as the sidecar is measured). */
-async function bareNodeRss(): Promise<number | null> {
-  const child = spawn('node', ['--lite-mode', '--max-semi-space-size=1', '-e', 'setTimeout(() => {}, 10000)'], {
+export async function bareNodeRss(node = 'node'): Promise<number | null> {
+  const child = spawn(node, ['--lite-mode', '--max-semi-space-size=1', '-e', 'setTimeout(() => {}, 10000)'], {
     stdio: 'ignore',
   });
   try {
@@ -203,9 +203,9 @@ async function bareNodeRss(): Promise<number | null> {
   }
 }
 
-async function startSidecar(deps: FastPathDeps, socketPath: string): Promise<ChildProcess> {
-  const log = createWriteStream(deps.log);
-  const child = spawn('node', ['--lite-mode', '--max-semi-space-size=1', deps.cli, 'serve'], {
+export async function startSidecar(deps: FastPathDeps, socketPath: string, node = 'node'): Promise<ChildProcess> {
+  const log = createWriteStream(deps.log, { flags: 'a' });
+  const child = spawn(node, ['--lite-mode', '--max-semi-space-size=1', deps.cli, 'serve'], {
     env: { ...process.env, ...deps.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -223,7 +223,7 @@ async function startSidecar(deps: FastPathDeps, socketPath: string): Promise<Chi
   throw new Error(`the sidecar did not answer on ${socketPath} within 30 s; see ${deps.log}`);
 }
 
-async function stopSidecar(child: ChildProcess): Promise<void> {
+export async function stopSidecar(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');

@@ -19,6 +19,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { stringify } from 'yaml';
+import { ensureNodeRuntime } from '../scripts/node-runtime.mjs';
 import { buildTestImages, imageRef } from '../test/support/images.js';
 import { startBaselineHaproxy } from './baseline-haproxy.js';
 import { scenarioFastPaths } from './fast-paths.js';
@@ -36,6 +37,7 @@ import {
 import { NEIGHBOUR_SERVICES, renderNeighbours, scenarioNeighbours } from './neighbours.js';
 import { type BenchData, type RunRecord, renderMarkdown, type Scenario } from './report.js';
 import { renderFastPaths } from './report-fast.js';
+import { findRuntimes, renderRuntimes, scenarioRuntimes } from './runtimes.js';
 import { renderScale, scaleBench } from './scale.js';
 import { type TimelineRow, timelineSvg } from './svg.js';
 
@@ -987,6 +989,24 @@ async function main(): Promise<void> {
     log: path.join(tempRoot, 'sidecar.log'),
     say,
   });
+  // The machine's own Node (Debian's /usr/bin/node), the one running the bench, and the supported
+  // one the sidecar image ships: the cost of the Node change, measured in this run.
+  const runtimes = await scenarioRuntimes(
+    {
+      cli: CLI,
+      env: ls.stack.env,
+      port: ls.stack.port,
+      runDir: ls.stack.runDir,
+      backend: `be_${LS_SERVICE}`,
+      images: [IMAGE['bench-v1'], IMAGE['bench-v2']],
+      reps: REPS,
+      startLoad: (port, saturating) => Load.start(port, saturating ? SATURATING : LOAD),
+      onCleanup,
+      log: path.join(tempRoot, 'sidecar-runtimes.log'),
+      say,
+    },
+    await findRuntimes(['/usr/bin/node', process.execPath, ensureNodeRuntime()]),
+  );
   const neighbours = await scenarioNeighbours({
     cli: CLI,
     templates: TEMPLATES,
@@ -1060,12 +1080,12 @@ async function main(): Promise<void> {
     healthyUnderLoadMs: median(ls.healthyUnderLoad.map((h) => h.totalMs)),
     pacedLoad: `${LOAD.connections} keep-alive connections × ${LOAD.ratePerConn} req/s`,
   });
-  const markdown = `${renderMarkdown(data)}\n${fastSection}\n${renderScale(scale, REPS)}\n${renderNeighbours(neighbours)}`;
+  const markdown = `${renderMarkdown(data)}\n${fastSection}\n${renderRuntimes(runtimes)}\n${renderScale(scale, REPS)}\n${renderNeighbours(neighbours)}`;
   await writeFile(path.join(OUT, 'results.md'), markdown);
   const { scenarios, ...rest } = data;
   await writeFile(
     path.join(OUT, 'results.json'),
-    `${JSON.stringify({ ...rest, fast, scale, neighbours, scenarios: scenarios.map((s) => ({ ...s, runs: s.runs.map((r) => ({ ...r, extra: { ...r.extra, reloadStarts: undefined } })) })) }, null, 2)}\n`,
+    `${JSON.stringify({ ...rest, fast, runtimes, scale, neighbours, scenarios: scenarios.map((s) => ({ ...s, runs: s.runs.map((r) => ({ ...r, extra: { ...r.extra, reloadStarts: undefined } })) })) }, null, 2)}\n`,
   );
   process.stdout.write(markdown);
   const where = path.relative(ROOT, OUT);

@@ -191,7 +191,7 @@ async function main(): Promise<void> {
   if (process.argv.includes('--down')) return down();
 
   const previous = await readEnvFile();
-  // With a registry, HAPROXY_IMAGE=haproxy:3.0 NODE_IMAGE=node:22-slim npm run demo uses the
+  // With a registry, HAPROXY_IMAGE=haproxy:3.0 NODE_IMAGE=node:24-slim npm run demo uses the
   // official images; without one (the default here) they are built from this machine.
   let haproxyImage = process.env.HAPROXY_IMAGE ?? previous?.HAPROXY_IMAGE;
   let nodeImage = process.env.NODE_IMAGE ?? previous?.NODE_IMAGE;

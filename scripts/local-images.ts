@@ -3,12 +3,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { ensureNodeRuntime } from './node-runtime.mjs';
 
 // Images for machines that cannot reach a registry (this one, CI): the `node` and `haproxy`
 // images are made FROM scratch out of this host's own binaries and the shared libraries `ldd`
 // lists for them, laid out like the official images (/usr/local/bin/node,
 // /usr/local/sbin/haproxy) so the repo's Dockerfile and docker-compose.yml work unchanged with
-// either. Users with a registry use node:22-slim and haproxy:3.0 instead.
+// either. The node image carries the supported Node that scripts/node-runtime.mjs fetches from
+// the npm registry, not the host's (Debian 12's Node 20 is past its end of life). Users with a
+// registry use node:24-slim and haproxy:3.0 instead.
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const LOCAL_NODE_IMAGE = 'linkswitch-node:local';
@@ -67,11 +70,11 @@ async function buildHostBinaryImage({ tag, binaries, dirs = [], lines = [] }: Ho
   }
 }
 
-/** node (this host's, Node 20 here) at /usr/local/bin/node, as in the official node images. */
+/** The supported Node (node-runtime.mjs) at /usr/local/bin/node, as in the official node images. */
 export async function buildLocalNodeImage(): Promise<string> {
   await buildHostBinaryImage({
     tag: LOCAL_NODE_IMAGE,
-    binaries: { [process.execPath]: '/usr/local/bin/node' },
+    binaries: { [ensureNodeRuntime()]: '/usr/local/bin/node' },
     lines: ['CMD ["node"]'],
   });
   return LOCAL_NODE_IMAGE;

@@ -33,4 +33,7 @@ if ! docker info >/dev/null 2>&1; then
   done
   docker info >/dev/null 2>&1 || { echo "setup: dockerd did not start; see /var/log/linkswitch-dockerd.log" >&2; exit 1; }
 fi
+# Node 24 LTS from the npm registry (Debian 12's Node 20 is past its end of life): the sidecar
+# image ships it and CI runs the suite on it. It goes to .cache/node/ in this checkout only.
+echo "setup: Node $(node scripts/node-runtime.mjs --bin-dir)/node for the sidecar image and CI"
 echo "setup: docker $(docker info --format '{{.ServerVersion}}'), $(haproxy -v | head -n1)"

@@ -407,7 +407,8 @@ service: [unclosed
       }),
     );
     expect(memory.idleKb).toBeGreaterThan(0);
-    expect(memory.idleKb / 1024).toBeLessThan(60);
-    expect(memory.deployPeakKb / 1024).toBeLessThan(70);
+    // Node 24 (the image's runtime) idles at about 68 MiB here, 16 MiB above Node 20 (docs/sidecar.md).
+    expect(memory.idleKb / 1024).toBeLessThan(75);
+    expect(memory.deployPeakKb / 1024).toBeLessThan(85);
   });
 });
