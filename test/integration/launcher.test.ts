@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ensureNodeRuntime } from '../../scripts/node-runtime.mjs';
+import { endOfLifeWarning } from '../../src/cli/node-support.js';
 import { CLI } from '../support/stack.js';
 
 // The built launcher (dist/bundle/bin.cjs) in fresh processes, where V8 really takes or refuses
@@ -80,5 +82,41 @@ describe('the launcher: one-file bundle with a V8 code cache per verb, serve fro
     expect(help.exitCode).toBe(0);
     expect(help.stdout).toContain('Usage: linkswitch serve');
     expect(await cacheFiles()).toEqual([]);
+  });
+});
+
+// The machine's own Node (Debian 12's 20, past its end of life) and the supported one the image
+// ships (scripts/node-runtime.mjs): the built launcher warns on the first and never on the second.
+describe('the launcher on an end-of-life Node', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'linkswitch-eol-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('says so once per Node version and user, and says nothing on a supported Node', async () => {
+    const nodes = ['/usr/bin/node', ensureNodeRuntime()];
+    let warned = 0;
+    for (const node of nodes) {
+      const version = (await execa(node, ['-v'])).stdout.trim();
+      const endOfLife = endOfLifeWarning(version, new Date()) !== null;
+      // The suite silences the warning (vitest.config.ts): turn it back on for these runs.
+      const env = { XDG_CACHE_HOME: dir, LINKSWITCH_NODE_WARNING: '' };
+      const first = await execa(node, [CLI, '--version'], { env });
+      const second = await execa(node, [CLI, '--version'], { env });
+      expect([first.stdout, second.stdout]).toEqual(['0.1.0', '0.1.0']);
+      expect(second.stderr).toBe('');
+      if (endOfLife) {
+        warned++;
+        expect(`${first.stderr}\n`).toBe(endOfLifeWarning(version, new Date()));
+        expect((await readdir(path.join(dir, 'linkswitch'))).includes(`node-end-of-life-${version}`)).toBe(true);
+      } else {
+        expect(first.stderr).toBe('');
+      }
+    }
+    // On this kind of machine (Debian 12, whose Node is 20) one of the two is past its end.
+    expect(warned).toBe(1);
   });
 });
