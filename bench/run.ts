@@ -22,7 +22,7 @@ import { stringify } from 'yaml';
 import { ensureNodeRuntime } from '../scripts/node-runtime.mjs';
 import { buildTestImages, imageRef } from '../test/support/images.js';
 import { startBaselineHaproxy } from './baseline-haproxy.js';
-import { scenarioFastPaths } from './fast-paths.js';
+import { type FastPathDeps, scenarioFastPaths } from './fast-paths.js';
 import {
   analyse,
   isFailure,
@@ -976,7 +976,7 @@ async function main(): Promise<void> {
   const blog = await scenarioBlog();
   const recreateSaturated = await scenarioRecreate(SATURATING, SAT_REPS);
   const ls = await scenarioLinkswitch();
-  const fast = await scenarioFastPaths({
+  const fastDeps: FastPathDeps = {
     cli: CLI,
     env: ls.stack.env,
     port: ls.stack.port,
@@ -988,23 +988,13 @@ async function main(): Promise<void> {
     onCleanup,
     log: path.join(tempRoot, 'sidecar.log'),
     say,
-  });
+  };
+  const fast = await scenarioFastPaths(fastDeps);
   // The machine's own Node (Debian's /usr/bin/node), the one running the bench, and the supported
-  // one the sidecar image ships: the cost of the Node change, measured in this run.
+  // one the sidecar image ships: the cost of the Node change, measured in this run. Its own log:
+  // the sidecar path reads its deploys' steps from sidecar.log.
   const runtimes = await scenarioRuntimes(
-    {
-      cli: CLI,
-      env: ls.stack.env,
-      port: ls.stack.port,
-      runDir: ls.stack.runDir,
-      backend: `be_${LS_SERVICE}`,
-      images: [IMAGE['bench-v1'], IMAGE['bench-v2']],
-      reps: REPS,
-      startLoad: (port, saturating) => Load.start(port, saturating ? SATURATING : LOAD),
-      onCleanup,
-      log: path.join(tempRoot, 'sidecar-runtimes.log'),
-      say,
-    },
+    { ...fastDeps, log: path.join(tempRoot, 'sidecar-runtimes.log') },
     await findRuntimes(['/usr/bin/node', process.execPath, ensureNodeRuntime()]),
   );
   const neighbours = await scenarioNeighbours({
