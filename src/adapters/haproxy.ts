@@ -5,12 +5,14 @@ import { HaproxyRuntimeError, messageOf, ReloadFailedError } from '../core/error
 import { backendName } from '../core/haproxy-context.js';
 import { type HaproxyLayout, SINGLE_SERVER_LAYOUT, serverNames } from '../core/layout.js';
 import type { Clock, HaproxyPort, ServerView } from '../core/ports.js';
+import { parseServersState, type RuntimeServer, type ServerCommand } from '../core/runtime-servers.js';
 import { safeWeight } from '../core/safe-values.js';
 import type { Settings } from '../core/settings.js';
 import { bindsAccepting, checkNewBinds } from './bind-check.js';
 import { checkConfig, isAlive, masterPid, startMaster } from './haproxy-binary.js';
 import { type ProcInfo, parseShowProc, parseShowStat } from './haproxy-parse.js';
 import { SocketUnavailableError, sendCommand } from './haproxy-socket.js';
+import { sendServerCommands } from './server-commands.js';
 import { ServerStateFile } from './server-state-file.js';
 import { ValidatedConfigs } from './validated-configs.js';
 
@@ -220,6 +222,21 @@ export class Haproxy implements HaproxyPort {
         fix: 'check that haproxy.cfg has the linkswitch backend and servers (run `linkswitch up`)',
       });
     }
+  }
+
+  async serversState(): Promise<RuntimeServer[]> {
+    return parseServersState(await this.admin('show servers state'));
+  }
+
+  async runServerCommands(commands: ServerCommand[]): Promise<void> {
+    await sendServerCommands((text) => this.admin(text), commands);
+  }
+
+  async closeSessions(colour: Colour): Promise<void> {
+    const command = serverNames(this.layout, colour)
+      .map((server) => `shutdown sessions server ${this.backend}/${server}`)
+      .join('; ');
+    await this.admin(command);
   }
 
   async setMapEntry(file: string, key: string, value: string | null): Promise<void> {

@@ -1,13 +1,16 @@
 import { COLOURS, type Colour } from './colour.js';
 import { backendName } from './haproxy-context.js';
+import { serverNames } from './layout.js';
 import type { Runtime } from './runtime.js';
-import { onlyWeightsDiffer } from './runtime-only-change.js';
+import { decideConfigChange, type ServerLine, serverLines } from './runtime-change.js';
+import { reconcileServers, serverMismatches } from './runtime-servers.js';
 import type { MapFile } from './stack-context.js';
 
 // How a rendered haproxy.cfg reaches HAProxy, as docker-gen does it: compared with the live file,
-// validated (`haproxy -c`, once per text), written atomically, and only then reloaded. After a
-// switch a file that differs only in the weights the runtime API already set is written without
-// a reload; a reload that fails before the switch puts the previous file back.
+// validated (`haproxy -c`, once per text) and written atomically. A file that differs only in
+// server addresses, ports, weights or placeholders is applied through the runtime API first and
+// not reloaded (a deploy, a switch, a rollback); anything else is reloaded once written. A reload
+// that fails before the switch puts the previous file back.
 
 /** A rendered haproxy.cfg and the map files it references. */
 export interface Rendered {
@@ -43,35 +46,68 @@ export class ConfigApplier {
   }
 
   /**
-   * Writes the rendered config if it differs from the live file and reloads HAProxy if it runs.
-   * afterSwitch: the runtime weights already match, so a weights-only difference is not
-   * reloaded; switched: a failed reload keeps the new file (it matches the state and weights).
+   * Brings HAProxy and the live file to the rendered config: through the runtime API when only
+   * server lines differ (src/core/runtime-change.ts), else by writing the file and reloading.
+   * fresh: a colour whose container is new, which HAProxy must check afresh even at an address
+   * it knew. switched: a failed reload keeps the new file (it matches the state and weights).
    * onWritten: told once the new file is on disk (before any reload, which may still fail).
    */
   async apply(
     rendered: Rendered,
-    { afterSwitch, switched, onWritten }: { afterSwitch: boolean; switched: boolean; onWritten(): void },
+    { fresh, switched, onWritten }: { fresh?: Colour; switched: boolean; onWritten(): void },
   ): Promise<void> {
     const { configFile, haproxy, config } = this.rt;
     const { text } = rendered;
     const previous = await configFile.read();
-    if (previous === text) return;
-    await this.validate(rendered);
-    const runtimeOnly =
-      afterSwitch && previous !== null && onlyWeightsDiffer(previous, text, backendName(config.service.name));
-    await configFile.write(text);
-    onWritten();
-    await this.rt.pause?.('config-written');
-    if (runtimeOnly || !(await haproxy.running())) return;
+    const change = decideConfigChange(previous, text);
+    const running = await haproxy.running();
+    const own = backendName(config.service.name);
+    if (change.kind === 'same') {
+      // The file is what runs, unless a crash came between a runtime change and its file.
+      if (!running || (await this.reconcile(serverLines(text), [own], fresh))) return;
+    } else {
+      await this.validate(rendered);
+      const runtime =
+        running &&
+        change.kind === 'runtime' &&
+        (await this.reconcile(change.servers, [...change.backends, own], fresh));
+      await configFile.write(text);
+      onWritten();
+      await this.rt.pause?.('config-written');
+      if (runtime || !running) return;
+      if (change.kind === 'reload') this.rt.progress.detail?.(`reloading HAProxy: ${change.reason}`);
+    }
     try {
       await haproxy.reload();
     } catch (error) {
       // Before the switch, put back the file the running workers were loaded from, so a
       // later reload or restart does not pick up a config that failed. After the switch
       // the new file is the one that matches the state and the runtime weights: keep it.
-      if (previous !== null && !switched) await this.recoverFromFailedReload(previous);
+      if (previous !== null && previous !== text && !switched) await this.recoverFromFailedReload(previous);
       throw error;
     }
+  }
+
+  /**
+   * Sets the servers of `backends` to what `desired` says through the runtime API and reads
+   * them back. False (and nothing half-done that a reload would not redo) when that cannot be
+   * done or did not take: the caller reloads instead, so the file never silently differs.
+   */
+  private async reconcile(desired: ServerLine[], backends: string[], fresh?: Colour): Promise<boolean> {
+    const { haproxy, progress } = this.rt;
+    const own = backendName(this.rt.config.service.name);
+    const renew = fresh ? serverNames(this.rt.layout, fresh).map((server) => `${own}/${server}`) : [];
+    const planned = reconcileServers(desired, await haproxy.serversState(), backends, renew);
+    if ('problem' in planned) {
+      progress.detail?.(`reloading HAProxy: ${planned.problem}`);
+      return false;
+    }
+    if (planned.commands.length === 0) return true;
+    await haproxy.runServerCommands(planned.commands);
+    const left = serverMismatches(desired, await haproxy.serversState(), backends);
+    if (left.length === 0) return true;
+    progress.warn('HAProxy did not take a runtime change; reloading it from haproxy.cfg', { mismatch: left[0] });
+    return false;
   }
 
   /**

@@ -5,6 +5,8 @@ import type { Settings } from './settings.js';
 
 // After a switch the old colour finishes what it was serving: wait until HAProxy shows it with
 // no open sessions (bounded by deploy.drainTimeout). It keeps running, warm, for a rollback.
+// Before a deploy replaces the idle colour's container, the same wait gives its long connections
+// (a WebSocket opened before an earlier switch) their time, and then closes them explicitly.
 // Requests in flight at the switch mostly end within milliseconds, so the first polls come fast
 // (a rollback is done as soon as they are) and then back off, so that a long stream or upgraded
 // connection is not polled 200 times a second for the whole drain timeout.
@@ -15,6 +17,7 @@ const MAX_POLL_MS = 50;
 export async function drainColour(
   rt: { clock: Clock; haproxy: HaproxyPort; config: Settings; progress: Progress },
   colour: Colour,
+  { close = false }: { close?: boolean } = {},
 ): Promise<void> {
   const { clock, haproxy, config } = rt;
   const started = clock.monotonic();
@@ -29,7 +32,15 @@ export async function drainColour(
     }
     if (sessions === 0) return;
     if (clock.monotonic() - started >= config.deploy.drainTimeout) {
-      rt.progress.warn('Drain timed out; the old colour keeps its remaining sessions', { colour, sessions });
+      if (!close) {
+        rt.progress.warn('Drain timed out; the old colour keeps its remaining sessions', { colour, sessions });
+        return;
+      }
+      rt.progress.warn('Drain timed out; closing the sessions left on the container being replaced', {
+        colour,
+        sessions,
+      });
+      await haproxy.closeSessions(colour);
       return;
     }
     await clock.sleep(pollMs);

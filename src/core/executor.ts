@@ -136,7 +136,7 @@ export class Executor {
       }
       case 'apply-config': {
         await this.configs.apply(await this.renderFor(step.linked), {
-          afterSwitch: step.afterSwitch === true,
+          ...(step.fresh ? { fresh: step.fresh } : {}),
           switched: this.report.stepsRun.includes('switch'),
           onWritten: () => {
             this.report.configChanged = true;
@@ -197,7 +197,7 @@ export class Executor {
         return;
       }
       case 'drain':
-        await drainColour(this.rt, step.colour);
+        await drainColour(this.rt, step.colour, { close: step.close === true });
         return;
       case 'watch': {
         const [{ windowFigures, ZERO_COUNTERS }, { watchAfterSwitch }] = await Promise.all([
@@ -256,7 +256,7 @@ export class Executor {
     await this.saveState(withLinked(this.state, from, this.rt.clock.now()));
     const held = (await this.rt.configLock?.acquire('apply-config')) ?? null;
     try {
-      await this.exec({ kind: 'apply-config', linked: from, afterSwitch: true });
+      await this.exec({ kind: 'apply-config', linked: from });
     } finally {
       await held?.release();
     }

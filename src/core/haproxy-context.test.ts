@@ -32,8 +32,24 @@ describe('buildHaproxyContext', () => {
       bind: { address: '0.0.0.0', port: 8443 },
       linked: 'green',
       servers: [
-        { name: 'blue', host: '172.18.0.2', port: 8080, weight: IDLE_WEIGHT, linked: false, resolvesTo: null },
-        { name: 'green', host: '172.18.0.3', port: 8080, weight: LINKED_WEIGHT, linked: true, resolvesTo: null },
+        {
+          name: 'blue',
+          host: '172.18.0.2',
+          port: 8080,
+          weight: IDLE_WEIGHT,
+          linked: false,
+          resolvesTo: null,
+          disabled: false,
+        },
+        {
+          name: 'green',
+          host: '172.18.0.3',
+          port: 8080,
+          weight: LINKED_WEIGHT,
+          linked: true,
+          resolvesTo: null,
+          disabled: false,
+        },
       ],
       health: { path: '/ready', host: null, expectStatus: 200 },
       check: { inter: '1500ms', rise: 1, fall: 2 },
@@ -101,12 +117,15 @@ describe('buildHaproxyContext', () => {
     );
   });
 
-  it('leaves out a colour without an address', () => {
+  it('keeps a colour without an address as a disabled placeholder (a deploy points it at runtime)', () => {
     const context = buildHaproxyContext(config, 'blue', {
       blue: container('blue', { host: '10.0.0.1', port: 80 }),
       green: container('green', null),
     });
-    expect(context.servers.map((s) => s.name)).toEqual(['blue']);
+    expect(context.servers.map((s) => [s.name, s.host, s.port, s.disabled])).toEqual([
+      ['blue', '10.0.0.1', 80, false],
+      ['green', '127.0.0.1', 1, true],
+    ]);
   });
 
   it.each([

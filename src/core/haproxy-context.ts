@@ -46,6 +46,12 @@ export interface ServerContext {
    * shipped template prints it as a comment on the server line.
    */
   resolvesTo: string | null;
+  /**
+   * A colour without a running container: a placeholder server in maintenance (never checked,
+   * never sent traffic), so a deploy can point it at the new container through the runtime API
+   * instead of reloading HAProxy to add a server line.
+   */
+  disabled: boolean;
   /** Swarm engine: rendered as `server-template <name> <slots> <host>:<port>` resolved through `resolvers`. */
   slots?: number;
 }
@@ -118,6 +124,12 @@ export interface HaproxyContext {
   serverStateFile?: string;
 }
 
+/**
+ * Where a colour without a container points: the loopback's port 1, in maintenance. HAProxy never
+ * connects to a disabled server (no check, no traffic); the address only has to be valid.
+ */
+const PLACEHOLDER = { host: '127.0.0.1', port: 1, resolvesTo: null, disabled: true } as const;
+
 /** Backend and server names used both in haproxy.cfg and in runtime-API commands. */
 export function backendName(service: string): string {
   return `be_${safeName(service, 'service name')}`;
@@ -143,16 +155,21 @@ export function buildBackendContext(
   const servers: ServerContext[] = [];
   for (const colour of COLOURS) {
     const address = observed[colour]?.address;
-    // A colour without a running container has no server line; deploy stages it before use.
-    if (!address) continue;
+    const weight = safeWeight(colour === linked ? LINKED_WEIGHT : IDLE_WEIGHT);
+    if (!address) {
+      // Swarm's templates are resolved through DNS: a colour without tasks has no line there.
+      if (layout.slots === null) servers.push({ ...PLACEHOLDER, name: colour, weight, linked: colour === linked });
+      continue;
+    }
     const probe = observed[colour]?.probeAddress;
     servers.push({
       name: colour,
       host: safeHost(address.host, `${colour} address`),
       resolvesTo: probe && probe.host !== address.host ? safeHost(probe.host, `${colour} IP`) : null,
       port: safePort(address.port, `${colour} port`),
-      weight: safeWeight(colour === linked ? LINKED_WEIGHT : IDLE_WEIGHT),
+      weight,
       linked: colour === linked,
+      disabled: false,
       ...(layout.slots === null ? {} : { slots: layout.slots }),
     });
   }
@@ -212,7 +229,7 @@ function maintenanceContext(config: Settings): BackendContext['maintenance'] {
 /** The idle colour's preview route: one server per colour only (a server-template has no one name). */
 function previewContext(config: Settings, servers: ServerContext[], layout: HaproxyLayout): BackendContext['preview'] {
   const preview = config.service.preview;
-  const idle = servers.find((s) => !s.linked);
+  const idle = servers.find((s) => !s.linked && !s.disabled);
   if (!preview || !idle || layout.slots !== null || config.service.mode === 'tcp') return null;
   const token = (value: string | null, what: string) => (value === null ? null : safeToken(value, what));
   return {

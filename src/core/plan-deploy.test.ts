@@ -90,6 +90,7 @@ describe('planDeploy', () => {
     expect(kinds(steps)).toEqual([
       'check-config',
       'mark-pending',
+      'drain',
       'remove-container',
       'run-container',
       'wait-healthy',
@@ -111,7 +112,10 @@ describe('planDeploy', () => {
     expect(lastIndexOf(steps, 'check-config')).toBe(indexOf(steps, 'switch') - 1);
     expect(indexOf(steps, 'switch')).toBeLessThan(indexOf(steps, 'record-state'));
     expect(lastIndexOf(steps, 'apply-config')).toBeGreaterThan(indexOf(steps, 'record-state'));
-    expect(indexOf(steps, 'drain')).toBe(steps.length - 1);
+    expect(lastIndexOf(steps, 'drain')).toBe(steps.length - 1);
+    // The old idle container's long connections get their drain before it is replaced.
+    expect(steps[indexOf(steps, 'drain')]).toEqual({ kind: 'drain', colour: 'green', close: true });
+    expect(indexOf(steps, 'drain')).toBe(indexOf(steps, 'remove-container') - 1);
   });
 
   it('stages the new colour with the old one still linked, then persists the new one', () => {
@@ -123,9 +127,10 @@ describe('planDeploy', () => {
     });
     const applies = steps.filter((s) => s.kind === 'apply-config');
     expect(applies).toEqual([
-      { kind: 'apply-config', linked: 'blue' },
-      // After the switch: written, reloaded only if more than the weights changed.
-      { kind: 'apply-config', linked: 'green', afterSwitch: true },
+      // Green's server is pointed at the new container and checked afresh before the switch.
+      { kind: 'apply-config', linked: 'blue', fresh: 'green' },
+      // After the switch: written; the runtime API already set the weights it writes down.
+      { kind: 'apply-config', linked: 'green' },
     ]);
     expect(steps.filter((s) => s.kind === 'check-config')).toEqual([
       { kind: 'check-config', linked: 'blue' },
@@ -144,7 +149,7 @@ describe('describeStep', () => {
     [{ kind: 'start-container', colour: 'blue' }, /start.*blue/],
     [{ kind: 'wait-healthy', colour: 'green' }, /green.*healthy/],
     [{ kind: 'apply-config', linked: 'green' }, /green linked/],
-    [{ kind: 'apply-config', linked: 'green', afterSwitch: true }, /green linked.*only if more than the weights/],
+    [{ kind: 'apply-config', linked: 'blue', fresh: 'green' }, /point green's server at its new container/],
     [{ kind: 'check-config', linked: 'blue' }, /validate.*blue linked/],
     [{ kind: 'start-haproxy' }, /start HAProxy/],
     [{ kind: 'wait-haproxy-up', colour: 'green' }, /green UP/],
@@ -152,6 +157,7 @@ describe('describeStep', () => {
     [{ kind: 'record-state', linked: 'green', image: null, switched: true }, /record green/],
     [{ kind: 'resolve-pending' }, /interrupted deploy/],
     [{ kind: 'drain', colour: 'blue' }, /drain blue/],
+    [{ kind: 'drain', colour: 'green', close: true }, /green.*close/],
   ];
 
   it.each(every)('describes %o', (step, pattern) => {

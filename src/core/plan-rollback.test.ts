@@ -14,7 +14,7 @@ describe('planRollback', () => {
       { kind: 'check-config', linked: 'green' },
       { kind: 'switch', from: 'blue', to: 'green' },
       { kind: 'record-state', linked: 'green', image: null, switched: true },
-      { kind: 'apply-config', linked: 'green', afterSwitch: true },
+      { kind: 'apply-config', linked: 'green' },
       { kind: 'drain', colour: 'blue' },
     ]);
     for (const kind of [

@@ -20,11 +20,11 @@ export type Step =
   | { kind: 'start-container'; colour: Colour }
   | { kind: 'wait-healthy'; colour: Colour }
   /**
-   * Render haproxy.cfg with `linked` active, validate it, write and reload only if it changed.
-   * afterSwitch: the runtime API already set these weights, so a file that differs only in them
-   * is written without a reload (src/core/runtime-only-change.ts).
+   * Render haproxy.cfg with `linked` active, validate and write it if it changed: through the
+   * runtime API when only servers changed, else with a reload (src/core/runtime-change.ts).
+   * fresh: the colour's container is new, so HAProxy checks it afresh before it counts as UP.
    */
-  | { kind: 'apply-config'; linked: Colour; afterSwitch?: true }
+  | { kind: 'apply-config'; linked: Colour; fresh?: Colour }
   /** Render and validate without writing: refuse a switch whose follow-up config would be rejected. */
   | { kind: 'check-config'; linked: Colour }
   | { kind: 'start-haproxy' }
@@ -32,7 +32,11 @@ export type Step =
   | { kind: 'switch'; from: Colour; to: Colour }
   | { kind: 'record-state'; linked: Colour; image: string | null; switched: boolean }
   | { kind: 'resolve-pending' }
-  | { kind: 'drain'; colour: Colour }
+  /**
+   * Wait until the colour's server has no open sessions (bounded by deploy.drainTimeout).
+   * close: the colour's container is about to be removed, so close what is left at the timeout.
+   */
+  | { kind: 'drain'; colour: Colour; close?: true }
   /** keepWarm: false — the drained colour is stopped (kept for a cold rollback). */
   | { kind: 'stop-container'; colour: Colour }
   /** After the switch: judge the new colour against the old one's baseline; roll back on a regression. */
@@ -93,12 +97,18 @@ export function planDeploy({
     { kind: 'mark-pending', colour: to, image },
   ];
   const replaces = Boolean(observed[to]) && !inPlace;
-  if (replaces) steps.push({ kind: retire ? 'retire-container' : 'remove-container', colour: to });
+  // Long connections (WebSockets) still open on the old idle container get deploy.drainTimeout
+  // to finish before it goes; no worker is replaced, so nothing else would ever close them.
+  if (replaces)
+    steps.push(
+      { kind: 'drain', colour: to, close: true },
+      { kind: retire ? 'retire-container' : 'remove-container', colour: to },
+    );
   steps.push(
     { kind: 'run-container', colour: to, image },
     { kind: 'wait-healthy', colour: to },
-    // Stage the new colour in HAProxy at weight 0: checked, but no traffic yet.
-    { kind: 'apply-config', linked: from },
+    // Stage the new colour in HAProxy at weight 0 (runtime API, no reload): checked, no traffic yet.
+    { kind: 'apply-config', linked: from, fresh: to },
     { kind: 'wait-haproxy-up', colour: to },
     // A smoke test against the new colour: healthy, checked by HAProxy, no user traffic yet.
     ...hook('pre-switch'),
@@ -109,7 +119,7 @@ export function planDeploy({
     { kind: 'switch', from, to },
     { kind: 'record-state', linked: to, image, switched: true },
     // Persist the switch so a later reload or restart keeps the new colour.
-    { kind: 'apply-config', linked: to, afterSwitch: true },
+    { kind: 'apply-config', linked: to },
     { kind: 'drain', colour: from },
     // The old colour is still warm here, so a regression in the window rolls back instantly.
     ...(watchMs > 0 ? [{ kind: 'watch', from, to, durationMs: watchMs } as const] : []),
@@ -164,7 +174,7 @@ export function planRollback({ state, observed, servers, hooks = [], keepWarm = 
     ? [
         { kind: 'start-container', colour: to },
         { kind: 'wait-healthy', colour: to },
-        { kind: 'apply-config', linked: from },
+        { kind: 'apply-config', linked: from, fresh: to },
         { kind: 'wait-haproxy-up', colour: to },
       ]
     : [];
@@ -173,7 +183,7 @@ export function planRollback({ state, observed, servers, hooks = [], keepWarm = 
     { kind: 'check-config', linked: to },
     { kind: 'switch', from, to },
     { kind: 'record-state', linked: to, image: null, switched: true },
-    { kind: 'apply-config', linked: to, afterSwitch: true },
+    { kind: 'apply-config', linked: to },
     { kind: 'drain', colour: from },
     ...(keepWarm ? [] : [{ kind: 'stop-container', colour: from } as const]),
     ...(hooks.includes('post-rollback') ? [{ kind: 'hook', phase: 'post-rollback', colour: to, image } as const] : []),

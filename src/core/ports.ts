@@ -1,5 +1,6 @@
 import type { ServerCounters } from './canary.js';
 import type { Colour } from './colour.js';
+import type { RuntimeServer, ServerCommand } from './runtime-servers.js';
 import type { MapFile } from './stack-context.js';
 import type { State } from './state.js';
 
@@ -125,6 +126,12 @@ export interface HaproxyPort {
   servers(): Promise<ServerView[]>;
   /** Sets both weights in one runtime-API call: the new colour first, so never zero servers. */
   setWeights(weights: Partial<Record<Colour, number>>): Promise<void>;
+  /** Every server of every backend as the running worker has it (`show servers state`). */
+  serversState(): Promise<RuntimeServer[]>;
+  /** Sends server commands in order on one connection; HaproxyRuntimeError when one is refused. */
+  runServerCommands(commands: ServerCommand[]): Promise<void>;
+  /** Closes the sessions still open on the colour's servers (`shutdown sessions server`). */
+  closeSessions(colour: Colour): Promise<void>;
   /** Sets (or with null removes) one entry of a map file HAProxy has loaded, at runtime. */
   setMapEntry(file: string, key: string, value: string | null): Promise<void>;
 }

@@ -20,9 +20,9 @@ export function describeStep(step: Step): string {
     case 'wait-healthy':
       return `wait until ${step.colour} is healthy`;
     case 'apply-config':
-      return step.afterSwitch
-        ? `render haproxy.cfg with ${step.linked} linked; validate and write it, reload only if more than the weights changed`
-        : `render haproxy.cfg with ${step.linked} linked; validate, write and reload if it changed`;
+      return step.fresh
+        ? `render haproxy.cfg with ${step.linked} linked; point ${step.fresh}'s server at its new container (runtime API) and write it`
+        : `render haproxy.cfg with ${step.linked} linked; validate and write it if it changed, reload only if more than servers changed`;
     case 'check-config':
       return `render and validate haproxy.cfg with ${step.linked} linked`;
     case 'start-haproxy':
@@ -36,7 +36,9 @@ export function describeStep(step: Step): string {
     case 'resolve-pending':
       return 'finish or discard the interrupted deploy';
     case 'drain':
-      return `drain ${step.colour} and keep it warm for rollback`;
+      return step.close
+        ? `let ${step.colour}'s open connections finish (deploy.drainTimeout), then close them before it is replaced`
+        : `drain ${step.colour} and keep it warm for rollback`;
     case 'stop-container':
       return `stop ${step.colour} (keepWarm: false)`;
     case 'hook':

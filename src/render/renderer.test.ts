@@ -60,14 +60,14 @@ describe('renderHaproxyConfig with the shipped templates', () => {
     expect(all).toContain('server green 127.0.0.1:32002 weight 100');
   });
 
-  it('omits a colour that has no address, and renders no servers when neither has one', async () => {
+  it('renders a colour that has no address as a disabled placeholder, so a deploy needs no reload', async () => {
     const observed = { ...both(), green: container('green', null) };
-    const text = await renderHaproxyConfig(SHIPPED, buildHaproxyContext(config, 'blue', observed));
+    const text = lines(await renderHaproxyConfig(SHIPPED, buildHaproxyContext(config, 'blue', observed)));
     expect(text).toContain('server blue 127.0.0.1:32001 weight 100');
-    expect(text).not.toMatch(/server green/);
+    expect(text).toContain('server green 127.0.0.1:1 weight 0 disabled');
 
     const empty = await renderHaproxyConfig(SHIPPED, buildHaproxyContext(config, 'blue', { blue: null, green: null }));
-    expect(empty).not.toMatch(/^\s*server /m);
+    expect(empty.match(/^\s*server .* disabled$/gm)).toHaveLength(2);
     expect(empty).toContain('backend be_web');
   });
 

@@ -16,6 +16,7 @@ import type {
   ServerView,
   StateStore,
 } from '../../src/core/ports.js';
+import { commandText, type RuntimeServer, type ServerCommand } from '../../src/core/runtime-servers.js';
 import type { Locker, Service } from '../../src/core/service.js';
 import type { State } from '../../src/core/state.js';
 import { fakeClock, observedContainer } from './fakes.js';
@@ -137,6 +138,17 @@ export class FakeHaproxy implements HaproxyPort {
         sessions: 0,
         checkStatus: 'L7OK',
       }));
+  }
+  /** What `show servers state` answers: core tests render JSON, which has no server lines. */
+  runtimeServers: RuntimeServer[] = [];
+  async serversState() {
+    return this.runtimeServers;
+  }
+  async runServerCommands(commands: ServerCommand[]) {
+    for (const c of commands) this.calls.push(commandText(c));
+  }
+  async closeSessions(colour: Colour) {
+    this.calls.push(`closeSessions ${colour}`);
   }
   async setMapEntry(file: string, key: string, value: string | null) {
     this.calls.push(`map ${file} ${key} ${value ?? '(removed)'}`);

@@ -11,6 +11,13 @@ function formatStatus(report: StatusReport): string {
     `haproxy: ${report.haproxy.running ? 'running' : 'not running'}` +
       (report.haproxy.error ? ` (${report.haproxy.error})` : ''),
   ];
+  // Long connections (WebSockets) stay on the colour they opened on: no deploy replaces a worker.
+  const idle = report.colours.find((c) => !c.linked && (c.haproxy?.sessions ?? 0) > 0);
+  if (report.linked && idle?.haproxy)
+    lines.push(
+      `old colour ${idle.colour}: ${idle.haproxy.sessions} open connection${idle.haproxy.sessions === 1 ? '' : 's'} ` +
+        '(the next deploy waits deploy.drainTimeout for them, then closes them)',
+    );
   if (report.adoptable)
     lines.push(`no state file: ${report.adoptable.replace(/^adopted/, '`linkswitch up` would adopt')}`);
   if (report.maintenance.on)

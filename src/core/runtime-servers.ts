@@ -1,0 +1,144 @@
+import type { ServerLine } from './runtime-change.js';
+
+// What HAProxy runs (`show servers state`) against what the new haproxy.cfg says (its server
+// lines): the runtime-API commands that make the first equal the second, and the check that they
+// did. Absolute values, not a replay of the file's diff, so a runtime that drifted from the file
+// (a crash between a runtime change and the file write) is brought back too.
+//
+// A server whose address changes while it carries no weight (the idle colour being staged) goes
+// through maintenance: leaving it resets the health check (`INI`), so HAProxy's own check must
+// pass against the new container before the colour counts as UP. A weighted server keeps its
+// state and changes its address in place: taking it out would leave its backend without a server.
+
+export interface RuntimeServer {
+  backend: string;
+  server: string;
+  address: string;
+  port: number;
+  /** The weight set by configuration or the runtime API (srv_uweight). */
+  weight: number;
+  /** In forced or configured maintenance (`set server … state maint`, `disabled`). */
+  maint: boolean;
+}
+
+export type ServerCommand =
+  | { kind: 'maint'; backend: string; server: string }
+  | { kind: 'ready'; backend: string; server: string }
+  | { kind: 'addr'; backend: string; server: string; address: string; port: number }
+  | { kind: 'weight'; backend: string; server: string; weight: number };
+
+/** srv_admin_state bits: SRV_ADMF_FMAINT (runtime) and SRV_ADMF_CMAINT (`disabled` in the config). */
+const MAINT_BITS = 0x01 | 0x04;
+
+/** Parses `show servers state` (columns found by name: later versions add some at the end). */
+export function parseServersState(text: string): RuntimeServer[] {
+  const lines = text.split('\n');
+  const header = lines.find((l) => l.startsWith('# be_id'));
+  if (header === undefined) return [];
+  const columns = header.slice(1).trim().split(/\s+/);
+  const at = (name: string) => columns.indexOf(name);
+  const col = {
+    backend: at('be_name'),
+    server: at('srv_name'),
+    address: at('srv_addr'),
+    admin: at('srv_admin_state'),
+    weight: at('srv_uweight'),
+    port: at('srv_port'),
+  };
+  if (Object.values(col).some((i) => i < 0)) return [];
+  const servers: RuntimeServer[] = [];
+  for (const line of lines) {
+    const fields = line.trim().split(/\s+/);
+    if (line.startsWith('#') || fields.length < columns.length) continue;
+    servers.push({
+      backend: fields[col.backend] as string,
+      server: fields[col.server] as string,
+      address: fields[col.address] as string,
+      port: Number(fields[col.port]),
+      weight: Number(fields[col.weight]),
+      maint: (Number(fields[col.admin]) & MAINT_BITS) !== 0,
+    });
+  }
+  return servers;
+}
+
+const key = (s: { backend: string; server: string }) => `${s.backend}/${s.server}`;
+
+/**
+ * The commands that bring `actual` to `desired` for the servers of `backends`, in the order to
+ * send them: addresses and states first, then weights rising before weights falling, so a switch
+ * never leaves a backend without a weighted server. `fresh` ("backend/server"): servers whose
+ * container is new, checked afresh even at an address HAProxy knew (Docker may hand a recreated
+ * container its predecessor's IP). A problem (a server HAProxy does not have) means a reload.
+ */
+export function reconcileServers(
+  desired: readonly ServerLine[],
+  actual: readonly RuntimeServer[],
+  backends: readonly string[],
+  fresh: readonly string[] = [],
+): { commands: ServerCommand[] } | { problem: string } {
+  const running = new Map(actual.map((s) => [key(s), s]));
+  const states: ServerCommand[] = [];
+  const weights: Array<ServerCommand & { kind: 'weight' }> = [];
+  for (const want of desired) {
+    if (!backends.includes(want.backend)) continue;
+    const now = running.get(key(want));
+    if (!now) return { problem: `HAProxy has no server ${key(want)}` };
+    const { backend, server } = want;
+    const moved = !want.dns && (now.address !== want.address || now.port !== want.port || fresh.includes(key(want)));
+    const addr: ServerCommand = { kind: 'addr', backend, server, address: want.address, port: want.port };
+    if (want.disabled) {
+      if (!now.maint) states.push({ kind: 'maint', backend, server });
+      if (moved) states.push(addr);
+    } else if (moved && want.weight === 0) {
+      if (!now.maint) states.push({ kind: 'maint', backend, server });
+      states.push(addr, { kind: 'ready', backend, server });
+    } else {
+      if (moved) states.push(addr);
+      if (now.maint) states.push({ kind: 'ready', backend, server });
+    }
+    if (now.weight !== want.weight) weights.push({ kind: 'weight', backend, server, weight: want.weight });
+  }
+  weights.sort((x, y) => y.weight - x.weight);
+  return { commands: [...states, ...weights] };
+}
+
+/** How `actual` still differs from `desired` for the servers of `backends` (empty: it matches). */
+export function serverMismatches(
+  desired: readonly ServerLine[],
+  actual: readonly RuntimeServer[],
+  backends: readonly string[],
+): string[] {
+  const running = new Map(actual.map((s) => [key(s), s]));
+  const problems: string[] = [];
+  for (const want of desired) {
+    if (!backends.includes(want.backend)) continue;
+    const now = running.get(key(want));
+    if (!now) {
+      problems.push(`${key(want)} is missing`);
+      continue;
+    }
+    if (!want.dns && (now.address !== want.address || now.port !== want.port))
+      problems.push(`${key(want)} runs at ${now.address}:${now.port}, the file says ${want.address}:${want.port}`);
+    if (now.weight !== want.weight)
+      problems.push(`${key(want)} has weight ${now.weight}, the file says ${want.weight}`);
+    if (now.maint !== want.disabled)
+      problems.push(`${key(want)} is ${now.maint ? 'in' : 'out of'} maintenance, the file says the opposite`);
+  }
+  return problems;
+}
+
+/** The runtime-API text of one command; every value is checked by the caller's safe-values. */
+export function commandText(command: ServerCommand): string {
+  const target = `${command.backend}/${command.server}`;
+  switch (command.kind) {
+    case 'maint':
+      return `set server ${target} state maint`;
+    case 'ready':
+      return `set server ${target} state ready`;
+    case 'addr':
+      return `set server ${target} addr ${command.address} port ${command.port}`;
+    case 'weight':
+      return `set weight ${target} ${command.weight}`;
+  }
+}
