@@ -43,6 +43,11 @@ describe('parseServersState', () => {
     ]);
   });
 
+  it('counts a placeholder put in service as out of maintenance (HAProxy keeps its config bit)', () => {
+    const ready = STATE.replace('127.0.0.1 0 5 0 0', '172.18.0.3 2 4 0 0');
+    expect(parseServersState(ready)[1]).toMatchObject({ maint: false });
+  });
+
   it('finds nothing in an answer of another format', () => {
     expect(parseServersState('Unknown command.\n')).toEqual([]);
   });

@@ -27,8 +27,11 @@ export type ServerCommand =
   | { kind: 'addr'; backend: string; server: string; address: string; port: number }
   | { kind: 'weight'; backend: string; server: string; weight: number };
 
-/** srv_admin_state bits: SRV_ADMF_FMAINT (runtime) and SRV_ADMF_CMAINT (`disabled` in the config). */
-const MAINT_BITS = 0x01 | 0x04;
+/**
+ * srv_admin_state's SRV_ADMF_FMAINT: in maintenance now. A `disabled` server starts with it and
+ * SRV_ADMF_CMAINT (0x04), which HAProxy keeps as a record after `state ready` clears FMAINT.
+ */
+const FORCED_MAINT = 0x01;
 
 /** Parses `show servers state` (columns found by name: later versions add some at the end). */
 export function parseServersState(text: string): RuntimeServer[] {
@@ -56,7 +59,7 @@ export function parseServersState(text: string): RuntimeServer[] {
       address: fields[col.address] as string,
       port: Number(fields[col.port]),
       weight: Number(fields[col.weight]),
-      maint: (Number(fields[col.admin]) & MAINT_BITS) !== 0,
+      maint: (Number(fields[col.admin]) & FORCED_MAINT) !== 0,
     });
   }
   return servers;

@@ -36,6 +36,12 @@ describe('carriedServerState', () => {
     expect(text).toBe(`1\n${HEADER}\n${line('be_shop', 'blue', '172.18.0.5', 2, 0, 100, 8080)}\n`);
   });
 
+  it('carries a server a deploy took out of its placeholder maintenance, without the record bit', () => {
+    // admin 4 (SRV_ADMF_CMAINT): it began `disabled`, then `set server … state ready` put it in service.
+    const text = carriedServerState(state(line('be_shop', 'blue', '172.18.0.5', 2, 4, 100, 8080)), CONFIG);
+    expect(text).toBe(`1\n${HEADER}\n${line('be_shop', 'blue', '172.18.0.5', 2, 0, 100, 8080)}\n`);
+  });
+
   it('leaves out idle, moved, re-ported, DOWN, maintenance, unknown and unresolvable servers', () => {
     const text = carriedServerState(
       state(
@@ -44,6 +50,7 @@ describe('carriedServerState', () => {
         line('be_shop', 'blue', '172.18.0.5', 2, 0, 100, 8081), // another port
         line('be_shop', 'blue', '172.18.0.5', 0, 0, 100, 8080), // DOWN
         line('be_shop', 'blue', '172.18.0.5', 2, 1, 100, 8080), // forced maintenance
+        line('be_shop', 'blue', '172.18.0.5', 2, 5, 100, 8080), // still the disabled placeholder
         line('be_gone', 'blue', '172.18.0.5', 2, 0, 100, 8080), // no such backend now
         line('be_api', 'green', '10.0.0.9', 2, 0, 100, 9000), // a name without its IP
       ),

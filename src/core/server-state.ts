@@ -13,6 +13,9 @@
 /** A state file with no servers: HAProxy loads it and starts every server from its config. */
 export const EMPTY_SERVER_STATE = '1\n';
 
+/** srv_admin_state's SRV_ADMF_CMAINT: the server was `disabled` in the config it was loaded from. */
+const CONFIG_MAINT = 0x04;
+
 /** HAProxy's srv_op_state for a running (UP) server. */
 const OP_RUNNING = '2';
 
@@ -83,8 +86,11 @@ export function carriedServerState(stateText: string, configText: string): strin
       server.address === fields[col.address] &&
       server.port === fields[col.port] &&
       fields[col.op] === OP_RUNNING &&
-      fields[col.admin] === '0';
+      (Number(fields[col.admin]) & ~CONFIG_MAINT) === 0;
     if (!same) continue;
+    // A server that began as a `disabled` placeholder keeps that record bit after a deploy set it
+    // ready; the new config has no `disabled` for it, so the worker starts it with none.
+    fields[col.admin] = '0';
     fields[col.uweight] = String(server.weight);
     fields[col.iweight] = String(server.weight);
     kept.push(fields.join(' '));

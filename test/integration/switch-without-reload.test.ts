@@ -3,15 +3,16 @@ import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseShowProc } from '../../src/adapters/haproxy-parse.js';
 import { sendCommand } from '../../src/adapters/haproxy-socket.js';
+import { expectRuntimeMatchesFile } from '../support/consistency.js';
 import { createStack, type Stack } from '../support/stack.js';
 
-// After a switch the runtime API already has the weights the new haproxy.cfg writes down. When
-// nothing else differs, linkswitch writes the file and does not reload: a rollback is then the
-// weight flip, the state and the file, and no worker is replaced. A later reload loads the file,
-// so the colour stays. A difference beyond the weights (here the preview route, which follows
-// the idle colour) still reloads.
+// A deploy points the idle colour's server (a placeholder at first) at the new container through
+// the runtime API, a switch flips the weights, and linkswitch writes the haproxy.cfg that says the
+// same thing without reloading: no worker is replaced by a deploy or a rollback. A later reload
+// loads the file, so the colour stays. A difference beyond servers (here the preview route, which
+// follows the idle colour) still reloads.
 
-describe('a switch that changes only the weights', () => {
+describe('deploys and rollbacks that change only servers', () => {
   let stack: Stack;
   const master = () => `${stack.dir}/run/master.sock`;
   const proc = async () => {
@@ -48,12 +49,13 @@ describe('a switch that changes only the weights', () => {
     await stack?.destroy();
   });
 
-  it('a deploy reloads once (to stage the new colour), a rollback not at all', async () => {
+  it('neither a deploy nor a rollback reloads: the runtime API stages and switches, the file follows', async () => {
     let before = await proc();
     await cli(['deploy', '--image', 'linkswitch-test-app:v2']);
     let after = await proc();
-    expect(after.reloads - before.reloads).toBe(1);
+    expect(after).toEqual(before);
     expect(await versions()).toEqual(['v2']);
+    await expectRuntimeMatchesFile(stack, 'after the first deploy');
 
     before = after;
     await cli(['rollback']);
@@ -64,6 +66,15 @@ describe('a switch that changes only the weights', () => {
     expect(cfg).toContain(`# Service ${stack.name}: blue linked`);
     expect(cfg).toMatch(/server blue \S+ weight 100/);
     expect(cfg).toMatch(/server green \S+ weight 0/);
+    await expectRuntimeMatchesFile(stack, 'after the rollback');
+
+    // The next deploy replaces green's container: a new address, checked afresh, no reload.
+    await cli(['deploy', '--image', 'linkswitch-test-app:hc']);
+    expect(await proc()).toEqual(before);
+    expect(await versions()).toEqual(['hc']);
+    await expectRuntimeMatchesFile(stack, 'after the second deploy');
+    await cli(['rollback']);
+    expect(await versions()).toEqual(['v1']);
   });
 
   it('a later reload loads the written file: the rolled-back colour stays linked', async () => {
@@ -85,17 +96,17 @@ describe('a switch that changes only the weights', () => {
     expect(JSON.parse(status.stdout)).toMatchObject({ linked: 'blue' });
   });
 
-  it('reloads when more than the weights differ: the preview route moves to the new idle colour', async () => {
+  it('reloads when more than servers differ: the preview route moves to the new idle colour', async () => {
     const token = 'preview-0123456789abcdef';
     await stack.writeConfig({
       service: stack.serviceWith({ preview: { header: 'X-Preview', token } }),
     });
     await cli(['up']);
-    expect(await versions({ 'x-preview': token })).toEqual(['v2']);
+    expect(await versions({ 'x-preview': token })).toEqual(['hc']);
     const before = await proc();
     await cli(['rollback']);
     expect((await proc()).reloads).toBe(before.reloads + 1);
-    expect(await versions()).toEqual(['v2']);
+    expect(await versions()).toEqual(['hc']);
     expect(await versions({ 'x-preview': token })).toEqual(['v1']);
   });
 });
