@@ -80,7 +80,7 @@ export async function timeCommand(file: string, args: string[], env: Record<stri
 }
 
 /** One request on a unix socket; the answer's JSON and the end-to-end time. */
-function control(
+export function sidecarControl(
   socketPath: string,
   method: string,
   route: string,
@@ -203,7 +203,11 @@ export async function bareNodeRss(node = 'node'): Promise<number | null> {
   }
 }
 
-export async function startSidecar(deps: FastPathDeps, socketPath: string, node = 'node'): Promise<ChildProcess> {
+export async function startSidecar(
+  deps: Pick<FastPathDeps, 'cli' | 'env' | 'log' | 'onCleanup'>,
+  socketPath: string,
+  node = 'node',
+): Promise<ChildProcess> {
   const log = createWriteStream(deps.log, { flags: 'a' });
   const child = spawn(node, ['--lite-mode', '--max-semi-space-size=1', deps.cli, 'serve'], {
     env: { ...process.env, ...deps.env },
@@ -216,7 +220,7 @@ export async function startSidecar(deps: FastPathDeps, socketPath: string, node 
   });
   for (let waited = 0; waited < 30_000; waited += 100) {
     if (child.exitCode !== null) throw new Error(`the sidecar exited (${child.exitCode}); see ${deps.log}`);
-    const health = await control(socketPath, 'GET', '/v1/healthz').catch(() => null);
+    const health = await sidecarControl(socketPath, 'GET', '/v1/healthz').catch(() => null);
     if (health?.status === 200 && health.json.ok === true) return child;
     await sleep(100);
   }
@@ -263,13 +267,13 @@ async function sidecarPath(deps: FastPathDeps): Promise<FastPathResult['sidecar'
       const pairs = Math.max(1, Math.ceil(deps.reps / 2));
       // The first operation after the start loads the modules a rollback needs: reported apart.
       for (let i = 0; i < 2; i++) {
-        const r = await control(socketPath, 'POST', '/v1/rollback', {});
+        const r = await sidecarControl(socketPath, 'POST', '/v1/rollback', {});
         if (r.status !== 200) throw new Error(`sidecar rollback: HTTP ${r.status}: ${JSON.stringify(r.json)}`);
         if (i === 0) result.firstRollbackMs = r.ms;
         await sleep(300);
       }
       for (let i = 0; i < 2 * pairs; i++) {
-        const r = await control(socketPath, 'POST', '/v1/rollback', {});
+        const r = await sidecarControl(socketPath, 'POST', '/v1/rollback', {});
         if (r.status !== 200) throw new Error(`sidecar rollback: HTTP ${r.status}: ${JSON.stringify(r.json)}`);
         result.rollbackMs.push(r.ms);
         if (typeof r.json.durationMs === 'number') result.rollbackInsideMs.push(r.json.durationMs);
@@ -277,7 +281,7 @@ async function sidecarPath(deps: FastPathDeps): Promise<FastPathResult['sidecar'
       }
       for (let i = 0; i < 2 * pairs; i++) {
         const sent = Date.now();
-        const r = await control(socketPath, 'POST', '/v1/deploy', { image: deps.images[(i + 1) % 2] });
+        const r = await sidecarControl(socketPath, 'POST', '/v1/deploy', { image: deps.images[(i + 1) % 2] });
         if (r.status !== 200) throw new Error(`sidecar deploy: HTTP ${r.status}: ${JSON.stringify(r.json)}`);
         result.deployMs.push(r.ms);
         deployWindows.push([sent, Date.now()]);
@@ -299,7 +303,7 @@ async function sidecarPath(deps: FastPathDeps): Promise<FastPathResult['sidecar'
     try {
       await sleep(1000);
       for (let i = 0; i < 2; i++) {
-        const r = await control(socketPath, 'POST', '/v1/deploy', { image: deps.images[(i + 1) % 2] });
+        const r = await sidecarControl(socketPath, 'POST', '/v1/deploy', { image: deps.images[(i + 1) % 2] });
         if (r.status !== 200) throw new Error(`sidecar deploy: HTTP ${r.status}: ${JSON.stringify(r.json)}`);
         result.saturatedDeployMs.push(r.ms);
         await sleep(500);

@@ -38,6 +38,7 @@ import { NEIGHBOUR_SERVICES, renderNeighbours, scenarioNeighbours } from './neig
 import { type BenchData, type RunRecord, renderMarkdown, type Scenario } from './report.js';
 import { renderFastPaths } from './report-fast.js';
 import { findRuntimes, renderRuntimes, scenarioRuntimes } from './runtimes.js';
+import { renderReloadFree, scenarioReloadFree } from './reload-free.js';
 import { renderScale, scaleBench } from './scale.js';
 import { type TimelineRow, timelineSvg } from './svg.js';
 
@@ -1008,6 +1009,16 @@ async function main(): Promise<void> {
     onCleanup,
     say,
   });
+  const reloadFree = await scenarioReloadFree({
+    cli: CLI,
+    templates: TEMPLATES,
+    images: [IMAGE['bench-v1'], IMAGE['bench-v2']],
+    deploys: SMOKE ? 2 : 20,
+    check: CHECK,
+    freePort,
+    onCleanup,
+    say,
+  });
   const scale = await scaleBench({
     dir: path.join(tempRoot, 'scale'),
     counts: SMOKE ? [1, 20] : [1, 20, 200],
@@ -1070,12 +1081,12 @@ async function main(): Promise<void> {
     healthyUnderLoadMs: median(ls.healthyUnderLoad.map((h) => h.totalMs)),
     pacedLoad: `${LOAD.connections} keep-alive connections × ${LOAD.ratePerConn} req/s`,
   });
-  const markdown = `${renderMarkdown(data)}\n${fastSection}\n${renderRuntimes(runtimes)}\n${renderScale(scale, REPS)}\n${renderNeighbours(neighbours)}`;
+  const markdown = `${renderMarkdown(data)}\n${fastSection}\n${renderReloadFree(reloadFree)}\n${renderRuntimes(runtimes)}\n${renderScale(scale, REPS)}\n${renderNeighbours(neighbours)}`;
   await writeFile(path.join(OUT, 'results.md'), markdown);
   const { scenarios, ...rest } = data;
   await writeFile(
     path.join(OUT, 'results.json'),
-    `${JSON.stringify({ ...rest, fast, runtimes, scale, neighbours, scenarios: scenarios.map((s) => ({ ...s, runs: s.runs.map((r) => ({ ...r, extra: { ...r.extra, reloadStarts: undefined } })) })) }, null, 2)}\n`,
+    `${JSON.stringify({ ...rest, fast, reloadFree, runtimes, scale, neighbours, scenarios: scenarios.map((s) => ({ ...s, runs: s.runs.map((r) => ({ ...r, extra: { ...r.extra, reloadStarts: undefined } })) })) }, null, 2)}\n`,
   );
   process.stdout.write(markdown);
   const where = path.relative(ROOT, OUT);

@@ -189,6 +189,8 @@ function assemble(
     progress,
     render: (context) => renderHaproxyConfig(settings.haproxy.templateDir, context),
     pause: pauseFromEnv(process.env, log),
+    // A switch for troubleshooting and the bench's before/after: every config change reloads.
+    ...(process.env.LINKSWITCH_RELOAD_EVERY_CHANGE === '1' ? { reloadEveryChange: true } : {}),
     locker: fileLocker(settings, { waitMs: lockWait }),
   };
 }

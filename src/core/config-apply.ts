@@ -62,15 +62,19 @@ export class ConfigApplier {
     const change = decideConfigChange(previous, text);
     const running = await haproxy.running();
     const own = backendName(config.service.name);
+    // Reloading every change (as before reload-free deploys): a same text needs nothing.
+    const viaRuntime = running && !this.rt.reloadEveryChange;
     if (change.kind === 'same') {
       // The file is what runs, unless a crash came between a runtime change and its file.
-      if (!running || (await this.reconcile(serverLines(text), [own], fresh))) return;
+      if (!viaRuntime || (await this.reconcile(serverLines(text), [own], fresh))) return;
     } else {
       await this.validate(rendered);
       const runtime =
-        running &&
+        viaRuntime &&
         change.kind === 'runtime' &&
         (await this.reconcile(change.servers, [...change.backends, own], fresh));
+      // Fault tests kill here: HAProxy runs the new servers, the file still says the old ones.
+      if (runtime) await this.rt.pause?.('runtime-changed');
       await configFile.write(text);
       onWritten();
       await this.rt.pause?.('config-written');

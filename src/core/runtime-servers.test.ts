@@ -64,7 +64,7 @@ describe('reconcileServers', () => {
     ]);
   });
 
-  it('takes an idle server through maintenance to move it, and checks a fresh container at the same address', () => {
+  it('takes a server through maintenance to move it, and checks a fresh container at the same address', () => {
     const warm = [running('blue', '172.18.0.2', 8080, 100), running('green', '172.18.0.3', 8080, 0)];
     const moved = [line('blue', '172.18.0.2', 8080, 100), line('green', '172.18.0.5', 8080, 0)];
     expect(texts(reconcileServers(moved, warm, ['be_web']))).toEqual([
@@ -77,10 +77,21 @@ describe('reconcileServers', () => {
     expect(texts(reconcileServers(same, warm, ['be_web'], ['be_web/green']))).toHaveLength(3);
   });
 
-  it('moves a weighted server in place (never leaving its backend without a server)', () => {
+  it('moves a weighted server (a recreated linked container) through maintenance, as a reload starts it', () => {
     const desired = [line('blue', '172.18.0.7', 8080, 100), line('green', '127.0.0.1', 1, 0, true)];
     expect(texts(reconcileServers(desired, actual, ['be_web']))).toEqual([
+      'set server be_web/blue state maint',
       'set server be_web/blue addr 172.18.0.7 port 8080',
+      'set server be_web/blue state ready',
+    ]);
+  });
+
+  it('puts a server in or out of maintenance when only that differs', () => {
+    const parked = [running('blue', '172.18.0.2', 8080, 100, true), running('green', '172.18.0.3', 8080, 0)];
+    const desired = [line('blue', '172.18.0.2', 8080, 100), line('green', '172.18.0.3', 8080, 0, true)];
+    expect(texts(reconcileServers(desired, parked, ['be_web']))).toEqual([
+      'set server be_web/blue state ready',
+      'set server be_web/green state maint',
     ]);
   });
 

@@ -5,10 +5,11 @@ import type { ServerLine } from './runtime-change.js';
 // did. Absolute values, not a replay of the file's diff, so a runtime that drifted from the file
 // (a crash between a runtime change and the file write) is brought back too.
 //
-// A server whose address changes while it carries no weight (the idle colour being staged) goes
-// through maintenance: leaving it resets the health check (`INI`), so HAProxy's own check must
-// pass against the new container before the colour counts as UP. A weighted server keeps its
-// state and changes its address in place: taking it out would leave its backend without a server.
+// A server whose address changes goes through maintenance, as a reload would start it afresh:
+// leaving maintenance sets it UP at the lowest healthy level and checks it at once (`INI` until
+// then), so a staged idle colour only counts as UP for wait-haproxy-up (which wants a completed
+// check) once HAProxy's own check passed against the new container, and a linked container that
+// was recreated serves again at once, as after a reload. The three commands go on one line.
 
 export interface RuntimeServer {
   backend: string;
@@ -90,15 +91,12 @@ export function reconcileServers(
     const { backend, server } = want;
     const moved = !want.dns && (now.address !== want.address || now.port !== want.port || fresh.includes(key(want)));
     const addr: ServerCommand = { kind: 'addr', backend, server, address: want.address, port: want.port };
-    if (want.disabled) {
+    if (moved) {
       if (!now.maint) states.push({ kind: 'maint', backend, server });
-      if (moved) states.push(addr);
-    } else if (moved && want.weight === 0) {
-      if (!now.maint) states.push({ kind: 'maint', backend, server });
-      states.push(addr, { kind: 'ready', backend, server });
-    } else {
-      if (moved) states.push(addr);
-      if (now.maint) states.push({ kind: 'ready', backend, server });
+      states.push(addr);
+      if (!want.disabled) states.push({ kind: 'ready', backend, server });
+    } else if (now.maint !== want.disabled) {
+      states.push({ kind: want.disabled ? 'maint' : 'ready', backend, server });
     }
     if (now.weight !== want.weight) weights.push({ kind: 'weight', backend, server, weight: want.weight });
   }

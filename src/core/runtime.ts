@@ -61,6 +61,11 @@ export interface Runtime {
    */
   certificates?(options: { required: boolean }): Promise<CertificateInfo[]>;
   /**
+   * Every config change reloads HAProxy, as before reload-free deploys (troubleshooting and the
+   * bench's comparison; LINKSWITCH_RELOAD_EVERY_CHANGE=1): no server is changed at runtime.
+   */
+  reloadEveryChange?: boolean;
+  /**
    * Test-only pause points (LINKSWITCH_PAUSE_AT): called before and after every step and between
    * writing haproxy.cfg and reloading, so fault tests can kill the controller at an exact phase.
    */

@@ -49,8 +49,19 @@ async function execute(
 export async function up(svc: Service, { dryRun = false } = {}): Promise<CommandResult> {
   const started = svc.clock.monotonic();
   return withLock(svc, 'up', async () => {
-    const { state, fresh, adopted, unverified } = await resolveState(svc, { record: !dryRun });
-    const observed = await observe(svc);
+    const resolved = await resolveState(svc, { record: !dryRun });
+    const { fresh, adopted, unverified } = resolved;
+    let { state } = resolved;
+    let observed = await observe(svc);
+    // An interrupted deploy is resolved first: it decides which colour is linked, and so what
+    // the rest of the plan converges on (a crash after the switch leaves the new colour linked).
+    const recovered: Step[] = [];
+    if (state.pending && !dryRun) {
+      const recovery = new Executor(svc, state, observed);
+      await recovery.run([{ kind: 'resolve-pending' }]);
+      ({ state, observed } = recovery);
+      recovered.push({ kind: 'resolve-pending' });
+    }
     const plan = planUp({
       state,
       fresh,
@@ -61,7 +72,17 @@ export async function up(svc: Service, { dryRun = false } = {}): Promise<Command
     });
     const result = await execute(svc, state, observed, plan, dryRun, started);
     if (!dryRun) await removeLeftovers(svc);
-    return adopted ? { ...result, adopted } : result;
+    const whole = recovered.length
+      ? {
+          ...result,
+          plan: [...recovered, ...result.plan],
+          report: result.report && {
+            ...result.report,
+            stepsRun: [...recovered.map((s) => s.kind), ...result.report.stepsRun],
+          },
+        }
+      : result;
+    return adopted ? { ...whole, adopted } : whole;
   });
 }
 

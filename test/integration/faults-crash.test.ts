@@ -35,8 +35,15 @@ const PHASES: Phase[] = [
     switched: false,
   },
   {
+    point: 'runtime-changed',
+    what: 'after the runtime API staged the new colour, before the config is written',
+    image: 'other',
+    recoverWith: 'up',
+    switched: false,
+  },
+  {
     point: 'config-written',
-    what: 'after the config is written, before the reload',
+    what: 'after the runtime change and the config are written',
     image: 'other',
     recoverWith: 'status-then-up',
     switched: false,
@@ -50,12 +57,25 @@ const PHASES: Phase[] = [
   },
   {
     point: 'config-written#2',
-    what: 'after the switch is recorded, before the final reload',
+    what: 'after the switch is recorded and its config written',
     image: 'other',
     recoverWith: 'deploy',
     switched: true,
   },
-  { point: 'before-drain', what: 'during drain', image: 'other', recoverWith: 'up', switched: true },
+  {
+    point: 'before-drain',
+    what: "while the idle colour's old container drains, before it is replaced",
+    image: 'other',
+    recoverWith: 'up',
+    switched: false,
+  },
+  {
+    point: 'before-drain#2',
+    what: 'during the drain after the switch',
+    image: 'other',
+    recoverWith: 'up',
+    switched: true,
+  },
 ];
 
 describe('SIGKILL at every deploy phase', () => {

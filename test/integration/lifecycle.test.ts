@@ -70,7 +70,8 @@ describe('stack lifecycle', () => {
       linked: false,
       running: false,
       health: 'absent',
-      haproxy: null,
+      // A colour without a container is a placeholder server in maintenance (no reload to add it).
+      haproxy: { status: 'MAINT', weight: 0 },
     });
     const human = await stack.cli(['status']);
     expect(human.stdout).toMatch(/blue linked, generation 0/);
