@@ -116,6 +116,9 @@ describe('adoptWorld', () => {
     const none = { blue: null, green: null };
     const liveConfig = 'frontend fe_http\n    default_backend be_web\nbackend be_web\n';
     expect(adoptWorld(world({ observed: none, servers: [], liveConfig }))).toEqual({ kind: 'fresh' });
+    // Its colours are placeholder servers in maintenance at weight 0 (no container yet).
+    const placeholders = (['blue', 'green'] as const).map((c) => ({ ...server(c, 0), status: 'MAINT' }));
+    expect(adoptWorld(world({ observed: none, servers: placeholders, liveConfig }))).toEqual({ kind: 'fresh' });
     // Without the backend in the live config it is another stack's HAProxy: refused as before.
     const other = world({ observed: none, servers: [], liveConfig: 'backend be_other\n' });
     expect(refusal(other)).toMatch(/another stack/);

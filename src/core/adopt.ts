@@ -63,7 +63,10 @@ function linkedFromServers(servers: ServerView[]): Colour {
 
 /** Decides what the world says; pure. */
 export function adoptWorld(world: World): Adoption {
-  const { observed, servers, liveConfig, service } = world;
+  const { observed, liveConfig, service } = world;
+  // A colour without a container is a placeholder server in maintenance at weight 0: not a server
+  // that ever served, so it says nothing about which colour is linked.
+  const servers = world.servers?.filter((s) => !(s.status.startsWith('MAINT') && s.weight === 0)) ?? null;
   const present = COLOURS.filter((c) => observed[c] !== null);
   for (const colour of present) {
     const owner = observed[colour]?.owner;

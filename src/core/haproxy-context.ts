@@ -157,8 +157,10 @@ export function buildBackendContext(
     const address = observed[colour]?.address;
     const weight = safeWeight(colour === linked ? LINKED_WEIGHT : IDLE_WEIGHT);
     if (!address) {
-      // Swarm's templates are resolved through DNS: a colour without tasks has no line there.
-      if (layout.slots === null) servers.push({ ...PLACEHOLDER, name: colour, weight, linked: colour === linked });
+      // Weight 0 even when linked: HAProxy's weights never name a colour that has no container
+      // (adoption reads them). Swarm's templates resolve through DNS: no placeholder there.
+      if (layout.slots === null)
+        servers.push({ ...PLACEHOLDER, name: colour, weight: IDLE_WEIGHT, linked: colour === linked });
       continue;
     }
     const probe = observed[colour]?.probeAddress;

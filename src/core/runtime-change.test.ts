@@ -117,6 +117,11 @@ describe('decideConfigChange', () => {
 });
 
 describe('serverLines', () => {
+  it('connects to the IP on the line, whatever the comment names (a published port beside the container IP)', () => {
+    const text = 'backend be_db\n    server blue 127.0.0.1:46753 weight 100  # resolves to 172.17.0.10\n';
+    expect(serverLines(text)).toMatchObject([{ address: '127.0.0.1', port: 46753 }]);
+  });
+
   it('reads the shipped template’s server lines with the IP a name resolves to', () => {
     const text = config({ green: 'web-green:8080', extra: '  # resolves to 172.18.0.3' });
     expect(serverLines(text)).toEqual([

@@ -47,8 +47,10 @@ export function parseServerLine(line: string, backend: string): ServerLine | nul
   const m = SERVER.exec(line);
   if (!m) return null;
   const [, server = '', host = '', port = '', weight = '', disabled, resolved] = m;
-  const address = resolved ?? host;
-  if (!IPV4.test(address)) return null;
+  // An IP on the line is where HAProxy connects (the comment may name the container's own IP,
+  // the health probe's, beside a published port); a name connects to what it resolved to.
+  const address = IPV4.test(host) ? host : resolved;
+  if (address === undefined || !IPV4.test(address)) return null;
   return {
     backend,
     server,

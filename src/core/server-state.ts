@@ -44,7 +44,8 @@ export function configuredServers(configText: string): Map<string, ConfiguredSer
     // A name HAProxy resolved when it loaded the file carries the IP as a comment (servers.hbs);
     // a bare name without one cannot be compared with the state's address, so it is not carried.
     const resolved = /#\s*resolves to\s+(\d+\.\d+\.\d+\.\d+)/.exec(rest);
-    const address = resolved?.[1] ?? (/^\d+\.\d+\.\d+\.\d+$/.test(host) ? host : null);
+    // An IP on the line is the address (a published port's comment names the container's IP).
+    const address = /^\d+\.\d+\.\d+\.\d+$/.test(host) ? host : (resolved?.[1] ?? null);
     servers.set(`${backend}/${name}`, { address, port, weight: weight ? Number(weight[1]) : 1 });
   }
   return servers;

@@ -1,6 +1,7 @@
 import type http from 'node:http';
 import https from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectRuntimeMatchesFile } from '../support/consistency.js';
 import { ADMIN_AUTH, createHttpsStack, HOSTS, type HttpsStack } from '../support/https-stack.js';
 import { failures, type LoadRun, type Sample, startLoad } from '../support/load.js';
 
@@ -50,6 +51,8 @@ describe('several services behind one HAProxy: deploys under load', () => {
       );
       const returnedAt = performance.now();
       for (const r of results) expect(r.exitCode, r.all).toBe(0);
+      // Each service's runtime change must leave every backend as the shared haproxy.cfg says.
+      await expectRuntimeMatchesFile(s.stack, commands.map((c) => c.join(' ')).join(' + '));
       windows.push({ ids: commands.map((c) => c[1]), startedAt, returnedAt, before });
       await new Promise((resolve) => setTimeout(resolve, 300));
     };
