@@ -105,7 +105,7 @@ export async function scenarioReloadFree(deps: ReloadFreeDeps): Promise<Record<M
   await writeFile(
     configFile,
     stringify({
-      service: { name: 'bench-rf', image: deps.images[0], port: 8080, routes: [HOST] },
+      service: { name: 'bench-rf', image: deps.images[0], port: 8080 },
       health: { interval: '100ms', timeout: '30s' },
       haproxy: {
         bind: `127.0.0.1:${port}`,

@@ -24,7 +24,7 @@ describe('HTTPS across deploys', () => {
   };
 
   beforeAll(async () => {
-    stack = await createStack('tlsdeploys', { routes: [HOST] });
+    stack = await createStack('tlsdeploys');
     ca = await createCa(path.join(stack.dir, 'ca'));
     const cert = await ca.issue({ hosts: [HOST], outDir: path.join(stack.dir, 'certs'), fileName: 'site.pem' });
     httpsPort = await freePort();
