@@ -35,10 +35,10 @@ import {
   timeline,
 } from './metrics.js';
 import { NEIGHBOUR_SERVICES, renderNeighbours, scenarioNeighbours } from './neighbours.js';
+import { renderReloadFree, scenarioReloadFree } from './reload-free.js';
 import { type BenchData, type RunRecord, renderMarkdown, type Scenario } from './report.js';
 import { renderFastPaths } from './report-fast.js';
 import { findRuntimes, renderRuntimes, scenarioRuntimes } from './runtimes.js';
-import { renderReloadFree, scenarioReloadFree } from './reload-free.js';
 import { renderScale, scaleBench } from './scale.js';
 import { type TimelineRow, timelineSvg } from './svg.js';
 

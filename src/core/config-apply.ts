@@ -62,17 +62,18 @@ export class ConfigApplier {
     const change = decideConfigChange(previous, text);
     const running = await haproxy.running();
     const own = backendName(config.service.name);
-    // Reloading every change (as before reload-free deploys): a same text needs nothing.
-    const viaRuntime = running && !this.rt.reloadEveryChange;
+    // reloadEveryChange: as before reload-free deploys, only weights go through the runtime API
+    // (a switch already set them) and a same text needs nothing.
+    const weightsOnly = this.rt.reloadEveryChange === true;
     if (change.kind === 'same') {
       // The file is what runs, unless a crash came between a runtime change and its file.
-      if (!viaRuntime || (await this.reconcile(serverLines(text), [own], fresh))) return;
+      if (!running || weightsOnly || (await this.reconcile(serverLines(text), [own], { fresh }))) return;
     } else {
       await this.validate(rendered);
       const runtime =
-        viaRuntime &&
+        running &&
         change.kind === 'runtime' &&
-        (await this.reconcile(change.servers, [...change.backends, own], fresh));
+        (await this.reconcile(change.servers, [...change.backends, own], { fresh, weightsOnly }));
       // Fault tests kill here: HAProxy runs the new servers, the file still says the old ones.
       if (runtime) await this.rt.pause?.('runtime-changed');
       await configFile.write(text);
@@ -97,7 +98,11 @@ export class ConfigApplier {
    * them back. False (and nothing half-done that a reload would not redo) when that cannot be
    * done or did not take: the caller reloads instead, so the file never silently differs.
    */
-  private async reconcile(desired: ServerLine[], backends: string[], fresh?: Colour): Promise<boolean> {
+  private async reconcile(
+    desired: ServerLine[],
+    backends: string[],
+    { fresh, weightsOnly = false }: { fresh?: Colour | undefined; weightsOnly?: boolean },
+  ): Promise<boolean> {
     const { haproxy, progress } = this.rt;
     const own = backendName(this.rt.config.service.name);
     const renew = fresh ? serverNames(this.rt.layout, fresh).map((server) => `${own}/${server}`) : [];
@@ -106,6 +111,7 @@ export class ConfigApplier {
       progress.detail?.(`reloading HAProxy: ${planned.problem}`);
       return false;
     }
+    if (weightsOnly && planned.commands.some((c) => c.kind !== 'weight')) return false;
     if (planned.commands.length === 0) return true;
     await haproxy.runServerCommands(planned.commands);
     const left = serverMismatches(desired, await haproxy.serversState(), backends);
