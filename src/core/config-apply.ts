@@ -1,4 +1,5 @@
 import { COLOURS, type Colour } from './colour.js';
+import { HaproxyRuntimeError } from './errors.js';
 import { backendName } from './haproxy-context.js';
 import { serverNames } from './layout.js';
 import type { Runtime } from './runtime.js';
@@ -113,7 +114,14 @@ export class ConfigApplier {
     }
     if (weightsOnly && planned.commands.some((c) => c.kind !== 'weight')) return false;
     if (planned.commands.length === 0) return true;
-    await haproxy.runServerCommands(planned.commands);
+    try {
+      await haproxy.runServerCommands(planned.commands);
+    } catch (error) {
+      if (!(error instanceof HaproxyRuntimeError)) throw error;
+      // A command HAProxy refused: the reload that follows loads the file, whatever ran.
+      progress.warn('HAProxy refused a runtime change; reloading it from haproxy.cfg', { error: error.shortMessage });
+      return false;
+    }
     const left = serverMismatches(desired, await haproxy.serversState(), backends);
     if (left.length === 0) return true;
     progress.warn('HAProxy did not take a runtime change; reloading it from haproxy.cfg', { mismatch: left[0] });

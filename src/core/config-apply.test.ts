@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import { config } from '../../test/support/core-fakes.js';
+import { ConfigApplier } from './config-apply.js';
+import { HaproxyRuntimeError } from './errors.js';
+import { SINGLE_SERVER_LAYOUT } from './layout.js';
+import type { Runtime } from './runtime.js';
+import { serverLines } from './runtime-change.js';
+import { commandText, type RuntimeServer, type ServerCommand } from './runtime-servers.js';
+
+// The applier's choice between the runtime API and a reload, against a HAProxy fake that keeps
+// server state the way `show servers state` reports it and applies the commands it is sent.
+
+const file = (green: string, weights: [number, number] = [100, 0], greenExtra = '') =>
+  [
+    '# Service web: blue linked',
+    'global',
+    'backend be_web',
+    '    default-server check inter 2s rise 2 fall 3',
+    `    server blue 172.18.0.2:8080 weight ${weights[0]}`,
+    `    server green ${green} weight ${weights[1]}${greenExtra}`,
+    '',
+  ].join('\n');
+/** A colour without a container: the placeholder the shipped template renders. */
+const placeholder = () => file('127.0.0.1:1', [100, 0], ' disabled');
+
+function world(initial: string, { refuse = false, reloadEveryChange = false } = {}) {
+  const log: string[] = [];
+  let disk: string | null = initial;
+  const load = (text: string): RuntimeServer[] => serverLines(text).map((s) => ({ ...s, maint: s.disabled }));
+  let servers = load(initial);
+  const apply = (c: ServerCommand) => {
+    const s = servers.find((x) => x.server === c.server);
+    if (!s) return;
+    if (c.kind === 'maint') s.maint = true;
+    if (c.kind === 'ready') s.maint = false;
+    if (c.kind === 'addr') Object.assign(s, { address: c.address, port: c.port });
+    if (c.kind === 'weight') s.weight = c.weight;
+  };
+  const rt = {
+    config,
+    layout: SINGLE_SERVER_LAYOUT,
+    progress: { phase: () => undefined, warn: (m: string) => void log.push(`warn ${m}`) },
+    configFile: {
+      read: async () => disk,
+      write: async (text: string) => {
+        log.push('write');
+        disk = text;
+      },
+      writeMaps: async () => undefined,
+    },
+    haproxy: {
+      running: async () => true,
+      validate: async () => void log.push('validate'),
+      reload: async () => {
+        log.push('reload');
+        servers = load(disk ?? '');
+      },
+      serversState: async () => servers.map((s) => ({ ...s })),
+      runServerCommands: async (commands: ServerCommand[]) => {
+        if (refuse) throw new HaproxyRuntimeError('HAProxy refused a server change: No such server.');
+        for (const c of commands) {
+          log.push(commandText(c));
+          apply(c);
+        }
+      },
+    },
+    ...(reloadEveryChange ? { reloadEveryChange } : {}),
+  } as unknown as Runtime;
+  const applier = new ConfigApplier(rt);
+  const run = (text: string, fresh?: 'green') =>
+    applier.apply({ text, maps: [] }, { ...(fresh ? { fresh } : {}), switched: false, onWritten: () => undefined });
+  return { run, log, drift: apply, disk: () => disk };
+}
+
+describe('ConfigApplier', () => {
+  it('stages a new container through the runtime API, then writes the file; no reload', async () => {
+    const w = world(placeholder());
+    await w.run(file('172.18.0.3:8080'), 'green');
+    expect(w.log).toEqual([
+      'validate',
+      'set server be_web/green addr 172.18.0.3 port 8080',
+      'set server be_web/green state ready',
+      'write',
+    ]);
+  });
+
+  it('flips the weights of a switch at runtime, raising before lowering', async () => {
+    const w = world(file('172.18.0.3:8080'));
+    await w.run(file('172.18.0.3:8080', [0, 100]));
+    expect(w.log).toEqual(['validate', 'set weight be_web/green 100', 'set weight be_web/blue 0', 'write']);
+  });
+
+  it('reloads for anything beyond servers, and when HAProxy refuses a command', async () => {
+    const w = world(file('172.18.0.3:8080'));
+    await w.run(file('172.18.0.3:8080').replace('inter 2s', 'inter 1s'));
+    expect(w.log).toEqual(['validate', 'write', 'reload']);
+
+    const refused = world(file('172.18.0.3:8080'), { refuse: true });
+    await refused.run(file('172.18.0.9:8080'));
+    expect(refused.log).toEqual([
+      'validate',
+      'warn HAProxy refused a runtime change; reloading it from haproxy.cfg',
+      'write',
+      'reload',
+    ]);
+  });
+
+  it('brings a runtime that drifted from an unchanged file back to it (a crash between the two)', async () => {
+    const w = world(file('172.18.0.3:8080'));
+    w.drift({ kind: 'addr', backend: 'be_web', server: 'green', address: '172.18.0.7', port: 8080 });
+    await w.run(file('172.18.0.3:8080'));
+    expect(w.log).toEqual([
+      'set server be_web/green state maint',
+      'set server be_web/green addr 172.18.0.3 port 8080',
+      'set server be_web/green state ready',
+    ]);
+  });
+
+  it('checks a fresh container afresh even at the address HAProxy knew', async () => {
+    const w = world(file('172.18.0.3:8080'));
+    await w.run(file('172.18.0.3:8080'), 'green');
+    expect(w.log).toHaveLength(3);
+    expect(w.log[0]).toBe('set server be_web/green state maint');
+  });
+
+  it('with reloadEveryChange (the bench’s before), stages with a reload and switches at runtime', async () => {
+    const w = world(file('172.18.0.3:8080'), { reloadEveryChange: true });
+    await w.run(file('172.18.0.9:8080'), 'green');
+    expect(w.log).toEqual(['validate', 'write', 'reload']);
+    w.log.length = 0;
+    await w.run(file('172.18.0.9:8080', [0, 100]));
+    expect(w.log).toEqual(['validate', 'set weight be_web/green 100', 'set weight be_web/blue 0', 'write']);
+  });
+});
