@@ -24,11 +24,12 @@ export async function sendServerCommands(
     })
     .join('; ');
   const answer = await admin(text);
-  // `set server … addr` reports what it changed; every other accepted command prints nothing.
+  // `set server … addr` reports what it changed (2.6: "no need to change the addr" for the same
+  // one, 3.0: "nothing changed"); every other accepted command prints nothing.
   const refusal = answer
     .split('\n')
     .map((l) => l.trim())
-    .filter((l) => l !== '' && !/changed from|no need to change/i.test(l));
+    .filter((l) => l !== '' && !/changed from|no need to change|^nothing changed$/i.test(l));
   if (refusal.length > 0) {
     throw new HaproxyRuntimeError(`HAProxy refused a server change: ${refusal[0]}`, {
       detail: answer,

@@ -14,7 +14,7 @@ import { sendCommand } from '../../src/adapters/haproxy-socket.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { Colour } from '../../src/core/colour.js';
 import { HaproxyConfigError, HaproxyRuntimeError } from '../../src/core/errors.js';
-import { buildHaproxyContext } from '../../src/core/haproxy-context.js';
+import { backendName, buildHaproxyContext } from '../../src/core/haproxy-context.js';
 import type { Observed } from '../../src/core/plan.js';
 import type { Settings } from '../../src/core/settings.js';
 import { renderHaproxyConfig } from '../../src/render/renderer.js';
@@ -344,6 +344,40 @@ describe('Haproxy adapter against a real haproxy', () => {
     // The real backend is unchanged by the refused command.
     const after = Object.fromEntries((await haproxy.servers()).map((s) => [s.colour, s.weight]));
     expect(after).toEqual({ blue: 0, green: 100 });
+  });
+
+  it('runServerCommands() moves the idle server through maintenance, checks it afresh, and refuses an unknown one', async () => {
+    const backend = backendName(config.service.name);
+    const blue = async () => (await haproxy.serversState()).find((s) => s.backend === backend && s.server === 'blue');
+    const move = (port: number) =>
+      haproxy.runServerCommands([
+        { kind: 'maint', backend, server: 'blue' },
+        { kind: 'addr', backend, server: 'blue', address: '127.0.0.1', port },
+        { kind: 'ready', backend, server: 'blue' },
+      ]);
+    // The same address: HAProxy 2.6 says "no need to change", 3.0 "nothing changed"; both fine.
+    await move(ports.blue);
+    expect(await blue()).toMatchObject({ address: '127.0.0.1', port: ports.blue, weight: 0, maint: false });
+    // A port nothing listens on: the fresh check fails there and the server goes DOWN.
+    const dead = await freePort();
+    await move(dead);
+    expect(await blue()).toMatchObject({ port: dead, maint: false });
+    await poll('blue DOWN at a dead port', 20_000, async () =>
+      (await haproxy.servers()).find((s) => s.colour === 'blue')?.status.startsWith('DOWN') ? true : null,
+    );
+    await move(ports.blue);
+    await poll('blue UP with a completed check again', 20_000, async () => {
+      const view = (await haproxy.servers()).find((s) => s.colour === 'blue');
+      return view?.status.startsWith('UP') && /^L\dOK/.test(view.checkStatus) ? true : null;
+    });
+    await haproxy.closeSessions('blue');
+
+    const error = await haproxy.runServerCommands([{ kind: 'weight', backend, server: 'red', weight: 0 }]).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(HaproxyRuntimeError);
+    expect((error as HaproxyRuntimeError).message).toMatch(/refused a server change/);
   });
 
   it('reload() loads a changed config into a new worker, and 5 reloads under keep-alive load lose no request', async () => {
