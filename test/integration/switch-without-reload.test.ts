@@ -109,4 +109,23 @@ describe('deploys and rollbacks that change only servers', () => {
     expect(await versions()).toEqual(['hc']);
     expect(await versions({ 'x-preview': token })).toEqual(['v1']);
   });
+
+  it('a reload by someone else after a crash between a runtime change and its file serves the recorded colour', async () => {
+    const linkedVersion = (await versions())[0];
+    const paused = await stack.startPaused(['deploy', '--image', 'linkswitch-test-app:v2'], 'runtime-changed');
+    await paused.kill();
+    // HAProxy runs the staged server; the file does not say it yet. A reload loads the file.
+    const before = await proc();
+    await sendCommand({ path: master(), command: 'reload', timeoutMs: 5000, fireAndForget: true });
+    const reloads = () =>
+      proc().then(
+        (p) => p.reloads,
+        () => before.reloads,
+      );
+    for (let i = 0; i < 100 && (await reloads()) === before.reloads; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await versions()).toEqual([linkedVersion]);
+    await cli(['up']);
+    expect(await versions()).toEqual([linkedVersion]);
+    await expectRuntimeMatchesFile(stack, 'after the recovery');
+  });
 });

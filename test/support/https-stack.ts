@@ -73,6 +73,11 @@ export async function createHttpsStack(prefix: string): Promise<HttpsStack> {
   };
   await stack.writeConfig(services, { haproxy: haproxyExtra });
   const up = await stack.cli(['up']);
+  if (up.exitCode !== 0) {
+    // The caller never gets the stack to destroy: take down what this `up` started.
+    syslog.close();
+    await stack.destroy();
+  }
   expect(up.exitCode, up.all).toBe(0);
   return {
     stack,
