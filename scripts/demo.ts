@@ -5,6 +5,7 @@
 // keep-alive HTTPS load to both hosts, and prints what the clients of each saw: web switches,
 // api keeps serving untouched. The stack keeps running.
 // `npm run demo -- --down` removes it (containers, network, volumes, the .env and the certificates).
+
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
@@ -12,6 +13,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { parse } from 'yaml';
+import { tokenProblem } from '../src/sidecar/token.js';
 import { failures, type Sample, startLoad } from '../test/support/load.js';
 import { freePort } from '../test/support/stack.js';
 import { createCa } from '../test/support/tls.js';
@@ -210,7 +212,11 @@ async function main(): Promise<void> {
     COMPOSE_PROJECT_NAME: previous?.COMPOSE_PROJECT_NAME ?? PROJECT,
     HAPROXY_IMAGE: haproxyImage,
     NODE_IMAGE: nodeImage,
-    LINKSWITCH_TOKEN: previous?.LINKSWITCH_TOKEN ?? randomBytes(24).toString('hex'),
+    // 32 random bytes; an older .env's shorter token (the sidecar now refuses it) is replaced.
+    LINKSWITCH_TOKEN:
+      previous?.LINKSWITCH_TOKEN && tokenProblem(previous.LINKSWITCH_TOKEN) === null
+        ? previous.LINKSWITCH_TOKEN
+        : randomBytes(32).toString('hex'),
     LINKSWITCH_HTTP: previous?.LINKSWITCH_HTTP ?? `127.0.0.1:${await portOr(8080)}`,
     LINKSWITCH_HTTPS: previous?.LINKSWITCH_HTTPS ?? `127.0.0.1:${await portOr(8443)}`,
     LINKSWITCH_CONTROL: previous?.LINKSWITCH_CONTROL ?? `127.0.0.1:${await portOr(9180)}`,

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { Logger } from 'pino';
 import { createLogger } from '../adapters/logger.js';
@@ -17,6 +17,7 @@ import {
   type RollbackRequest,
   SIDECAR_ENV,
   TOKEN_ENV,
+  TOKEN_FILE_ENV,
 } from '../sidecar/protocol.js';
 import { StreamReader } from './remote-stream.js';
 
@@ -38,6 +39,18 @@ const QUICK_MS = 10_000;
 /** A deploy waits for health (health.timeout) and maybe the lock; the sidecar bounds both. */
 const VERB_MS = 30 * 60_000;
 
+/** The client reads a token file once per command (the sidecar re-reads its own as it changes). */
+function tokenFromFile(file: string | undefined): string | undefined {
+  if (!file) return undefined;
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch (error) {
+    throw new ConfigError(`cannot read ${TOKEN_FILE_ENV} ${file}: ${(error as Error).message}`, {
+      fix: `point ${TOKEN_FILE_ENV} at the file holding the sidecar's token, or set ${TOKEN_ENV}`,
+    });
+  }
+}
+
 export function sidecarFromEnv(env: NodeJS.ProcessEnv): SidecarTarget | null {
   const value = env[SIDECAR_ENV]?.trim();
   if (!value) return null;
@@ -53,7 +66,7 @@ export function sidecarFromEnv(env: NodeJS.ProcessEnv): SidecarTarget | null {
     label: `${url.protocol}//${url.host}`,
     host: url.hostname,
     port: Number(url.port || 80),
-    token: env[TOKEN_ENV],
+    token: env[TOKEN_ENV] || tokenFromFile(env[TOKEN_FILE_ENV]),
   };
 }
 

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -12,10 +12,11 @@ import { initialState } from '../core/state.js';
 import { type ControlApi, type ControlHandlers, startControlApi } from './control-api.js';
 import { RemoteError, SidecarError, TokenRefusedError } from './errors.js';
 import type { DeployRequest } from './protocol.js';
+import { tokenFromEnv } from './token.js';
 
 // The control API on a real unix socket and TCP port, with the CLI's client, and fake verbs.
 
-const TOKEN = 'a-token-of-enough-length';
+const TOKEN = 'a'.repeat(24) + '0123456789abcdef'.repeat(3) + 'feed'.repeat(4);
 const log = pino({ level: 'silent' });
 const result = (image: string): CommandResult => ({
   plan: [{ kind: 'switch', from: 'blue', to: 'green' }],
@@ -197,7 +198,8 @@ describe('control API', () => {
     const socketPath = path.join(dir, 'control.sock');
     const { freePort } = await import('../../test/support/stack.js');
     const port = await freePort();
-    api = await startControlApi({ socketPath, listen: { host: '127.0.0.1', port }, token: TOKEN, handlers, log });
+    const token = tokenFromEnv({ LINKSWITCH_TOKEN: TOKEN }, () => undefined);
+    api = await startControlApi({ socketPath, listen: { host: '127.0.0.1', port }, token, handlers, log });
     const good = new SidecarClient({ label: 'tcp', host: '127.0.0.1', port, token: TOKEN });
     const bad = new SidecarClient({ label: 'tcp', host: '127.0.0.1', port, token: 'wrong-token-wrong-token' });
     const none = new SidecarClient({ label: 'tcp', host: '127.0.0.1', port });
@@ -231,13 +233,44 @@ describe('control API', () => {
     );
   });
 
-  it('refuses a short token when TCP is asked for, and keeps TCP off without one', async () => {
+  it('keeps TCP off without a token', async () => {
     const socketPath = path.join(dir, 'control.sock');
-    await expect(
-      startControlApi({ socketPath, listen: { host: '127.0.0.1', port: 1 }, token: 'short', handlers, log }),
-    ).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
     api = await startControlApi({ socketPath, listen: { host: '127.0.0.1', port: 1 }, token: null, handlers, log });
     expect((await new SidecarClient({ label: 'unix', socketPath }).health()).ok).toBe(true);
+  });
+
+  it('takes a rotated token file at the next request: the old token is refused, a short one never used', async () => {
+    const socketPath = path.join(dir, 'control.sock');
+    const { freePort } = await import('../../test/support/stack.js');
+    const port = await freePort();
+    const file = path.join(dir, 'token');
+    await writeFile(file, `${TOKEN}\n`, { mode: 0o600 });
+    const said: string[] = [];
+    const token = tokenFromEnv({ LINKSWITCH_TOKEN_FILE: file }, (outcome) => said.push(outcome));
+    api = await startControlApi({ socketPath, listen: { host: '127.0.0.1', port }, token, handlers, log });
+    const client = (t: string) => new SidecarClient({ label: 'tcp', host: '127.0.0.1', port, token: t });
+    expect((await client(TOKEN).status()) as StatusReport).toMatchObject({ linked: 'green' });
+
+    const rotated = 'b'.repeat(64);
+    await writeFile(`${file}.new`, rotated);
+    await rename(`${file}.new`, file);
+    expect(
+      await client(TOKEN)
+        .status()
+        .catch((e: unknown) => e),
+    ).toMatchObject({ exitCode: 9 });
+    expect((await client(rotated).status()) as StatusReport).toMatchObject({ linked: 'green' });
+    expect(said).toEqual(['the control API token was rotated; the previous token is refused from now on']);
+
+    await writeFile(`${file}.new`, 'short');
+    await rename(`${file}.new`, file);
+    expect((await client(rotated).status()) as StatusReport).toMatchObject({ linked: 'green' });
+    expect(
+      await client('short')
+        .status()
+        .catch((e: unknown) => e),
+    ).toMatchObject({ exitCode: 9 });
+    expect(said[1]).toMatch(/the new token holds at most 3 random bytes.*previous token stays in force/);
   });
 
   it('closes a client that sends its request too slowly, and refuses connections beyond the cap', async () => {

@@ -2,19 +2,12 @@ import { chmod, mkdir, unlink } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { ConfigError } from '../core/errors.js';
 import type { CommandResult, StackStatusReport, StatusReport } from '../core/service.js';
 import { optional, parseJson, readBody, send, tokenMatches } from './api-request.js';
 import { errorBody, httpStatusFor, RequestError, SidecarError, TokenRefusedError } from './errors.js';
 import { streamOutcome, wantsProgress } from './progress-stream.js';
-import {
-  type DeployRequest,
-  type HealthReport,
-  MIN_TOKEN_LENGTH,
-  type ProgressSink,
-  ROUTES,
-  type RollbackRequest,
-} from './protocol.js';
+import { type DeployRequest, type HealthReport, type ProgressSink, ROUTES, type RollbackRequest } from './protocol.js';
+import type { TokenSource } from './token.js';
 
 // The sidecar's control API: JSON over HTTP on a unix socket (mode 600: whoever may use it may
 // deploy), and optionally on TCP, where every route but the health check needs the bearer token.
@@ -40,7 +33,8 @@ export interface ControlApiOptions {
   /** Tests shorten these; production uses API_LIMITS. */
   limits?: typeof API_LIMITS;
   listen: { host: string; port: number } | null;
-  token: string | null;
+  /** The bearer token of the TCP API (src/sidecar/token.ts), checked when the sidecar starts. */
+  token: TokenSource | null;
   handlers: ControlHandlers;
   log: Logger;
 }
@@ -60,13 +54,13 @@ function handler(options: ControlApiOptions, requireToken: boolean): http.Reques
           const health = handlers.health();
           return send(response, health.ok ? 200 : 503, health);
         }
-        if (requireToken && !tokenMatches(request.headers.authorization, token ?? '')) {
+        if (requireToken && (!token || !tokenMatches(request.headers.authorization, token.current()))) {
           log.warn(
             { route, remote: request.socket.remoteAddress },
             'Control API request without a valid token refused',
           );
           throw new TokenRefusedError('the sidecar refused the request: missing or wrong bearer token', {
-            fix: 'set LINKSWITCH_TOKEN to the token the sidecar was started with',
+            fix: 'set LINKSWITCH_TOKEN (or LINKSWITCH_TOKEN_FILE) to the token the sidecar uses',
           });
         }
         switch (route) {
@@ -164,11 +158,6 @@ function socketAnswers(socketPath: string): Promise<boolean> {
 
 export async function startControlApi(options: ControlApiOptions): Promise<ControlApi> {
   const { socketPath, listen: tcp, token, log } = options;
-  if (tcp && token && token.length < MIN_TOKEN_LENGTH) {
-    throw new ConfigError(`LINKSWITCH_TOKEN is shorter than ${MIN_TOKEN_LENGTH} characters`, {
-      fix: 'use a long random token, e.g. `openssl rand -hex 24`',
-    });
-  }
   if (await socketAnswers(socketPath)) {
     throw new SidecarError(`another linkswitch serve already answers on ${socketPath}`, {
       fix: 'run one sidecar per state file; stop the other one first',
@@ -198,7 +187,7 @@ export async function startControlApi(options: ControlApiOptions): Promise<Contr
   if (tcp && !token) {
     log.warn(
       { address: `${tcp.host}:${tcp.port}` },
-      'LINKSWITCH_TOKEN is not set: the TCP control API stays off (the unix socket still answers)',
+      'LINKSWITCH_TOKEN(_FILE) is not set: the TCP control API stays off (the unix socket still answers)',
     );
   } else if (tcp) {
     const server = create(true);

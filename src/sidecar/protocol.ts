@@ -19,7 +19,8 @@ export const ROUTES = {
 export const SIDECAR_ENV = 'LINKSWITCH_SIDECAR';
 /** Bearer token of the TCP control API (both ends). Never logged. */
 export const TOKEN_ENV = 'LINKSWITCH_TOKEN';
-export const MIN_TOKEN_LENGTH = 16;
+/** A file holding the token instead (a Docker secret): the sidecar re-reads it when it changes. */
+export const TOKEN_FILE_ENV = 'LINKSWITCH_TOKEN_FILE';
 
 /**
  * The control socket sits beside the state file and its lock, so every linkswitch that shares

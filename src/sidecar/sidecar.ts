@@ -21,6 +21,7 @@ import { controlSocketPath, type HealthReport } from './protocol.js';
 import { ReconcileQueue, type ReconcileRun } from './reconcile-queue.js';
 import { createUnit, type Unit, unitNamed } from './service-units.js';
 import { clearOwnStaleLock } from './stale-lock.js';
+import type { TokenSource } from './token.js';
 import { type InputWatcher, watchInputs } from './watch-inputs.js';
 
 // `linkswitch serve`: the long-running mode beside HAProxy. It reuses the core verbs (up,
@@ -32,7 +33,8 @@ import { type InputWatcher, watchInputs } from './watch-inputs.js';
 export interface ServeOptions {
   global: GlobalOptions;
   listen: { host: string; port: number } | null;
-  token: string | null;
+  /** The control API's bearer token (src/sidecar/token.ts); null: the TCP API stays off. */
+  token: TokenSource | null;
   /** Switch to the warm colour when the linked one dies or turns unhealthy (else only log). */
   failover: boolean;
   watch: boolean;

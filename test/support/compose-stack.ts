@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
@@ -122,7 +123,8 @@ export async function createComposeStack(
   const service = `lss-${prefix}-${suffix}`;
   const [httpPort, httpsPort, controlPort] = [await freePort(), await freePort(), await freePort()];
   const names: Record<string, string> = config.multi ? { web: `${service}-web`, api: `${service}-api` } : {};
-  const token = `test-token-${suffix}-${Math.random().toString(36).slice(2)}`;
+  // 32 random bytes: the sidecar refuses a shorter token.
+  const token = randomBytes(32).toString('hex');
   const etc = path.join(dir, 'etc');
   const templatesDir = path.join(dir, 'templates');
   await mkdir(etc);

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { parseDuration } from '../../core/duration.js';
 import { ConfigError } from '../../core/errors.js';
 import { safeIpv4, safePort } from '../../core/safe-values.js';
-import { TOKEN_ENV } from '../../sidecar/protocol.js';
+import { TOKEN_ENV, TOKEN_FILE_ENV } from '../../sidecar/protocol.js';
 import { globalOptions } from '../options.js';
 
 interface ServeFlags {
@@ -29,7 +29,10 @@ export function registerServe(program: Command): void {
       'run beside HAProxy: reconcile like `up`, watch the templates, config and Docker events, and serve the ' +
         'control API',
     )
-    .option('--listen <address:port>', `also serve the control API on TCP, if $${TOKEN_ENV} holds its bearer token`)
+    .option(
+      '--listen <address:port>',
+      `also serve the control API on TCP, if $${TOKEN_ENV} (or $${TOKEN_FILE_ENV}, re-read when it changes) holds its bearer token`,
+    )
     .option(
       '--no-failover',
       "when the linked colour's container dies or turns unhealthy, only log it (default: switch to the warm colour)",
@@ -46,20 +49,24 @@ export function registerServe(program: Command): void {
         throw new ConfigError(`invalid --shutdown-grace ${JSON.stringify(opts.shutdownGrace)}`, {
           fix: 'write a duration such as "20s"',
         });
-      const [{ Sidecar }, { createLogger }] = await Promise.all([
+      const [{ Sidecar }, { createLogger }, { tokenFromEnv }] = await Promise.all([
         import('../../sidecar/sidecar.js'),
         import('../../adapters/logger.js'),
+        import('../../sidecar/token.js'),
       ]);
+      const log = createLogger();
+      // Refused before anything starts: a short token, or both variables set.
+      const token = tokenFromEnv(process.env, (outcome) => log.warn(outcome));
       const sidecar = await Sidecar.start(
         {
           global: globalOptions(cmd),
           listen: parseListen(opts.listen),
-          token: process.env[TOKEN_ENV] || null,
+          token,
           failover: opts.failover,
           watch: opts.watch,
           shutdownGraceMs,
         },
-        createLogger(),
+        log,
       );
       // The process is the CLI's: it ends here once the sidecar has stopped its parts (watchers,
       // sockets and Docker's event stream would otherwise keep Node's event loop alive).
