@@ -19,7 +19,11 @@ export interface Checker {
   allow(from: number, to: number): void;
   /** Runs `fn` (a command that legitimately switches, or a test that breaks the state file on purpose) inside an allowed window. */
   during<T>(fn: () => Promise<T>): Promise<T>;
-  stop(): Promise<{ samples: CheckerSample[]; violations: CheckerSample[] }>;
+  /**
+   * Stops once it has taken at least `atLeast` samples (bounded by its deadline): how many a test
+   * gets must not depend on how fast its commands ran, and a checker that died still fails.
+   */
+  stop(options?: { atLeast?: number }): Promise<{ samples: CheckerSample[]; violations: CheckerSample[] }>;
 }
 
 async function getVersion(port: number): Promise<string> {
@@ -51,6 +55,7 @@ export function startChecker({
   const windows: Array<[number, number]> = [];
   const deadline = performance.now() + maxDurationMs;
   let stopping = false;
+  let finished = false;
   const loop = (async () => {
     while (!stopping && performance.now() < deadline) {
       const at = performance.now();
@@ -64,7 +69,9 @@ export function startChecker({
       samples.push({ at, served: served.v, recorded, error: served.e });
       await new Promise((r) => setTimeout(r, Math.max(0, 100 - (performance.now() - at))));
     }
-  })();
+  })().finally(() => {
+    finished = true;
+  });
   return {
     samples,
     allow(from, to) {
@@ -78,7 +85,9 @@ export function startChecker({
         windows.push([from, performance.now()]);
       }
     },
-    async stop() {
+    async stop({ atLeast = 0 } = {}) {
+      while (samples.length < atLeast && performance.now() < deadline && !finished)
+        await new Promise((r) => setTimeout(r, 100));
       stopping = true;
       await loop;
       const allowed = (t: number) => windows.some(([from, to]) => t >= from && t <= to);
