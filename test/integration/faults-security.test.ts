@@ -95,4 +95,14 @@ describe('security', () => {
       expect(result.stderr).toMatch(/service\.name: invalid service name/);
     }
   });
+
+  it('refuses to serve with a control API token shorter than 32 random bytes, starting nothing', async () => {
+    const result = await stack.cli(['serve', '--listen', '127.0.0.1:1'], {
+      env: { LINKSWITCH_TOKEN: 'ab'.repeat(24) },
+    });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/token from LINKSWITCH_TOKEN holds at most 24 random bytes.*openssl rand -hex 32/);
+    expect(result.stderr).not.toContain('ab'.repeat(24));
+  });
 });

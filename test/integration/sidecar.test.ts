@@ -79,6 +79,22 @@ describe('linkswitch serve in docker-compose', () => {
     expect(stdout.trim()).toBe('0');
   });
 
+  it('runs both containers least-privileged: read-only root filesystems, capabilities dropped, no escalation', async () => {
+    const haproxy = (await stack.compose(['ps', '-q', 'haproxy'])).stdout.trim();
+    const hostConfig = async (id: string) =>
+      JSON.parse((await execa('docker', ['inspect', id])).stdout)[0].HostConfig as Record<string, unknown>;
+    for (const [id, added] of [
+      [await stack.sidecarContainer(), ['DAC_READ_SEARCH']],
+      [haproxy, ['NET_BIND_SERVICE', 'DAC_READ_SEARCH']],
+    ] as const) {
+      const host = await hostConfig(id);
+      expect(host.ReadonlyRootfs, id).toBe(true);
+      expect(host.CapDrop, id).toEqual(['ALL']);
+      expect(host.CapAdd, id).toEqual(added);
+      expect(host.SecurityOpt, id).toContain('no-new-privileges:true');
+    }
+  });
+
   it('serves every request through deploys and rollbacks run by the sidecar (exec, host CLI, control API)', {
     timeout: 120_000,
   }, async () => {
