@@ -1,3 +1,5 @@
+import { connectAddress } from './server-state.js';
+
 // Runtime API or reload? HAProxy can change a server's address, port, weight and maintenance
 // state at runtime, so a new haproxy.cfg that differs from the file on disk only in server lines
 // of that kind is applied through the runtime API and written without a reload: no worker is
@@ -36,7 +38,6 @@ export type ConfigChange =
 const HEADER = /^# Service (\S+): (?:blue|green) linked$/;
 const SECTION =
   /^(frontend|backend|listen|defaults|global|resolvers|userlist|peers|cache|program|ring|http-errors|mailers)\b\s*(\S*)/;
-const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
 const SERVER =
   /^\s+server\s+([A-Za-z0-9_.-]+)\s+([A-Za-z0-9_.-]+):(\d+)\s+weight\s+(\d+)(\s+disabled)?(?:\s+#\s*resolves to\s+(\S+))?\s*$/;
 const TEMPLATE =
@@ -47,10 +48,8 @@ export function parseServerLine(line: string, backend: string): ServerLine | nul
   const m = SERVER.exec(line);
   if (!m) return null;
   const [, server = '', host = '', port = '', weight = '', disabled, resolved] = m;
-  // An IP on the line is where HAProxy connects (the comment may name the container's own IP,
-  // the health probe's, beside a published port); a name connects to what it resolved to.
-  const address = IPV4.test(host) ? host : resolved;
-  if (address === undefined || !IPV4.test(address)) return null;
+  const address = connectAddress(host, resolved);
+  if (address === null) return null;
   return {
     backend,
     server,

@@ -1,4 +1,5 @@
 import type { ServerLine } from './runtime-change.js';
+import { serversStateTable } from './server-state.js';
 
 // What HAProxy runs (`show servers state`) against what the new haproxy.cfg says (its server
 // lines): the runtime-API commands that make the first equal the second, and the check that they
@@ -36,34 +37,24 @@ const FORCED_MAINT = 0x01;
 
 /** Parses `show servers state` (columns found by name: later versions add some at the end). */
 export function parseServersState(text: string): RuntimeServer[] {
-  const lines = text.split('\n');
-  const header = lines.find((l) => l.startsWith('# be_id'));
-  if (header === undefined) return [];
-  const columns = header.slice(1).trim().split(/\s+/);
-  const at = (name: string) => columns.indexOf(name);
-  const col = {
-    backend: at('be_name'),
-    server: at('srv_name'),
-    address: at('srv_addr'),
-    admin: at('srv_admin_state'),
-    weight: at('srv_uweight'),
-    port: at('srv_port'),
-  };
-  if (Object.values(col).some((i) => i < 0)) return [];
-  const servers: RuntimeServer[] = [];
-  for (const line of lines) {
-    const fields = line.trim().split(/\s+/);
-    if (line.startsWith('#') || fields.length < columns.length) continue;
-    servers.push({
-      backend: fields[col.backend] as string,
-      server: fields[col.server] as string,
-      address: fields[col.address] as string,
-      port: Number(fields[col.port]),
-      weight: Number(fields[col.weight]),
-      maint: (Number(fields[col.admin]) & FORCED_MAINT) !== 0,
-    });
-  }
-  return servers;
+  const table = serversStateTable(text, {
+    backend: 'be_name',
+    server: 'srv_name',
+    address: 'srv_addr',
+    admin: 'srv_admin_state',
+    weight: 'srv_uweight',
+    port: 'srv_port',
+  });
+  if (!table) return [];
+  const { col } = table;
+  return table.rows.map((fields) => ({
+    backend: fields[col.backend] as string,
+    server: fields[col.server] as string,
+    address: fields[col.address] as string,
+    port: Number(fields[col.port]),
+    weight: Number(fields[col.weight]),
+    maint: (Number(fields[col.admin]) & FORCED_MAINT) !== 0,
+  }));
 }
 
 const key = (s: { backend: string; server: string }) => `${s.backend}/${s.server}`;

@@ -25,6 +25,43 @@ interface ConfiguredServer {
   weight: number;
 }
 
+const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
+
+/**
+ * Where HAProxy connects for a server line's `host` and the IP its `# resolves to` comment names:
+ * an IP on the line is the address (the comment may name the container's own IP beside a
+ * published port); a name connects to what it resolved to when HAProxy loaded the file (the
+ * shipped template writes it as that comment). Null when neither is an IP.
+ */
+export function connectAddress(host: string, resolved: string | undefined): string | null {
+  if (IPV4.test(host)) return host;
+  return resolved !== undefined && IPV4.test(resolved) ? resolved : null;
+}
+
+/**
+ * `show servers state` as rows of fields, with the index of each wanted column (found by name:
+ * later HAProxy versions add columns at the end). Null when the answer lacks the header or one
+ * of the columns.
+ */
+export function serversStateTable<K extends string>(
+  text: string,
+  wanted: Record<K, string>,
+): { header: string; col: Record<K, number>; rows: string[][] } | null {
+  const lines = text.split('\n');
+  const header = lines.find((l) => l.startsWith('# be_id'));
+  if (header === undefined) return null;
+  const columns = header.slice(1).trim().split(/\s+/);
+  const col = Object.fromEntries(
+    Object.entries<string>(wanted).map(([key, name]) => [key, columns.indexOf(name)]),
+  ) as Record<K, number>;
+  if (Object.values<number>(col).some((index) => index < 0)) return null;
+  const rows = lines
+    .filter((l) => !l.startsWith('#'))
+    .map((l) => l.trim().split(/\s+/))
+    .filter((fields) => fields.length >= columns.length);
+  return { header, col, rows };
+}
+
 /** `backend/server` → where the rendered config points it and with what weight. */
 export function configuredServers(configText: string): Map<string, ConfiguredServer> {
   const servers = new Map<string, ConfiguredServer>();
@@ -41,11 +78,8 @@ export function configuredServers(configText: string): Map<string, ConfiguredSer
     if (!server) continue;
     const [, name = '', host = '', port = '', rest = ''] = server;
     const weight = /(?:^|\s)weight\s+(\d+)/.exec(rest);
-    // A name HAProxy resolved when it loaded the file carries the IP as a comment (servers.hbs);
-    // a bare name without one cannot be compared with the state's address, so it is not carried.
-    const resolved = /#\s*resolves to\s+(\d+\.\d+\.\d+\.\d+)/.exec(rest);
-    // An IP on the line is the address (a published port's comment names the container's IP).
-    const address = /^\d+\.\d+\.\d+\.\d+$/.test(host) ? host : (resolved?.[1] ?? null);
+    // A bare name without its resolved IP cannot be compared with the state's address: not carried.
+    const address = connectAddress(host, /#\s*resolves to\s+(\S+)/.exec(rest)?.[1]);
     servers.set(`${backend}/${name}`, { address, port, weight: weight ? Number(weight[1]) : 1 });
   }
   return servers;
@@ -57,29 +91,22 @@ export function configuredServers(configText: string): Map<string, ConfiguredSer
  * the format this code knows.
  */
 export function carriedServerState(stateText: string, configText: string): string {
-  const lines = stateText.split('\n');
-  const header = lines.find((l) => l.startsWith('# be_id'));
-  if (lines[0]?.trim() !== '1' || header === undefined) return EMPTY_SERVER_STATE;
-  // Columns by name: later HAProxy versions add columns at the end.
-  const columns = header.slice(1).trim().split(/\s+/);
-  const at = (name: string) => columns.indexOf(name);
-  const col = {
-    backend: at('be_name'),
-    server: at('srv_name'),
-    address: at('srv_addr'),
-    op: at('srv_op_state'),
-    admin: at('srv_admin_state'),
-    uweight: at('srv_uweight'),
-    iweight: at('srv_iweight'),
-    port: at('srv_port'),
-  };
-  if (Object.values(col).some((index) => index < 0)) return EMPTY_SERVER_STATE;
+  if (stateText.split('\n', 1)[0]?.trim() !== '1') return EMPTY_SERVER_STATE;
+  const table = serversStateTable(stateText, {
+    backend: 'be_name',
+    server: 'srv_name',
+    address: 'srv_addr',
+    op: 'srv_op_state',
+    admin: 'srv_admin_state',
+    uweight: 'srv_uweight',
+    iweight: 'srv_iweight',
+    port: 'srv_port',
+  });
+  if (!table) return EMPTY_SERVER_STATE;
+  const { header, col } = table;
   const configured = configuredServers(configText);
   const kept: string[] = [];
-  for (const line of lines) {
-    if (line.startsWith('#') || line.trim() === '' || line.trim() === '1') continue;
-    const fields = line.trim().split(/\s+/);
-    if (fields.length < columns.length) continue;
+  for (const fields of table.rows) {
     const server = configured.get(`${fields[col.backend]}/${fields[col.server]}`);
     const same =
       server !== undefined &&

@@ -139,10 +139,9 @@ export class FakeHaproxy implements HaproxyPort {
         checkStatus: 'L7OK',
       }));
   }
-  /** What `show servers state` answers: core tests render JSON, which has no server lines. */
-  runtimeServers: RuntimeServer[] = [];
-  async serversState() {
-    return this.runtimeServers;
+  /** Core tests render JSON, which has no server lines: HAProxy runs none to reconcile. */
+  async serversState(): Promise<RuntimeServer[]> {
+    return [];
   }
   async runServerCommands(commands: ServerCommand[]) {
     for (const c of commands) this.calls.push(commandText(c));
