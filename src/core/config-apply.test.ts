@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { config } from '../../test/support/core-fakes.js';
+import { config, T0 } from '../../test/support/core-fakes.js';
+import { fakeClock } from '../../test/support/fakes.js';
 import { ConfigApplier } from './config-apply.js';
 import { HaproxyRuntimeError } from './errors.js';
 import { SINGLE_SERVER_LAYOUT } from './layout.js';
@@ -23,11 +24,15 @@ const file = (green: string, weights: [number, number] = [100, 0], greenExtra = 
 /** A colour without a container: the placeholder the shipped template renders. */
 const placeholder = () => file('127.0.0.1:1', [100, 0], ' disabled');
 
-function world(initial: string, { refuse = false, reloadEveryChange = false } = {}) {
+/** `lateReads`: how many reads after a command still show the old servers (HAProxy 3.0's delay). */
+function world(initial: string, { refuse = false, reloadEveryChange = false, lateReads = 0 } = {}) {
   const log: string[] = [];
   let disk: string | null = initial;
   const load = (text: string): RuntimeServer[] => serverLines(text).map((s) => ({ ...s, maint: s.disabled }));
   let servers = load(initial);
+  let before: RuntimeServer[] | null = null;
+  let late = 0;
+  const clock = fakeClock(T0);
   const apply = (c: ServerCommand) => {
     const s = servers.find((x) => x.server === c.server);
     if (!s) return;
@@ -38,6 +43,7 @@ function world(initial: string, { refuse = false, reloadEveryChange = false } = 
   };
   const rt = {
     config,
+    clock,
     layout: SINGLE_SERVER_LAYOUT,
     progress: { phase: () => undefined, warn: (m: string) => void log.push(`warn ${m}`) },
     configFile: {
@@ -55,9 +61,18 @@ function world(initial: string, { refuse = false, reloadEveryChange = false } = 
         log.push('reload');
         servers = load(disk ?? '');
       },
-      serversState: async () => servers.map((s) => ({ ...s })),
+      serversState: async () => {
+        if (late > 0 && before) {
+          late--;
+          log.push('read (old)');
+          return before.map((s) => ({ ...s }));
+        }
+        return servers.map((s) => ({ ...s }));
+      },
       runServerCommands: async (commands: ServerCommand[]) => {
         if (refuse) throw new HaproxyRuntimeError('HAProxy refused a server change: No such server.');
+        before = servers.map((s) => ({ ...s }));
+        late = lateReads;
         for (const c of commands) {
           log.push(commandText(c));
           apply(c);
@@ -69,7 +84,7 @@ function world(initial: string, { refuse = false, reloadEveryChange = false } = 
   const applier = new ConfigApplier(rt);
   const run = (text: string, fresh?: 'green') =>
     applier.apply({ text, maps: [] }, { ...(fresh ? { fresh } : {}), switched: false, onWritten: () => undefined });
-  return { run, log, drift: apply, disk: () => disk };
+  return { run, log, drift: apply, disk: () => disk, clock };
 }
 
 describe('ConfigApplier', () => {
@@ -100,6 +115,26 @@ describe('ConfigApplier', () => {
     expect(refused.log).toEqual([
       'validate',
       'warn HAProxy refused a runtime change; reloading it from haproxy.cfg',
+      'write',
+      'reload',
+    ]);
+  });
+
+  it('reads back until a change shows (HAProxy 3.0 applies an address a moment later)', async () => {
+    const w = world(placeholder(), { lateReads: 3 });
+    await w.run(file('172.18.0.3:8080'), 'green');
+    expect(w.log.filter((l) => l === 'read (old)')).toHaveLength(3);
+    expect(w.log).not.toContain('reload');
+    expect(w.log.at(-1)).toBe('write');
+  });
+
+  it('reloads when a change has not shown after the settle time', async () => {
+    const w = world(placeholder(), { lateReads: 1_000_000 });
+    const started = w.clock.monotonic();
+    await w.run(file('172.18.0.3:8080'), 'green');
+    expect(w.clock.monotonic() - started).toBeGreaterThanOrEqual(500);
+    expect(w.log.slice(-3)).toEqual([
+      'warn HAProxy did not take a runtime change; reloading it from haproxy.cfg',
       'write',
       'reload',
     ]);
