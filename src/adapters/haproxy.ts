@@ -232,6 +232,15 @@ export class Haproxy implements HaproxyPort {
     await sendServerCommands((text) => this.admin(text), commands);
   }
 
+  async clearCounters(): Promise<void> {
+    const answer = (await this.admin('clear counters all')).trim();
+    if (answer.length > 0)
+      throw new HaproxyRuntimeError(`HAProxy refused to clear its counters: ${answer.split('\n')[0]}`, {
+        detail: answer,
+        fix: 'point haproxy.adminSocket at a stats socket with `level admin`',
+      });
+  }
+
   async closeSessions(colour: Colour): Promise<void> {
     const command = serverNames(this.layout, colour)
       .map((server) => `shutdown sessions server ${this.backend}/${server}`)

@@ -61,6 +61,7 @@ function world(initial: string, { refuse = false, reloadEveryChange = false, lat
         log.push('reload');
         servers = load(disk ?? '');
       },
+      clearCounters: async () => void log.push('clear counters'),
       serversState: async () => {
         if (late > 0 && before) {
           late--;
@@ -82,8 +83,11 @@ function world(initial: string, { refuse = false, reloadEveryChange = false, lat
     ...(reloadEveryChange ? { reloadEveryChange } : {}),
   } as unknown as Runtime;
   const applier = new ConfigApplier(rt);
-  const run = (text: string, fresh?: 'green') =>
-    applier.apply({ text, maps: [] }, { ...(fresh ? { fresh } : {}), switched: false, onWritten: () => undefined });
+  const run = (text: string, fresh?: 'green', freshCounters = false) =>
+    applier.apply(
+      { text, maps: [] },
+      { ...(fresh ? { fresh } : {}), freshCounters, switched: false, onWritten: () => undefined },
+    );
   return { run, log, drift: apply, disk: () => disk, clock };
 }
 
@@ -118,6 +122,19 @@ describe('ConfigApplier', () => {
       'write',
       'reload',
     ]);
+  });
+
+  it('zeroes the counters after staging a fresh colour for a canary or watch, never on a reload', async () => {
+    const w = world(file('172.18.0.3:8080'));
+    await w.run(file('172.18.0.9:8080'), 'green', true);
+    expect(w.log.slice(-2)).toEqual(['clear counters', 'write']);
+    const plain = world(file('172.18.0.3:8080'));
+    await plain.run(file('172.18.0.9:8080'), 'green');
+    expect(plain.log).not.toContain('clear counters');
+    // A reload starts a worker with zeroed counters: nothing to clear.
+    const reload = world(file('172.18.0.3:8080'), { reloadEveryChange: true });
+    await reload.run(file('172.18.0.9:8080'), 'green', true);
+    expect(reload.log).toEqual(['validate', 'write', 'reload']);
   });
 
   it('reads back until a change shows (HAProxy 3.0 applies an address a moment later)', async () => {

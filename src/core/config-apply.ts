@@ -54,12 +54,19 @@ export class ConfigApplier {
    * Brings HAProxy and the live file to the rendered config: through the runtime API when only
    * server lines differ (src/core/runtime-change.ts), else by writing the file and reloading.
    * fresh: a colour whose container is new, which HAProxy must check afresh even at an address
-   * it knew. switched: a failed reload keeps the new file (it matches the state and weights).
+   * it knew. freshCounters: after staging `fresh` at runtime, zero HAProxy's counters (a reload
+   * starts from zero anyway). switched: a failed reload keeps the new file (it matches the state
+   * and weights).
    * onWritten: told once the new file is on disk (before any reload, which may still fail).
    */
   async apply(
     rendered: Rendered,
-    { fresh, switched, onWritten }: { fresh?: Colour; switched: boolean; onWritten(): void },
+    {
+      fresh,
+      freshCounters = false,
+      switched,
+      onWritten,
+    }: { fresh?: Colour; freshCounters?: boolean; switched: boolean; onWritten(): void },
   ): Promise<void> {
     const { configFile, haproxy, config } = this.rt;
     const { text } = rendered;
@@ -72,13 +79,13 @@ export class ConfigApplier {
     const weightsOnly = this.rt.reloadEveryChange === true;
     if (change.kind === 'same') {
       // The file is what runs, unless a crash came between a runtime change and its file.
-      if (!running || weightsOnly || (await this.reconcile(serverLines(text), [own], { fresh }))) return;
+      if (!running || weightsOnly || (await this.reconcile(serverLines(text), [own], { fresh, freshCounters }))) return;
     } else {
       await this.validate(rendered);
       const runtime =
         running &&
         change.kind === 'runtime' &&
-        (await this.reconcile(change.servers, [...change.backends, own], { fresh, weightsOnly }));
+        (await this.reconcile(change.servers, [...change.backends, own], { fresh, freshCounters, weightsOnly }));
       // Fault tests kill here: HAProxy runs the new servers, the file still says the old ones.
       if (runtime) await this.rt.pause?.('runtime-changed');
       await configFile.write(text);
@@ -106,7 +113,11 @@ export class ConfigApplier {
   private async reconcile(
     desired: ServerLine[],
     backends: string[],
-    { fresh, weightsOnly = false }: { fresh?: Colour | undefined; weightsOnly?: boolean },
+    {
+      fresh,
+      freshCounters = false,
+      weightsOnly = false,
+    }: { fresh?: Colour | undefined; freshCounters?: boolean; weightsOnly?: boolean },
   ): Promise<boolean> {
     const { haproxy, progress } = this.rt;
     const own = backendName(this.rt.config.service.name);
@@ -127,7 +138,12 @@ export class ConfigApplier {
       return false;
     }
     const left = await this.settled(desired, backends);
-    if (left.length === 0) return true;
+    if (left.length === 0) {
+      // A canary or watch window reads the new colour's average response time, which HAProxy
+      // keeps per server across addresses: the previous container's would still be in it.
+      if (freshCounters && renew.length > 0) await haproxy.clearCounters();
+      return true;
+    }
     progress.warn('HAProxy did not take a runtime change; reloading it from haproxy.cfg', { mismatch: left[0] });
     return false;
   }

@@ -137,6 +137,7 @@ export class Executor {
       case 'apply-config': {
         await this.configs.apply(await this.renderFor(step.linked), {
           ...(step.fresh ? { fresh: step.fresh } : {}),
+          freshCounters: step.freshCounters === true,
           switched: this.report.stepsRun.includes('switch'),
           onWritten: () => {
             this.report.configChanged = true;

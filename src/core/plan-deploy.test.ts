@@ -137,6 +137,22 @@ describe('planDeploy', () => {
       { kind: 'check-config', linked: 'green' },
     ]);
   });
+
+  it('zeroes HAProxy’s counters when staging for a canary, a slow start or a watch window', () => {
+    const staged = (options: { canary?: boolean; watchMs?: number; slowStartMs?: number }) =>
+      planDeploy({
+        state: state('blue'),
+        observed: { blue: container('blue'), green: container('green') },
+        image: 'app:2',
+        haproxyRunning: true,
+        ...options,
+      }).find((s) => s.kind === 'apply-config');
+    const counted = { kind: 'apply-config', linked: 'blue', fresh: 'green', freshCounters: true };
+    expect(staged({ canary: true })).toEqual(counted);
+    expect(staged({ watchMs: 30_000 })).toEqual(counted);
+    expect(staged({ slowStartMs: 10_000 })).toEqual(counted);
+    expect(staged({})).toEqual({ kind: 'apply-config', linked: 'blue', fresh: 'green' });
+  });
 });
 
 describe('describeStep', () => {

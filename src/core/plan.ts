@@ -23,8 +23,10 @@ export type Step =
    * Render haproxy.cfg with `linked` active, validate and write it if it changed: through the
    * runtime API when only servers changed, else with a reload (src/core/runtime-change.ts).
    * fresh: the colour's container is new, so HAProxy checks it afresh before it counts as UP.
+   * freshCounters: a canary or a watch window judges the new colour by HAProxy's counters, whose
+   * average response time would still hold the previous container's requests: zero them.
    */
-  | { kind: 'apply-config'; linked: Colour; fresh?: Colour }
+  | { kind: 'apply-config'; linked: Colour; fresh?: Colour; freshCounters?: true }
   /** Render and validate without writing: refuse a switch whose follow-up config would be rejected. */
   | { kind: 'check-config'; linked: Colour }
   | { kind: 'start-haproxy' }
@@ -97,6 +99,7 @@ export function planDeploy({
     { kind: 'mark-pending', colour: to, image },
   ];
   const replaces = Boolean(observed[to]) && !inPlace;
+  const judged = canary || slowStartMs > 0 || watchMs > 0;
   // Long connections (WebSockets) still open on the old idle container get deploy.drainTimeout
   // to finish before it goes; no worker is replaced, so nothing else would ever close them.
   if (replaces)
@@ -108,7 +111,7 @@ export function planDeploy({
     { kind: 'run-container', colour: to, image },
     { kind: 'wait-healthy', colour: to },
     // Stage the new colour in HAProxy at weight 0 (runtime API, no reload): checked, no traffic yet.
-    { kind: 'apply-config', linked: from, fresh: to },
+    { kind: 'apply-config', linked: from, fresh: to, ...(judged ? { freshCounters: true as const } : {}) },
     { kind: 'wait-haproxy-up', colour: to },
     // A smoke test against the new colour: healthy, checked by HAProxy, no user traffic yet.
     ...hook('pre-switch'),

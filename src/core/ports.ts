@@ -130,6 +130,11 @@ export interface HaproxyPort {
   serversState(): Promise<RuntimeServer[]>;
   /** Sends server commands in order on one connection; HaproxyRuntimeError when one is refused. */
   runServerCommands(commands: ServerCommand[]): Promise<void>;
+  /**
+   * Zeroes every counter of every proxy and server (`clear counters all`), as a reload would:
+   * HAProxy has no per-server reset, and a server's average response time spans its addresses.
+   */
+  clearCounters(): Promise<void>;
   /** Closes the sessions still open on the colour's servers (`shutdown sessions server`). */
   closeSessions(colour: Colour): Promise<void>;
   /** Sets (or with null removes) one entry of a map file HAProxy has loaded, at runtime. */

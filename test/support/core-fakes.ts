@@ -146,6 +146,9 @@ export class FakeHaproxy implements HaproxyPort {
   async runServerCommands(commands: ServerCommand[]) {
     for (const c of commands) this.calls.push(commandText(c));
   }
+  async clearCounters() {
+    this.calls.push('clearCounters');
+  }
   async closeSessions(colour: Colour) {
     this.calls.push(`closeSessions ${colour}`);
   }
