@@ -20,6 +20,9 @@ export function summarize(verb: string, result: CommandResult): Record<string, u
     steps: result.plan.map((s) => s.kind),
     // What each hook ran, how it ended and what it printed (the last 64 KiB).
     hooks: result.report?.hooks ?? [],
+    // A canary's steps and the figures each was judged on (requests, errors, average response
+    // time of the new colour and of the old one), for a CI job to keep.
+    ...(result.report?.canary ? { canary: result.report.canary } : {}),
   };
 }
 
