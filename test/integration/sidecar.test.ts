@@ -206,7 +206,9 @@ describe('linkswitch serve in docker-compose', () => {
   it("never deploys twice at once: a CLI in the container and a second deploy both meet the sidecar's lock", {
     timeout: 60_000,
   }, async () => {
-    const slow = stack.api('POST', '/v1/deploy', { image: image('slow') });
+    // 15 s to start: still in flight while the second deploy and the CLI in the container run,
+    // however slow the machine (with 1.5 s, a loaded CI machine saw the deploy end first).
+    const slow = stack.api('POST', '/v1/deploy', { image: image('slower') });
     await waitFor('the deploy to be in flight', async () => ((await status()).pending ? true : undefined), 30_000);
     const second = await stack.hostCli(['deploy', '--image', image('v2')]);
     expect(second.exitCode, second.all).toBe(4);
@@ -218,7 +220,7 @@ describe('linkswitch serve in docker-compose', () => {
     expect(local.exitCode, local.all).toBe(4);
     const done = await slow;
     expect(done.status, done.body).toBe(200);
-    expect((await stack.readState()).colours.green?.image).toBe(image('slow'));
+    expect((await stack.readState()).colours.green?.image).toBe(image('slower'));
     const refused = await stack.api('GET', '/v1/status', undefined, 'not-the-token-at-all');
     expect(refused.status).toBe(401);
     expect(JSON.parse(refused.body).error.code).toBe('SIDECAR_TOKEN_REFUSED');
@@ -325,7 +327,7 @@ service: [unclosed
         100,
       );
       expect((await logsSince(broken)).find((l) => l.code === 'CONFIG_INVALID')).toBeDefined();
-      expect((await getVersion(stack.httpPort)).version).toMatch(/^v[12]$|^slow$/);
+      expect((await getVersion(stack.httpPort)).version).toMatch(/^v[12]$|^slower$/);
     } finally {
       await writeFile(file, original);
     }

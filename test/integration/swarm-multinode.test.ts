@@ -21,6 +21,7 @@ import {
   expectEachSwitchServedOnlyItsVersion,
   get,
   sidecarExec,
+  sidecarServing,
   sidecarTask,
   swarmHaproxySettings,
   switchRunner,
@@ -258,6 +259,7 @@ describe('the sidecar stack (compose/swarm-stack.yml) on the manager, the colour
       async () => ((await get(httpPort, cluster.manager.ip)).version === 'v1' ? true : null),
       120_000,
     );
+    await sidecarServing(stackName, cluster.manager.env);
   }, 240_000);
   afterAll(async () => {
     await execa('docker', ['stack', 'rm', stackName], { env: cluster.manager.env, reject: false });

@@ -18,6 +18,7 @@ import {
   leaveSwarm,
   removeNetwork,
   sidecarExec,
+  sidecarServing,
   sidecarTask,
   stackTask,
   switchRunner,
@@ -98,6 +99,7 @@ describe('the sidecar as a Swarm service (compose/swarm-stack.yml)', () => {
       async () => ((await get(httpPort)).version === 'v1' ? true : null),
       120_000,
     );
+    await sidecarServing(stackName);
   }, 240_000);
 
   afterAll(async () => {

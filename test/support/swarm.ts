@@ -226,6 +226,26 @@ export function sidecarTask(docker: DockerCli, stackName: string): Promise<strin
 }
 
 /** `linkswitch …` inside the sidecar task (`env`: DOCKER_HOST of the engine it runs on). */
+/**
+ * Waits until the stack's sidecar has finished its start-up reconcile ("Sidecar serving" in its
+ * log). HAProxy may serve the linked colour before then, while that reconcile still holds the
+ * deploy lock: a deploy at that moment is refused (exit 4), as it would be for a user.
+ */
+export async function sidecarServing(stackName: string, env: Record<string, string> = {}): Promise<void> {
+  await until(
+    "the sidecar's start-up reconcile",
+    async () => {
+      const logs = await execa('docker', ['service', 'logs', '--raw', `${stackName}_linkswitch`], {
+        env,
+        reject: false,
+        all: true,
+      });
+      return logs.all.includes('Sidecar serving') ? true : null;
+    },
+    120_000,
+  );
+}
+
 export async function sidecarExec(
   docker: DockerCli,
   stackName: string,
