@@ -33,6 +33,19 @@ COPY --from=haproxy-libs /out/ /
 COPY --from=haproxy /usr/local/sbin/haproxy /usr/local/sbin/haproxy
 COPY --from=app /app/ /app/
 COPY docker/linkswitch /usr/local/bin/linkswitch
+# What is inside, as labels: the linkswitch version, Node's major line, HAProxy's major.minor
+# line (the defaults match node:24-slim and haproxy:3.0). A label is fixed text, so the next step
+# checks the three against the image and fails the build naming the argument to set; it also
+# writes the exact versions to /app/versions.json.
+ARG LINKSWITCH_VERSION=0.1.0
+ARG NODE_LINE=24
+ARG HAPROXY_LINE=3.0
+LABEL org.opencontainers.image.title="linkswitch" \
+      org.opencontainers.image.version="${LINKSWITCH_VERSION}" \
+      io.linkswitch.node="${NODE_LINE}" \
+      io.linkswitch.haproxy="${HAPROXY_LINE}"
+COPY docker/image-versions.mjs /image-versions.mjs
+RUN ["node", "/image-versions.mjs", "/app"]
 # No LINKSWITCH_LOG_FORMAT: `serve` logs JSON because its stderr is no terminal, while a person's
 # `docker compose exec linkswitch linkswitch deploy` gets the live step view, as on the host.
 ENV NODE_ENV=production \

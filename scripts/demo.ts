@@ -17,7 +17,7 @@ import { tokenProblem } from '../src/sidecar/token.js';
 import { failures, type Sample, startLoad } from '../test/support/load.js';
 import { freePort } from '../test/support/stack.js';
 import { createCa } from '../test/support/tls.js';
-import { buildAppImage, buildLocalBaseImages, ROOT } from './local-images.js';
+import { buildAppImage, buildLocalBaseImages, imageLines, ROOT } from './local-images.js';
 
 const ENV_FILE = path.join(ROOT, '.env');
 const MARKER = '# Written by `npm run demo`; `npm run demo -- --down` removes it.';
@@ -212,6 +212,8 @@ async function main(): Promise<void> {
     COMPOSE_PROJECT_NAME: previous?.COMPOSE_PROJECT_NAME ?? PROJECT,
     HAPROXY_IMAGE: haproxyImage,
     NODE_IMAGE: nodeImage,
+    // The sidecar image's labels name these images' Node and HAProxy lines (its build checks them).
+    ...(await imageLines(nodeImage, haproxyImage)),
     // 32 random bytes; an older .env's shorter token (the sidecar now refuses it) is replaced.
     LINKSWITCH_TOKEN:
       previous?.LINKSWITCH_TOKEN && tokenProblem(previous.LINKSWITCH_TOKEN) === null

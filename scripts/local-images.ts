@@ -147,6 +147,21 @@ export async function buildLocalBaseImages(): Promise<{ nodeImage: string; hapro
   return { nodeImage, haproxyImage };
 }
 
+/**
+ * The Dockerfile's label arguments for these base images (NODE_LINE, HAPROXY_LINE), read from
+ * the binaries inside them: the sidecar build checks them against what it copies in.
+ */
+export async function imageLines(nodeImage: string, haproxyImage: string): Promise<Record<string, string>> {
+  const [node, haproxy] = await Promise.all([
+    docker(['run', '--rm', '--entrypoint', '/usr/local/bin/node', nodeImage, '-v']),
+    docker(['run', '--rm', '--entrypoint', '/usr/local/sbin/haproxy', haproxyImage, '-v']),
+  ]);
+  const nodeLine = /^v(\d+)\./.exec(node.trim())?.[1];
+  const haproxyLine = /version (\d+\.\d+)/i.exec(haproxy)?.[1];
+  if (!nodeLine || !haproxyLine) throw new Error(`cannot read the versions of ${nodeImage} / ${haproxyImage}`);
+  return { NODE_LINE: nodeLine, HAPROXY_LINE: haproxyLine };
+}
+
 /** The sidecar image (the repo's Dockerfile) on the local base images; needs `npm run build` first. */
 export async function buildSidecarImage(): Promise<string> {
   const { nodeImage, haproxyImage } = await buildLocalBaseImages();
@@ -160,6 +175,7 @@ export async function buildSidecarImage(): Promise<string> {
       `NODE_IMAGE=${nodeImage}`,
       '--build-arg',
       `HAPROXY_IMAGE=${haproxyImage}`,
+      ...Object.entries(await imageLines(nodeImage, haproxyImage)).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]),
       '.',
     ],
     ROOT,

@@ -4,6 +4,7 @@ import { formatError, LinkswitchError } from '../core/errors.js';
 import { registerCanaryVerbs } from './commands/canary.js';
 import { registerConfig } from './commands/config.js';
 import { registerDeploy } from './commands/deploy.js';
+import { registerDockerProxy } from './commands/docker-proxy.js';
 import { registerDown } from './commands/down.js';
 import { registerInit } from './commands/init.js';
 import { registerMaintenance } from './commands/maintenance.js';
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
     registerDown,
     registerRun,
     registerServe,
+    registerDockerProxy,
     registerConfig,
   ])
     register(program);

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT } from '../../scripts/local-images.js';
 import {
   buildSidecarImage,
   type ComposeStack,
@@ -79,20 +80,63 @@ describe('linkswitch serve in docker-compose', () => {
     expect(stdout.trim()).toBe('0');
   });
 
-  it('runs both containers least-privileged: read-only root filesystems, capabilities dropped, no escalation', async () => {
-    const haproxy = (await stack.compose(['ps', '-q', 'haproxy'])).stdout.trim();
-    const hostConfig = async (id: string) =>
-      JSON.parse((await execa('docker', ['inspect', id])).stdout)[0].HostConfig as Record<string, unknown>;
+  it('runs its containers least-privileged, and only the Docker proxy holds the engine socket', async () => {
+    const [haproxy, proxy] = await Promise.all(
+      ['haproxy', 'docker-api'].map(async (name) => (await stack.compose(['ps', '-q', name])).stdout.trim()),
+    );
+    const inspect = async (id: string) =>
+      JSON.parse((await execa('docker', ['inspect', id])).stdout)[0] as {
+        HostConfig: Record<string, unknown>;
+        Mounts: Array<{ Source: string; Destination: string }>;
+        Config: { Env: string[] };
+      };
+    const sidecar = await stack.sidecarContainer();
     for (const [id, added] of [
-      [await stack.sidecarContainer(), ['DAC_READ_SEARCH']],
-      [haproxy, ['NET_BIND_SERVICE', 'DAC_READ_SEARCH']],
+      [sidecar, ['DAC_READ_SEARCH']],
+      [haproxy as string, ['NET_BIND_SERVICE', 'DAC_READ_SEARCH']],
+      [proxy as string, null],
     ] as const) {
-      const host = await hostConfig(id);
+      const { HostConfig: host } = await inspect(id);
       expect(host.ReadonlyRootfs, id).toBe(true);
       expect(host.CapDrop, id).toEqual(['ALL']);
       expect(host.CapAdd, id).toEqual(added);
       expect(host.SecurityOpt, id).toContain('no-new-privileges:true');
     }
+    const engineSocket = (m: { Source: string }) => m.Source.endsWith('docker.sock');
+    expect((await inspect(sidecar)).Mounts.filter(engineSocket)).toEqual([]);
+    expect((await inspect(sidecar)).Config.Env).toContain('DOCKER_HOST=unix:///run/linkswitch-docker/docker.sock');
+    expect((await inspect(proxy as string)).Mounts.filter(engineSocket)).toHaveLength(1);
+    expect((await inspect(proxy as string)).HostConfig.NetworkMode).toBe('none');
+    // Nothing the sidecar did so far (up, the first reconcile) was refused.
+    const refused = (await stack.compose(['logs', '--no-color', 'docker-api'])).stdout;
+    expect(refused).not.toContain('Docker call refused');
+  });
+
+  it('labels the sidecar image with the versions inside it', async () => {
+    const image = stack.env.LINKSWITCH_IMAGE as string;
+    const labels = JSON.parse(
+      (await execa('docker', ['image', 'inspect', '-f', '{{json .Config.Labels}}', image])).stdout,
+    );
+    const inside = JSON.parse(
+      (
+        await execa('docker', [
+          'run',
+          '--rm',
+          '--entrypoint',
+          '/usr/local/bin/node',
+          image,
+          '-p',
+          "require('fs').readFileSync('/app/versions.json', 'utf8')",
+        ])
+      ).stdout,
+    );
+    const pkg = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8'));
+    expect(inside.linkswitch).toBe(pkg.version);
+    expect(labels['org.opencontainers.image.version']).toBe(pkg.version);
+    expect(inside.node.split('.')[0]).toBe(labels['io.linkswitch.node']);
+    expect(inside.haproxy.startsWith(`${labels['io.linkswitch.haproxy']}.`)).toBe(true);
+    // A supported Node: the sidecar image never carries an end-of-life runtime (24 is LTS).
+    expect(Number(labels['io.linkswitch.node'])).toBeGreaterThanOrEqual(22);
   });
 
   it('serves every request through deploys and rollbacks run by the sidecar (exec, host CLI, control API)', {
@@ -428,5 +472,11 @@ service: [unclosed
     // Node 24 (the image's runtime) idles at about 68 MiB here, 16 MiB above Node 20 (docs/sidecar.md).
     expect(memory.idleKb / 1024).toBeLessThan(75);
     expect(memory.deployPeakKb / 1024).toBeLessThan(85);
+  });
+
+  it('the Docker proxy passed everything the sidecar did: deploys, rollbacks, failover, a restart', async () => {
+    const logs = (await stack.compose(['logs', '--no-color', 'docker-api'])).stdout;
+    expect(logs).toContain('Docker proxy listening');
+    expect(logs).not.toContain('Docker call refused');
   });
 });

@@ -241,4 +241,23 @@ describe('the sidecar as a Swarm service (compose/swarm-stack.yml)', () => {
     expect(after.generation).toBe(before.generation);
     expect(after.pending).toBeNull();
   });
+
+  it('runs hardened: only the Docker proxy holds the engine socket, and it refused nothing linkswitch did', async () => {
+    const mounts = async (id: string) =>
+      JSON.parse((await docker(['inspect', '-f', '{{json .Mounts}}', id])).trim()) as Array<{ Source: string }>;
+    const hostConfig = async (id: string) =>
+      JSON.parse((await docker(['inspect', '-f', '{{json .HostConfig}}', id])).trim()) as Record<string, unknown>;
+    const proxy = await stackTask(docker, stackName, 'docker-api');
+    const engineSocket = (m: { Source: string }) => m.Source.endsWith('docker.sock');
+    expect((await mounts(await sidecar())).filter(engineSocket)).toEqual([]);
+    expect((await mounts(proxy)).filter(engineSocket)).toHaveLength(1);
+    for (const id of [await sidecar(), proxy, await stackTask(docker, stackName, 'haproxy')]) {
+      const host = await hostConfig(id);
+      expect(host.ReadonlyRootfs, id).toBe(true);
+      expect(host.CapDrop, id).toEqual(['ALL']);
+    }
+    const logs = (await execa('docker', ['service', 'logs', '--raw', `${stackName}_docker-api`], { all: true })).all;
+    expect(logs).toContain('Docker proxy listening');
+    expect(logs).not.toContain('Docker call refused');
+  });
 });

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { stringify } from 'yaml';
-import { buildLocalBaseImages, ROOT, SIDECAR_IMAGE } from '../../scripts/local-images.js';
+import { buildLocalBaseImages, imageLines, ROOT, SIDECAR_IMAGE } from '../../scripts/local-images.js';
 import { httpGet, versionOf } from './fakes.js';
 import { CLI, type CliResult, freePort, nameSuffix, TEMPLATES, type TestState, toCliResult } from './stack.js';
 
@@ -143,10 +143,12 @@ export async function createComposeStack(
   const envFile = path.join(dir, 'compose.env');
   await writeFile(envFile, '');
   const { nodeImage, haproxyImage } = await buildLocalBaseImages();
+  const haproxyFor = process.env.LINKSWITCH_TEST_HAPROXY_IMAGE ?? haproxyImage;
   const env: Record<string, string> = {
     // LINKSWITCH_TEST_HAPROXY=3.0: the HAProxy 3.0 image (test/support/haproxy-version.ts).
-    HAPROXY_IMAGE: process.env.LINKSWITCH_TEST_HAPROXY_IMAGE ?? haproxyImage,
+    HAPROXY_IMAGE: haproxyFor,
     NODE_IMAGE: nodeImage,
+    ...(await imageLines(nodeImage, haproxyFor)),
     LINKSWITCH_IMAGE: SIDECAR_IMAGE,
     LINKSWITCH_TOKEN: token,
     LINKSWITCH_HTTP: `127.0.0.1:${httpPort}`,
