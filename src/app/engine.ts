@@ -31,6 +31,12 @@ export interface Engine {
   readonly haproxyExternal: boolean;
 }
 
+/** The Docker network HAProxy reaches the colours on, when it is a named one. */
+export function colourNetwork(settings: Settings): string | null {
+  if (settings.engine?.kind === 'swarm') return settings.engine.network;
+  return settings.network.mode === 'network' ? settings.network.name : null;
+}
+
 /** server-template slots per colour for the Swarm engine: room for tasks being replaced. */
 export function swarmSlots(engine: Pick<SwarmSettings, 'replicas' | 'slots'>): number {
   return engine.slots ?? engine.replicas * 2;

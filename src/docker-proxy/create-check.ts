@@ -1,3 +1,4 @@
+import { colourNetwork } from '../app/engine.js';
 import type { Settings } from '../core/settings.js';
 
 // The body of a container create or a Swarm service create/update, checked against what the
@@ -35,8 +36,7 @@ export function allowanceFrom(settings: Settings): Allowance {
     securityOpt: new Set(specs.flatMap((c) => c.securityOpt)),
     sysctls: new Set(specs.flatMap((c) => Object.keys(c.sysctls))),
     networks: new Set([
-      ...(settings.network.mode === 'network' ? [settings.network.name] : []),
-      ...(settings.engine?.kind === 'swarm' ? [settings.engine.network] : []),
+      ...[colourNetwork(settings)].filter((n): n is string => n !== null),
       ...specs.flatMap((c) => c.networks.map((n) => n.name)),
     ]),
   };

@@ -28,7 +28,8 @@ type Rule = [method: string, path: RegExp, decide: (m: RegExpExecArray, query: U
 const pass = (): RouteDecision => ({ kind: 'pass' });
 const own = (m: RegExpExecArray): RouteDecision => ({ kind: 'own-container', id: m[1] as string });
 const ownService = (m: RegExpExecArray): RouteDecision => ({ kind: 'own-service', id: m[1] as string });
-const re = (path: string) => new RegExp(`^${path}$`);
+/** The whole path, anchored at both ends. */
+const re = (path: string) => new RegExp(['^', path, '$'].join(''));
 
 const RULES: Rule[] = [
   ['GET', re('/_ping'), pass],

@@ -18,7 +18,8 @@ const ALLOWED: Record<string, string[]> = {
   adapters: ['core'],
   app: ['core', 'config', 'render', 'adapters'],
   sidecar: ['core', 'config', 'adapters', 'app'],
-  cli: ['core', 'config', 'adapters', 'app', 'sidecar'],
+  'docker-proxy': ['core', 'config', 'adapters', 'app'],
+  cli: ['core', 'config', 'adapters', 'app', 'sidecar', 'docker-proxy'],
 };
 
 async function sources(dir: string): Promise<string[]> {
