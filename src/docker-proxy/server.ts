@@ -123,6 +123,10 @@ export async function startDockerProxy(options: DockerProxyOptions): Promise<{ c
       { socketPath: upstream, method: request.method, path: request.url, headers },
       (answer) => {
         response.writeHead(answer.statusCode ?? 502, answer.headers);
+        // At once, not with the first body byte: an attach or an events stream may say nothing
+        // for a long time, and its caller waits for the headers (a one-off starts its container
+        // only once attached).
+        response.flushHeaders();
         answer.pipe(response);
       },
     );
