@@ -1,4 +1,4 @@
-import http from 'node:http';
+import { answersOk } from '../adapters/socket-probe.js';
 import { configPath, loadConfig } from '../config/load.js';
 import { controlSocketPath, ROUTES } from './protocol.js';
 
@@ -6,15 +6,4 @@ import { controlSocketPath, ROUTES } from './protocol.js';
 // socket and haproxy.cfg exists, which is what the haproxy service waits for before it starts.
 
 const config = await loadConfig(configPath(undefined));
-const ok = await new Promise<boolean>((resolve) => {
-  const request = http.get(
-    { socketPath: controlSocketPath(config), path: ROUTES.health, timeout: 2_000 },
-    (response) => {
-      response.resume();
-      resolve(response.statusCode === 200);
-    },
-  );
-  request.on('timeout', () => request.destroy());
-  request.on('error', () => resolve(false));
-});
-process.exitCode = ok ? 0 : 1;
+process.exitCode = (await answersOk(controlSocketPath(config), ROUTES.health)) ? 0 : 1;
