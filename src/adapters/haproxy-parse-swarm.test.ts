@@ -32,6 +32,13 @@ describe('parseShowStat with server-template members', () => {
     expect(green).toMatchObject({ colour: 'green', status: 'DOWN', weight: 0, members: 2, checkStatus: 'L4CON' });
   });
 
+  it('a member not yet at full health ("UP 1/2") speaks for its colour', () => {
+    const text = [HEADER, row('blue1', 'UP', '10.0.1.5:8080', 100), row('blue2', 'UP 1/2', '10.0.1.6:8080', 100)].join(
+      '\n',
+    );
+    expect(parseShowStat(text, 'be_shop', 2)[0]).toMatchObject({ status: 'UP 1/2', members: 2 });
+  });
+
   it('a colour with fewer resolved tasks than replicas is not UP; none resolved is MAINT', () => {
     const text = [
       HEADER,

@@ -139,7 +139,8 @@ function foldTemplates(servers: ServerView[], expected = 1): ServerView[] {
       });
       continue;
     }
-    const notUp = active.find((s) => !s.status.startsWith('UP'));
+    // The weakest member speaks for the colour: DOWN first, then one not yet at full health.
+    const notUp = active.find((s) => !s.status.startsWith('UP')) ?? active.find((s) => s.status !== 'UP');
     const notChecked = active.find((s) => !/^L\dOK/.test(s.checkStatus));
     const status = notUp
       ? notUp.status

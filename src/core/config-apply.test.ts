@@ -99,6 +99,7 @@ describe('ConfigApplier', () => {
       'validate',
       'set server be_web/green addr 172.18.0.3 port 8080',
       'set server be_web/green state ready',
+      'set server be_web/green health down',
       'write',
     ]);
   });
@@ -140,7 +141,15 @@ describe('ConfigApplier', () => {
   it('reads back until a change shows (HAProxy 3.0 applies an address a moment later)', async () => {
     const w = world(placeholder(), { lateReads: 3 });
     await w.run(file('172.18.0.3:8080'), 'green');
-    expect(w.log.filter((l) => l === 'read (old)')).toHaveLength(3);
+    // The address before the check starts, then the rest.
+    expect(w.log.slice(1, 6)).toEqual([
+      'set server be_web/green addr 172.18.0.3 port 8080',
+      'read (old)',
+      'read (old)',
+      'read (old)',
+      'set server be_web/green state ready',
+    ]);
+    expect(w.log.filter((l) => l === 'read (old)')).toHaveLength(6);
     expect(w.log).not.toContain('reload');
     expect(w.log.at(-1)).toBe('write');
   });
@@ -151,10 +160,12 @@ describe('ConfigApplier', () => {
     await w.run(file('172.18.0.3:8080'), 'green');
     expect(w.clock.monotonic() - started).toBeGreaterThanOrEqual(500);
     expect(w.log.slice(-3)).toEqual([
-      'warn HAProxy did not take a runtime change; reloading it from haproxy.cfg',
+      'warn HAProxy did not take a server address; reloading it from haproxy.cfg',
       'write',
       'reload',
     ]);
+    // Nothing started a check at an address HAProxy had not taken.
+    expect(w.log).not.toContain('set server be_web/green state ready');
   });
 
   it('brings a runtime that drifted from an unchanged file back to it (a crash between the two)', async () => {
@@ -165,13 +176,14 @@ describe('ConfigApplier', () => {
       'set server be_web/green state maint',
       'set server be_web/green addr 172.18.0.3 port 8080',
       'set server be_web/green state ready',
+      'set server be_web/green health down',
     ]);
   });
 
   it('checks a fresh container afresh even at the address HAProxy knew', async () => {
     const w = world(file('172.18.0.3:8080'));
     await w.run(file('172.18.0.3:8080'), 'green');
-    expect(w.log).toHaveLength(3);
+    expect(w.log).toHaveLength(4);
     expect(w.log[0]).toBe('set server be_web/green state maint');
   });
 

@@ -4,7 +4,7 @@ import { backendName } from './haproxy-context.js';
 import { serverNames } from './layout.js';
 import type { Runtime } from './runtime.js';
 import { decideConfigChange, type ServerLine, serverLines } from './runtime-change.js';
-import { reconcileServers, serverMismatches } from './runtime-servers.js';
+import { reconcileServers, serverMismatches, stagingBatches } from './runtime-servers.js';
 import type { MapFile } from './stack-context.js';
 
 // How a rendered haproxy.cfg reaches HAProxy, as docker-gen does it: compared with the live file,
@@ -129,8 +129,19 @@ export class ConfigApplier {
     }
     if (weightsOnly && planned.commands.some((c) => c.kind !== 'weight')) return false;
     if (planned.commands.length === 0) return true;
+    const [addresses, rest] = stagingBatches(planned.commands);
     try {
-      await haproxy.runServerCommands(planned.commands);
+      if (addresses.length > 0) {
+        await haproxy.runServerCommands(addresses);
+        const moving = await this.settled(desired, backends, true);
+        if (moving.length > 0) {
+          progress.warn('HAProxy did not take a server address; reloading it from haproxy.cfg', {
+            mismatch: moving[0],
+          });
+          return false;
+        }
+      }
+      await haproxy.runServerCommands(rest);
     } catch (error) {
       if (!(error instanceof HaproxyRuntimeError)) throw error;
       // A command HAProxy refused: the reload that follows loads the file, whatever ran.
@@ -155,11 +166,11 @@ export class ConfigApplier {
    * changes, and in half the runs of switch-without-reload on 3.0 (each then reloaded instead);
    * with this loop, 18 late reads in 8 runs all settled within 3 ms.
    */
-  private async settled(desired: ServerLine[], backends: string[]): Promise<string[]> {
+  private async settled(desired: ServerLine[], backends: string[], addressesOnly = false): Promise<string[]> {
     const { haproxy, clock } = this.rt;
     const started = clock.monotonic();
     for (;;) {
-      const left = serverMismatches(desired, await haproxy.serversState(), backends);
+      const left = serverMismatches(desired, await haproxy.serversState(), backends, addressesOnly);
       if (left.length === 0 || clock.monotonic() - started >= SETTLE_MS) return left;
       await clock.sleep(SETTLE_POLL_MS);
     }

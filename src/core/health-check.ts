@@ -96,8 +96,10 @@ export async function waitUntilHaproxySeesUp(
   for (;;) {
     const server = (await haproxy.servers()).find((s) => s.colour === colour);
     const mismatch = server ? membersMismatch(server, members) : null;
-    // A fresh worker starts servers as UP before checking them; require a completed check.
-    if (server && !mismatch && server.status.startsWith('UP') && /^L\dOK/.test(server.checkStatus)) return;
+    // A fresh worker starts servers UP before checking them, at the lowest healthy level ("UP 1/2"
+    // with fall 2): require a completed check and full health, so one slow check under the load
+    // the switch brings cannot take the colour DOWN at once.
+    if (server && !mismatch && server.status === 'UP' && /^L\dOK/.test(server.checkStatus)) return;
     if (server) last = `${server.status} (${server.checkStatus || 'no check yet'})${mismatch ? `; ${mismatch}` : ''}`;
     progress?.detail?.(`HAProxy sees ${colour} ${last}`);
     if (clock.now().getTime() - started >= timeoutMs) {

@@ -6,6 +6,7 @@ import {
   type RuntimeServer,
   reconcileServers,
   serverMismatches,
+  stagingBatches,
 } from './runtime-servers.js';
 
 // `show servers state` as HAProxy 2.6 answers it (3.x adds columns at the end).
@@ -56,11 +57,12 @@ describe('parseServersState', () => {
 describe('reconcileServers', () => {
   const actual = parseServersState(STATE);
 
-  it('stages a placeholder: the new address, then out of maintenance (the check starts afresh)', () => {
+  it('stages a placeholder: the new address, out of maintenance, DOWN until its own check passes', () => {
     const desired = [line('blue', '172.18.0.2', 8080, 100), line('green', '172.18.0.3', 8080, 0)];
     expect(texts(reconcileServers(desired, actual, ['be_web']))).toEqual([
       'set server be_web/green addr 172.18.0.3 port 8080',
       'set server be_web/green state ready',
+      'set server be_web/green health down',
     ]);
   });
 
@@ -71,10 +73,11 @@ describe('reconcileServers', () => {
       'set server be_web/green state maint',
       'set server be_web/green addr 172.18.0.5 port 8080',
       'set server be_web/green state ready',
+      'set server be_web/green health down',
     ]);
     const same = [line('blue', '172.18.0.2', 8080, 100), line('green', '172.18.0.3', 8080, 0)];
     expect(texts(reconcileServers(same, warm, ['be_web']))).toEqual([]);
-    expect(texts(reconcileServers(same, warm, ['be_web'], ['be_web/green']))).toHaveLength(3);
+    expect(texts(reconcileServers(same, warm, ['be_web'], ['be_web/green']))).toHaveLength(4);
   });
 
   it('moves a weighted server (a recreated linked container) through maintenance, as a reload starts it', () => {
@@ -84,6 +87,20 @@ describe('reconcileServers', () => {
       'set server be_web/blue addr 172.18.0.7 port 8080',
       'set server be_web/blue state ready',
     ]);
+  });
+
+  it('sends maintenance and addresses apart from what starts checks (HAProxy 3.0 applies addresses late)', () => {
+    const warm = [running('blue', '172.18.0.2', 8080, 100), running('green', '172.18.0.3', 8080, 100)];
+    const desired = [line('blue', '172.18.0.2', 8080, 0), line('green', '172.18.0.5', 8080, 100)];
+    const planned = reconcileServers(desired, warm, ['be_web']);
+    if ('problem' in planned) throw new Error(planned.problem);
+    const [first, rest] = stagingBatches(planned.commands).map((batch) => batch.map(commandText));
+    expect(first).toEqual(['set server be_web/green state maint', 'set server be_web/green addr 172.18.0.5 port 8080']);
+    expect(rest).toEqual(['set server be_web/green state ready', 'set weight be_web/blue 0']);
+    const weights = [line('blue', '172.18.0.2', 8080, 0), line('green', '172.18.0.3', 8080, 100)];
+    const only = reconcileServers(weights, warm, ['be_web']);
+    if ('problem' in only) throw new Error(only.problem);
+    expect(stagingBatches(only.commands)[0]).toEqual([]);
   });
 
   it('puts a server in or out of maintenance when only that differs', () => {

@@ -7,10 +7,13 @@ import { serversStateTable } from './server-state.js';
 // (a crash between a runtime change and the file write) is brought back too.
 //
 // A server whose address changes goes through maintenance, as a reload would start it afresh:
-// leaving maintenance sets it UP at the lowest healthy level and checks it at once (`INI` until
-// then), so a staged idle colour only counts as UP for wait-haproxy-up (which wants a completed
-// check) once HAProxy's own check passed against the new container, and a linked container that
-// was recreated serves again at once, as after a reload. The three commands go on one line.
+// leaving maintenance sets it UP at the lowest healthy level and checks it at once, so a linked
+// container that was recreated serves again at once, as after a reload. An idle colour being
+// staged (weight 0) is then forced DOWN (`health down`): HAProxy keeps the previous container's
+// check result (`L7OK`) across the address change, and with `fall 1` the lowest healthy level
+// is plain `UP`, so only a DOWN → UP transition proves a check passed against the new container
+// before wait-haproxy-up lets traffic go there. Under a saturating load, a colour switched to
+// while still at that lowest level went DOWN on the first slow check (bench: 2,124 HTTP 503s).
 
 export interface RuntimeServer {
   backend: string;
@@ -26,6 +29,7 @@ export interface RuntimeServer {
 export type ServerCommand =
   | { kind: 'maint'; backend: string; server: string }
   | { kind: 'ready'; backend: string; server: string }
+  | { kind: 'health-down'; backend: string; server: string }
   | { kind: 'addr'; backend: string; server: string; address: string; port: number }
   | { kind: 'weight'; backend: string; server: string; weight: number };
 
@@ -86,6 +90,7 @@ export function reconcileServers(
       if (!now.maint) states.push({ kind: 'maint', backend, server });
       states.push(addr);
       if (!want.disabled) states.push({ kind: 'ready', backend, server });
+      if (!want.disabled && want.weight === 0) states.push({ kind: 'health-down', backend, server });
     } else if (now.maint !== want.disabled) {
       states.push({ kind: want.disabled ? 'maint' : 'ready', backend, server });
     }
@@ -95,11 +100,15 @@ export function reconcileServers(
   return { commands: [...states, ...weights] };
 }
 
-/** How `actual` still differs from `desired` for the servers of `backends` (empty: it matches). */
+/**
+ * How `actual` still differs from `desired` for the servers of `backends` (empty: it matches).
+ * addressesOnly: just addresses and ports (staging reads them back before checks start).
+ */
 export function serverMismatches(
   desired: readonly ServerLine[],
   actual: readonly RuntimeServer[],
   backends: readonly string[],
+  addressesOnly = false,
 ): string[] {
   const running = new Map(actual.map((s) => [key(s), s]));
   const problems: string[] = [];
@@ -112,12 +121,25 @@ export function serverMismatches(
     }
     if (!want.dns && (now.address !== want.address || now.port !== want.port))
       problems.push(`${key(want)} runs at ${now.address}:${now.port}, the file says ${want.address}:${want.port}`);
+    if (addressesOnly) continue;
     if (now.weight !== want.weight)
       problems.push(`${key(want)} has weight ${now.weight}, the file says ${want.weight}`);
     if (now.maint !== want.disabled)
       problems.push(`${key(want)} is ${now.maint ? 'in' : 'out of'} maintenance, the file says the opposite`);
   }
   return problems;
+}
+
+/**
+ * The commands in two batches: maintenance and addresses first, then the rest. HAProxy 3.0
+ * applies an address from another thread a moment after it answers, and leaving maintenance
+ * starts a check at once: read back between the two, that check cannot reach the container the
+ * server pointed at before (a retired one still runs until it is removed).
+ */
+export function stagingBatches(commands: readonly ServerCommand[]): [ServerCommand[], ServerCommand[]] {
+  if (!commands.some((c) => c.kind === 'addr')) return [[], [...commands]];
+  const first = (c: ServerCommand) => c.kind === 'maint' || c.kind === 'addr';
+  return [commands.filter(first), commands.filter((c) => !first(c))];
 }
 
 /** The runtime-API text of one command; every value is checked by the caller's safe-values. */
@@ -128,6 +150,8 @@ export function commandText(command: ServerCommand): string {
       return `set server ${target} state maint`;
     case 'ready':
       return `set server ${target} state ready`;
+    case 'health-down':
+      return `set server ${target} health down`;
     case 'addr':
       return `set server ${target} addr ${command.address} port ${command.port}`;
     case 'weight':

@@ -1,28 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import http from 'node:http';
-import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, createStack, type Stack } from '../support/stack.js';
-
-/** The sidecar's phase ('serving' once its first reconcile is done), or null while it does not answer. */
-const phase = (socketPath: string) =>
-  new Promise<string | null>((resolve) => {
-    const req = http.get({ socketPath, path: '/v1/healthz' }, (res) => {
-      let body = '';
-      res.on('data', (chunk) => {
-        body += chunk;
-      });
-      res.on('end', () => resolve(res.statusCode === 200 ? JSON.parse(body).phase : null));
-    });
-    req.on('error', () => resolve(null));
-  });
-
-async function waitUntil(ok: () => Promise<boolean>, ms: number): Promise<void> {
-  for (const end = Date.now() + ms; Date.now() < end; await sleep(100)) if (await ok()) return;
-  throw new Error(`not within ${ms} ms`);
-}
+import { startHostSidecar } from '../support/host-sidecar.js';
+import { createStack, type Stack } from '../support/stack.js';
 
 // The CLI's deploy removes the old idle container before the create; the sidecar's renames it
 // out of the way and removes it a while after answering (at once on shutdown). What an
@@ -84,14 +64,8 @@ describe("the old idle container: removed before the create, or renamed and remo
 
   it('through the sidecar: renamed out of the way, still there once the deploy answered, removed on shutdown', async () => {
     const old = (await execa('docker', ['inspect', '--format', '{{.Id}}', `${stack.name}-green`])).stdout;
-    const serve = execa('node', [CLI, 'serve'], {
-      env: { LINKSWITCH_CONFIG: stack.configFile, LINKSWITCH_LOG_FORMAT: 'json' },
-      reject: false,
-      all: true,
-    });
+    const sidecar = await startHostSidecar(stack);
     try {
-      const socketPath = path.join(path.dirname(stack.stateFile), 'control.sock');
-      await waitUntil(async () => (await phase(socketPath)) === 'serving', 20_000);
       // The CLI delegates to the sidecar that answers beside the state file.
       await cli(['deploy', '--image', 'linkswitch-test-app:v2']);
       expect((await stack.readState()).linked).toBe('green');
@@ -104,8 +78,7 @@ describe("the old idle container: removed before the create, or renamed and remo
       const port = info.HostConfig.PortBindings['8080/tcp'][0].HostPort;
       expect(await readFile(stack.haproxyCfg, 'utf8')).not.toContain(`:${port} `);
     } finally {
-      serve.kill('SIGTERM');
-      const exited = await serve;
+      const exited = await sidecar.stop();
       expect(exited.exitCode, exited.all).toBe(0);
     }
     expect(await containers(`${stack.name}-green-retired-`)).toEqual([]);

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseShowProc } from '../../src/adapters/haproxy-parse.js';
 import { sendCommand } from '../../src/adapters/haproxy-socket.js';
 import { expectRuntimeMatchesFile } from '../support/consistency.js';
+import { startHostSidecar } from '../support/host-sidecar.js';
 import { createStack, type Stack } from '../support/stack.js';
 
 // A deploy points the idle colour's server (a placeholder at first) at the new container through
@@ -73,6 +74,34 @@ describe('deploys and rollbacks that change only servers', () => {
     expect(await proc()).toEqual(before);
     expect(await versions()).toEqual(['hc']);
     await expectRuntimeMatchesFile(stack, 'after the second deploy');
+    await cli(['rollback']);
+    expect(await versions()).toEqual(['v1']);
+  });
+
+  it('never switches to a staged container before HAProxy’s own check passed against it', async () => {
+    // The sidecar renames the old idle container (hc, warm, checked L7OK) out of the way and
+    // removes it later, so it still answers while green's server moves to the new one. HAProxy
+    // shows the old result there ("UP 1/2", L7OK) until its first check of the new container,
+    // which answers HAProxy only after a second: the gate must not take that result for its own.
+    await stack.writeConfig({ health: { interval: '100ms', timeout: '3s' } });
+    // Its first reconcile reloads once: it renders HAProxy's log to stdout, the CLI to /dev/log.
+    const sidecar = await startHostSidecar(stack);
+    const before = await proc();
+    let failed: Awaited<ReturnType<typeof stack.cli>>;
+    try {
+      failed = await stack.cli(['deploy', '--image', 'linkswitch-test-app:blind']);
+    } finally {
+      await sidecar.stop();
+    }
+    expect(failed.exitCode, failed.all).not.toBe(0);
+    expect(failed.all).toMatch(/HAProxy's health check never saw green UP/);
+    expect(await versions()).toEqual(['v1']);
+    expect(await proc()).toEqual(before);
+    expect(await stack.readState()).toMatchObject({ linked: 'blue' });
+    await expectRuntimeMatchesFile(stack, 'after the refused switch');
+    // Back to where the next tests start: green warm with hc, blue linked.
+    await stack.writeConfig();
+    await cli(['deploy', '--image', 'linkswitch-test-app:hc']);
     await cli(['rollback']);
     expect(await versions()).toEqual(['v1']);
   });

@@ -26,6 +26,8 @@ export const VARIANTS: AppVariant[] = [
   { tag: 'unhealthy', env: { APP_VERSION: 'unhealthy', APP_MODE: 'unhealthy' } },
   { tag: 'crash', env: { APP_VERSION: 'crash', APP_MODE: 'crash' } },
   { tag: 'hc', env: { APP_VERSION: 'hc', START_DELAY_MS: '300' }, dockerHealthcheck: true },
+  // Healthy to Docker, failing HAProxy's check: the gate before a switch must hold.
+  { tag: 'blind', env: { APP_VERSION: 'blind', START_DELAY_MS: '300', APP_MODE: 'blind' }, dockerHealthcheck: true },
   // Canary tests: healthy by /health, but a quarter of real requests fail, or every answer is slow.
   { tag: 'failing', env: { APP_VERSION: 'failing', START_DELAY_MS: '300', APP_FAIL_RATE: '0.25' } },
   {
