@@ -33,6 +33,7 @@ COPY --from=haproxy-libs /out/ /
 COPY --from=haproxy /usr/local/sbin/haproxy /usr/local/sbin/haproxy
 COPY --from=app /app/ /app/
 COPY docker/linkswitch /usr/local/bin/linkswitch
+COPY docker/own-volumes.mjs /app/own-volumes.mjs
 # What is inside, as labels: the linkswitch version, Node's major line, HAProxy's major.minor
 # line (the defaults match node:24-slim and haproxy:3.0). A label is fixed text, so the next step
 # checks the three against the image and fails the build naming the argument to set; it also

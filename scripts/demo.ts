@@ -8,7 +8,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
@@ -17,7 +17,7 @@ import { tokenProblem } from '../src/sidecar/token.js';
 import { failures, type Sample, startLoad } from '../test/support/load.js';
 import { freePort } from '../test/support/stack.js';
 import { createCa } from '../test/support/tls.js';
-import { buildAppImage, buildLocalBaseImages, imageLines, ROOT } from './local-images.js';
+import { buildAppImage, buildLocalBaseImages, imageLines, ROOT, STACK_USER } from './local-images.js';
 
 const ENV_FILE = path.join(ROOT, '.env');
 const MARKER = '# Written by `npm run demo`; `npm run demo -- --down` removes it.';
@@ -83,7 +83,16 @@ async function serviceNames(): Promise<string[]> {
 async function makeCertificates(): Promise<string> {
   await rm(path.join(CERTS, 'ca'), { recursive: true, force: true });
   const ca = await createCa(path.join(CERTS, 'ca'));
-  await ca.issue({ hosts: [HOSTS.web, HOSTS.api], outDir: CERTS, fileName: 'site.pem' });
+  // HAProxy and the sidecar run as STACK_USER: the key is theirs (root can hand it over; anyone
+  // else makes this throwaway one readable to all).
+  const root = process.getuid?.() === 0;
+  const site = await ca.issue({
+    hosts: [HOSTS.web, HOSTS.api],
+    outDir: CERTS,
+    fileName: 'site.pem',
+    ...(root ? { owner: STACK_USER } : {}),
+  });
+  if (!root) await chmod(site, 0o644);
   await writeFile(path.join(CERTS, 'ca.pem'), ca.pem);
   return ca.pem;
 }

@@ -17,6 +17,8 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const LOCAL_NODE_IMAGE = 'linkswitch-node:local';
 export const LOCAL_HAPROXY_IMAGE = 'linkswitch-haproxy:local';
 export const SIDECAR_IMAGE = 'linkswitch:local';
+/** The user HAProxy and the sidecar run as in docker-compose.yml (LINKSWITCH_UID, LINKSWITCH_GID). */
+export const STACK_USER = { uid: 10001, gid: 10001 } as const;
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 async function docker(args: string[], cwd?: string): Promise<string> {

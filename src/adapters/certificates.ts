@@ -43,12 +43,19 @@ function pemBlocks(text: string, label: RegExp): string[] {
   return blocks;
 }
 
+/** In docker-compose.yml linkswitch and HAProxy run as one non-root user: the key must be theirs. */
+function unreadableFix(file: string, code: string | undefined): string {
+  const [uid, gid] = [process.getuid?.(), process.getgid?.()];
+  if (code !== 'EACCES' || uid === undefined || uid === 0) return 'check its permissions';
+  return `make it readable by uid ${uid}, which linkswitch (and HAProxy beside it) runs as: chown ${uid}:${gid} ${file}`;
+}
+
 async function checkFile(file: string, now: Date): Promise<CheckedCertificate> {
   const fail = (problem: string, fix: string, cause?: unknown): never => {
     throw new CertificateError(`certificate ${file}: ${problem}`, { fix, cause });
   };
   const text = await readFile(file, 'utf8').catch((error: unknown) =>
-    fail(`unreadable (${errnoCode(error) ?? messageOf(error)})`, 'check its permissions', error),
+    fail(`unreadable (${errnoCode(error) ?? messageOf(error)})`, unreadableFix(file, errnoCode(error)), error),
   );
   const [certPem] = pemBlocks(text, /^CERTIFICATE$/);
   if (!certPem) return fail('no PEM certificate in it', 'put the certificate chain and its key in one PEM file');

@@ -25,8 +25,14 @@ const MAX_BODY_BYTES = 1024 * 1024;
 export class DockerProxyError extends LinkswitchError {}
 
 export interface DockerProxyOptions {
-  /** The unix socket to listen on (its directory is created, mode 700). */
+  /** The unix socket to listen on (its directory is created, mode 700, or 750 with groupAccess). */
   listen: string;
+  /**
+   * Mode 660 instead of 600: the proxy runs as root in the sidecar's group, so its socket belongs
+   * to root (its own HEALTHCHECK, without capabilities, can connect) and to that group (the
+   * non-root sidecar), and to no one else.
+   */
+  groupAccess?: boolean;
   /** The engine's unix socket. */
   upstream: string;
   /** What the config asks for, read again for every create (the config may have changed). */
@@ -160,7 +166,7 @@ export async function startDockerProxy(options: DockerProxyOptions): Promise<{ c
     socket.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
   });
 
-  await mkdir(path.dirname(options.listen), { recursive: true, mode: 0o700 });
+  await mkdir(path.dirname(options.listen), { recursive: true, mode: options.groupAccess ? 0o750 : 0o700 });
   await unlink(options.listen).catch(() => undefined); // left by a run that was killed
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
@@ -173,8 +179,9 @@ export async function startDockerProxy(options: DockerProxyOptions): Promise<{ c
     );
     server.listen(options.listen, () => resolve());
   });
-  await chmod(options.listen, 0o600);
-  log.info({ socket: options.listen, upstream }, 'Docker proxy listening');
+  const mode = options.groupAccess ? 0o660 : 0o600;
+  await chmod(options.listen, mode);
+  log.info({ socket: options.listen, mode: mode.toString(8), upstream }, 'Docker proxy listening');
   return {
     close: () =>
       new Promise<void>((resolve) => {

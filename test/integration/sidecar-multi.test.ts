@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STACK_USER } from '../../scripts/local-images.js';
 import { buildSidecarImage, type ComposeStack, createComposeStack, waitFor } from '../support/compose-stack.js';
 import { failures, type Sample, startLoad } from '../support/load.js';
 import { createCa, servedSerial, type TestCa } from '../support/tls.js';
@@ -41,7 +42,7 @@ describe('linkswitch serve with several services in docker-compose, on HTTPS', (
     stack = await createComposeStack('sm', { image: image('v1'), multi: { certs } });
     hosts.web = `web.${stack.service}.test`;
     hosts.api = `api.${stack.service}.test`;
-    await ca.issue({ hosts: [hosts.web, hosts.api], outDir: certs, fileName: 'site.pem' });
+    await ca.issue({ hosts: [hosts.web, hosts.api], outDir: certs, fileName: 'site.pem', owner: STACK_USER });
     await buildSidecarImage(stack);
     const up = await stack.compose(['up', '-d']);
     expect(up.exitCode, up.all).toBe(0);
@@ -102,7 +103,7 @@ describe('linkswitch serve with several services in docker-compose, on HTTPS', (
     });
     await sleep(300);
     const renewedAt = performance.now();
-    await ca.issue({ hosts: [hosts.web, hosts.api], outDir: certs, fileName: 'site.pem' });
+    await ca.issue({ hosts: [hosts.web, hosts.api], outDir: certs, fileName: 'site.pem', owner: STACK_USER });
     const after = await waitFor(
       'the renewed certificate served',
       async () => {

@@ -1,10 +1,10 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT } from '../../scripts/local-images.js';
+import { ROOT, STACK_USER } from '../../scripts/local-images.js';
 import {
   buildSidecarImage,
   type ComposeStack,
@@ -81,26 +81,42 @@ describe('linkswitch serve in docker-compose', () => {
   });
 
   it('runs its containers least-privileged, and only the Docker proxy holds the engine socket', async () => {
-    const [haproxy, proxy] = await Promise.all(
-      ['haproxy', 'docker-api'].map(async (name) => (await stack.compose(['ps', '-q', name])).stdout.trim()),
+    const [haproxy, proxy, volumes] = await Promise.all(
+      ['haproxy', 'docker-api', 'volumes'].map(async (name) =>
+        (await stack.compose(['ps', '-a', '-q', name])).stdout.trim(),
+      ),
     );
     const inspect = async (id: string) =>
       JSON.parse((await execa('docker', ['inspect', id])).stdout)[0] as {
         HostConfig: Record<string, unknown>;
         Mounts: Array<{ Source: string; Destination: string }>;
-        Config: { Env: string[] };
+        Config: { Env: string[]; User: string };
+        State: { Running: boolean; ExitCode: number; Pid: number };
       };
     const sidecar = await stack.sidecarContainer();
-    for (const [id, added] of [
-      [sidecar, ['DAC_READ_SEARCH']],
-      [haproxy as string, ['NET_BIND_SERVICE', 'DAC_READ_SEARCH']],
-      [proxy as string, null],
+    const user = `${STACK_USER.uid}:${STACK_USER.gid}`;
+    // HAProxy and the sidecar: not root, not one capability. The proxy: root (the engine's
+    // socket is root's) in their group, no capability. The one-shot volumes step: root with the
+    // two capabilities that re-own files, exited.
+    for (const [id, runsAs, added] of [
+      [sidecar, user, null],
+      [haproxy as string, user, null],
+      [proxy as string, `0:${STACK_USER.gid}`, null],
+      [volumes as string, '0:0', ['CHOWN', 'DAC_READ_SEARCH']],
     ] as const) {
-      const { HostConfig: host } = await inspect(id);
+      const { HostConfig: host, Config: config } = await inspect(id);
+      expect(config.User, id).toBe(runsAs);
       expect(host.ReadonlyRootfs, id).toBe(true);
       expect(host.CapDrop, id).toEqual(['ALL']);
       expect(host.CapAdd, id).toEqual(added);
       expect(host.SecurityOpt, id).toContain('no-new-privileges:true');
+    }
+    expect((await inspect(volumes as string)).State).toMatchObject({ Running: false, ExitCode: 0 });
+    // The processes themselves: HAProxy's master and worker, and node, run as that uid.
+    for (const id of [sidecar, haproxy as string]) {
+      const top = (await execa('docker', ['top', id, '-o', 'pid,uid,comm'])).stdout.split('\n').slice(1);
+      expect(top.length, id).toBeGreaterThan(0);
+      for (const row of top) expect(row.trim().split(/\s+/)[1], `${id}: ${row}`).toBe(String(STACK_USER.uid));
     }
     const engineSocket = (m: { Source: string }) => m.Source.endsWith('docker.sock');
     expect((await inspect(sidecar)).Mounts.filter(engineSocket)).toEqual([]);
@@ -472,6 +488,37 @@ service: [unclosed
     // Node 24 (the image's runtime) idles at about 68 MiB here, 16 MiB above Node 20 (docs/sidecar.md).
     expect(memory.idleKb / 1024).toBeLessThan(75);
     expect(memory.deployPeakKb / 1024).toBeLessThan(85);
+  });
+
+  it('takes over volumes that hold root’s files, as a stack from before the non-root images does', {
+    timeout: 120_000,
+  }, async () => {
+    const before = (await getVersion(stack.httpPort)).version;
+    expect((await stack.compose(['stop', 'linkswitch', 'haproxy'])).exitCode).toBe(0);
+    const mountpoints = await Promise.all(
+      ['haproxy-config', 'haproxy-run', 'linkswitch-state'].map(
+        async (volume) =>
+          (await execa('docker', ['volume', 'inspect', '-f', '{{.Mountpoint}}', `${stack.project}_${volume}`])).stdout,
+      ),
+    );
+    for (const dir of mountpoints) {
+      await rm(path.join(dir, '.linkswitch-owner'), { force: true });
+      await execa('chown', ['-R', '0:0', dir]);
+    }
+    const up = await stack.compose(['up', '-d']);
+    expect(up.exitCode, up.all).toBe(0);
+    await waitFor('the sidecar serving', serving, 60_000, 200);
+    await waitFor(
+      `${before} behind HAProxy`,
+      async () => ((await getVersion(stack.httpPort)).version === before ? true : undefined),
+      30_000,
+    );
+    for (const dir of mountpoints) expect((await stat(dir)).uid, dir).toBe(STACK_USER.uid);
+    expect((await stat(path.join(mountpoints[2] as string, 'state.json'))).uid).toBe(STACK_USER.uid);
+    const deployed = await stack.exec(['deploy', '--image', image('v1')]);
+    expect(deployed.exitCode, deployed.all).toBe(0);
+    expect((await getVersion(stack.httpPort)).version).toBe('v1');
+    await refreshPid();
   });
 
   it('the Docker proxy passed everything the sidecar did: deploys, rollbacks, failover, a restart', async () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -118,6 +118,9 @@ export async function createComposeStack(
     ? { DOCKER_HOST: engine.dockerHost, LINKSWITCH_DOCKER_SOCKET: engine.socket }
     : {};
   const dir = await mkdtemp(path.join(os.tmpdir(), `linkswitch-${prefix}-`));
+  // mkdtemp makes it 700: the stack's non-root user reads the config and templates inside.
+  await chmod(dir, 0o755);
+  if (config.multi) await chmod(config.multi.certs, 0o755);
   const suffix = nameSuffix(dir);
   const project = `lss${prefix}${suffix}`;
   const service = `lss-${prefix}-${suffix}`;

@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chown, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import tls from 'node:tls';
 import { execa } from 'execa';
@@ -11,7 +11,14 @@ export interface TestCa {
   /** The CA certificate (PEM), for clients to trust. */
   pem: string;
   /** A PEM file with certificate and key for `hosts`, in `outDir` under `fileName`. */
-  issue(options: { hosts: string[]; outDir: string; fileName: string; expired?: boolean }): Promise<string>;
+  /** owner: the uid:gid the key file is handed to (the compose stack's non-root user). */
+  issue(options: {
+    hosts: string[];
+    outDir: string;
+    fileName: string;
+    expired?: boolean;
+    owner?: { uid: number; gid: number };
+  }): Promise<string>;
 }
 
 const CA_CONFIG = `[ ca ]
@@ -47,7 +54,7 @@ export async function createCa(dir: string): Promise<TestCa> {
   return {
     dir,
     pem: await readFile(path.join(dir, 'ca.pem'), 'utf8'),
-    async issue({ hosts, outDir, fileName, expired = false }) {
+    async issue({ hosts, outDir, fileName, expired = false, owner }) {
       const id = `cert${++count}`;
       const san = hosts.map((h) => `DNS:${h}`).join(',');
       await run(
@@ -73,6 +80,7 @@ export async function createCa(dir: string): Promise<TestCa> {
       await mkdir(outDir, { recursive: true });
       const file = path.join(outDir, fileName);
       await writeFile(file, `${pemOnly}${key}`, { mode: 0o600 });
+      if (owner) await chown(file, owner.uid, owner.gid);
       return file;
     },
   };

@@ -11,7 +11,8 @@ export function registerDockerProxy(program: Command): void {
     )
     .option('--listen <socket>', 'the unix socket to serve (mode 600)', DEFAULT_PROXY_SOCKET)
     .option('--upstream <socket>', "the engine's unix socket", '/var/run/docker.sock')
-    .action(async (opts: { listen: string; upstream: string }, cmd: Command) => {
+    .option('--group-access', "mode 660 on the socket: for a sidecar that runs as another user in this process's group")
+    .action(async (opts: { listen: string; upstream: string; groupAccess?: boolean }, cmd: Command) => {
       const [{ loadSettings }, { createLogger }, { allowanceFrom }, { startDockerProxy }] = await Promise.all([
         import('../../app/root.js'),
         import('../../adapters/logger.js'),
@@ -31,7 +32,13 @@ export function registerDockerProxy(program: Command): void {
         }
         return last;
       };
-      const proxy = await startDockerProxy({ listen: opts.listen, upstream: opts.upstream, allowance, log });
+      const proxy = await startDockerProxy({
+        listen: opts.listen,
+        upstream: opts.upstream,
+        groupAccess: opts.groupAccess === true,
+        allowance,
+        log,
+      });
       await new Promise<void>((resolve) => {
         for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => resolve());
       });
