@@ -25,7 +25,9 @@ const SHARED = {
   bundle: true,
   platform: 'node',
   target: 'node20',
-  external: ['dockerode', 'pino-pretty'],
+  // Loaded from node_modules when used: the ACME client and its X.509 helper only for
+  // certificate work, so no other command parses them.
+  external: ['dockerode', 'pino-pretty', 'acme-client', '@peculiar/x509'],
   sourcemap: true,
   logLevel: 'warning',
 };

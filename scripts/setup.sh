@@ -11,6 +11,9 @@ command -v haproxy >/dev/null 2>&1 || need+=(haproxy)
 command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
 # patchelf: haproxy/build.ts points Debian 13's HAProxy 3.0 at its own library closure.
 command -v patchelf >/dev/null 2>&1 || need+=(patchelf)
+# pebble (and its pebble-challtestsrv): Let's Encrypt's test CA and a DNS answering 127.0.0.1,
+# the real ACME server of the certificate tests.
+command -v pebble >/dev/null 2>&1 && command -v pebble-challtestsrv >/dev/null 2>&1 || need+=(pebble)
 # gcc and libc6-dev: the test images' health-check binary is compiled static (test/fixtures/app).
 echo 'int main(void){return 0;}' | gcc -static -x c -o /dev/null - >/dev/null 2>&1 || need+=(gcc libc6-dev)
 if [ "${#need[@]}" -gt 0 ]; then

@@ -22,6 +22,8 @@ export interface CheckedCertificate {
   validTo: Date;
   cert: X509Certificate;
   sha256: string;
+  /** Expired, and served already (the live haproxy.cfg names it): a warning, not a refusal. */
+  expired?: boolean;
 }
 
 async function expand(entry: string): Promise<string[]> {
@@ -50,7 +52,7 @@ function unreadableFix(file: string, code: string | undefined): string {
   return `make it readable by uid ${uid}, which linkswitch (and HAProxy beside it) runs as: chown ${uid}:${gid} ${file}`;
 }
 
-async function checkFile(file: string, now: Date): Promise<CheckedCertificate> {
+async function checkFile(file: string, now: Date, served: ReadonlySet<string>): Promise<CheckedCertificate> {
   const fail = (problem: string, fix: string, cause?: unknown): never => {
     throw new CertificateError(`certificate ${file}: ${problem}`, { fix, cause });
   };
@@ -78,14 +80,24 @@ async function checkFile(file: string, now: Date): Promise<CheckedCertificate> {
     fail('the private key does not parse', "replace it with the certificate's PEM private key", error);
   }
   const validTo = new Date(cert.validTo);
-  if (validTo.getTime() <= now.getTime())
+  // Of the whole file (chain and key): a renewal that keeps the certificate but changes the chain counts.
+  const sha256 = createHash('sha256').update(text).digest('hex');
+  // HAProxy serves an expired certificate it has loaded; a change that does not touch it (a
+  // deploy during the very incident) goes on, loudly. One this change would bring in is refused.
+  if (validTo.getTime() <= now.getTime()) {
+    if (served.has(sha256))
+      return { file, subject: cert.subject.replace(/\n/g, ', '), validTo, cert, sha256, expired: true };
     fail(`expired on ${validTo.toISOString()}`, 'renew it (e.g. with your ACME client) before applying the config');
+  }
   // A certificate issued a moment ago by a host whose clock runs ahead is not refused for that.
   if (new Date(cert.validFrom).getTime() > now.getTime() + CLOCK_SKEW_MS)
     fail(`not valid before ${new Date(cert.validFrom).toISOString()}`, 'check the clock, or use a current certificate');
-  // Of the whole file (chain and key): a renewal that keeps the certificate but changes the chain counts.
-  const sha256 = createHash('sha256').update(text).digest('hex');
   return { file, subject: cert.subject.replace(/\n/g, ', '), validTo, cert, sha256 };
+}
+
+/** The fingerprints the live haproxy.cfg names (`# certificate <file> sha256 <hex>`): what HAProxy serves. */
+export function servedFingerprints(liveConfig: string | null): Set<string> {
+  return new Set([...(liveConfig ?? '').matchAll(/^\s*# certificate \S+ sha256 ([a-f0-9]{64})/gm)].map((m) => m[1]!));
 }
 
 /**
@@ -97,18 +109,29 @@ export async function checkCertificates(
   tls: TlsSettings,
   hosts: string[],
   now: Date,
-): Promise<{ inventory: CertificateInfo[]; warnings: string[] }> {
+  served: ReadonlySet<string> = new Set(),
+): Promise<{ inventory: CertificateInfo[]; warnings: string[]; covered: string[] }> {
   const files = (await Promise.all(tls.certificates.map(expand))).flat();
+  // ACME alone: its certificates are installed through the runtime API, its hosts are its own.
+  if (tls.certificates.length === 0 && tls.acme) return { inventory: [], warnings: [], covered: [] };
   if (files.length === 0)
     throw new CertificateError(`no certificate in ${tls.certificates.join(', ')}`, {
       fix: 'put at least one PEM file (certificate chain and key) there',
     });
-  const checked = await Promise.all([...new Set(files)].map((f) => checkFile(f, now)));
-  const warnings: string[] = [];
-  for (const host of hosts) {
+  const checked = await Promise.all([...new Set(files)].map((f) => checkFile(f, now, served)));
+  const warnings: string[] = checked
+    .filter((c) => c.expired)
+    .map(
+      (c) =>
+        `certificate ${c.file} expired on ${c.validTo.toISOString()}: HAProxy serves it and clients refuse it; renew it now`,
+    );
+  const covered: string[] = [];
+  const acmeHosts = tls.acme?.hosts ?? [];
+  for (const host of [...new Set([...hosts, ...acmeHosts])]) {
     // A wildcard route is covered by a certificate for any name under it.
     const name = host.startsWith('*.') ? `linkswitch-check${host.slice(1)}` : host;
-    if (!checked.some((c) => c.cert.checkHost(name) !== undefined))
+    if (checked.some((c) => c.cert.checkHost(name) !== undefined)) covered.push(host);
+    else if (!acmeHosts.includes(host))
       warnings.push(`no certificate covers ${host}; HTTPS clients get the default (${checked[0]!.file})`);
   }
   const inventory = checked.map((c) => ({
@@ -116,5 +139,6 @@ export async function checkCertificates(
     sha256: c.sha256,
     validTo: c.validTo.toISOString(),
   }));
-  return { inventory, warnings };
+  // Files win for the hosts they cover: ACME leaves those alone.
+  return { inventory, warnings, covered };
 }

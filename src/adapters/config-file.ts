@@ -33,7 +33,8 @@ export class LiveConfigFile implements ConfigFilePort {
       const current = await readFile(map.file, 'utf8').catch(() => null);
       if (current === map.text || (map.keep && current !== null)) continue;
       await mkdir(path.dirname(map.file), { recursive: true, mode: 0o700 });
-      await writeFileAtomic(map.file, map.text, 0o600);
+      const text = map.selfSigned ? await (await import('./default-certificate.js')).selfSignedPem() : map.text;
+      await writeFileAtomic(map.file, text, 0o600);
     }
   }
 

@@ -9,7 +9,14 @@ export interface SocketRequest {
   timeoutMs: number;
   /** Close our side right after writing and return what arrived (the master's `reload`). */
   fireAndForget?: boolean;
+  /**
+   * Lines sent after `command <<` (HAProxy's payload syntax: `set ssl cert`), ended by an empty
+   * line. PEM only: base64 lines and BEGIN/END markers, no empty line that would end it early.
+   */
+  payload?: string;
 }
+
+const PEM_LINE = /^(?:[A-Za-z0-9+/=]{1,76}|-----(?:BEGIN|END) [A-Z0-9 ]{1,40}-----)$/;
 
 export class SocketUnavailableError extends Error {
   constructor(
@@ -20,8 +27,18 @@ export class SocketUnavailableError extends Error {
   }
 }
 
-export function sendCommand({ path, command, timeoutMs, fireAndForget = false }: SocketRequest): Promise<string> {
+export function sendCommand({
+  path,
+  command,
+  timeoutMs,
+  fireAndForget = false,
+  payload,
+}: SocketRequest): Promise<string> {
   if (/[\r\n]/.test(command)) return Promise.reject(new Error('refusing a runtime command containing a newline'));
+  const lines = payload?.trim().split('\n');
+  if (lines && !lines.every((l) => PEM_LINE.test(l)))
+    return Promise.reject(new Error('refusing a runtime payload that is not PEM'));
+  const text = lines ? `${command} <<\n${lines.join('\n')}\n\n` : `${command}\n`;
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     const socket = net.createConnection({ path });
@@ -30,7 +47,7 @@ export function sendCommand({ path, command, timeoutMs, fireAndForget = false }:
       reject(new SocketUnavailableError(path, 'ETIMEDOUT'));
     }, timeoutMs);
     socket.on('connect', () => {
-      socket.end(`${command}\n`);
+      socket.end(text);
     });
     socket.on('data', (chunk) => chunks.push(chunk));
     socket.on('error', (error: NodeJS.ErrnoException) => {

@@ -10,6 +10,7 @@ import { safeWeight } from '../core/safe-values.js';
 import type { Settings } from '../core/settings.js';
 import { bindsAccepting, checkNewBinds } from './bind-check.js';
 import { checkConfig, isAlive, masterPid, startMaster } from './haproxy-binary.js';
+import { installCertificate } from './haproxy-certificates.js';
 import { type ProcInfo, parseShowProc, parseShowStat } from './haproxy-parse.js';
 import { SocketUnavailableError, sendCommand } from './haproxy-socket.js';
 import { sendServerCommands } from './server-commands.js';
@@ -51,9 +52,14 @@ export class Haproxy implements HaproxyPort {
     return sendCommand({ path: this.paths.masterSocket, command: `${command}; quit`, timeoutMs: SOCKET_TIMEOUT_MS });
   }
 
-  private async admin(command: string): Promise<string> {
+  private async admin(command: string, payload?: string): Promise<string> {
     try {
-      return await sendCommand({ path: this.paths.adminSocket, command, timeoutMs: SOCKET_TIMEOUT_MS });
+      return await sendCommand({
+        path: this.paths.adminSocket,
+        command,
+        timeoutMs: SOCKET_TIMEOUT_MS,
+        ...(payload === undefined ? {} : { payload }),
+      });
     } catch (error) {
       throw this.socketError(error, this.paths.adminSocket, 'admin');
     }
@@ -246,6 +252,10 @@ export class Haproxy implements HaproxyPort {
       .map((server) => `shutdown sessions server ${this.backend}/${server}`)
       .join('; ');
     await this.admin(command);
+  }
+
+  async installCertificate(file: string, pem: string, crtList: string): Promise<void> {
+    await installCertificate((command, payload) => this.admin(command, payload), file, pem, crtList);
   }
 
   async setMapEntry(file: string, key: string, value: string | null): Promise<void> {

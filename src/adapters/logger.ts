@@ -43,6 +43,7 @@ const PHASE_MESSAGES: Record<string, string> = {
   'record-state': 'Recording state',
   'resolve-pending': 'Resolving interrupted deploy',
   drain: 'Draining old colour',
+  certificate: 'Certificate',
 };
 
 export function progressFor(log: Logger, fields: Record<string, unknown> = {}): Progress {

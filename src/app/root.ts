@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { canaryControlFile } from '../adapters/canary-control.js';
 import { systemClock } from '../adapters/clock.js';
@@ -127,8 +128,9 @@ function certificateCheck(settings: Settings, warn: (message: string) => void): 
   return async ({ required }) => {
     try {
       // Loaded only with HTTPS configured: the one-service sidecar stays as small as it was.
-      const { checkCertificates } = await import('../adapters/certificates.js');
-      const { inventory, warnings } = await checkCertificates(tls, hosts, new Date());
+      const { checkCertificates, servedFingerprints } = await import('../adapters/certificates.js');
+      const live = await readFile(settings.haproxy.configFile, 'utf8').catch(() => null);
+      const { inventory, warnings } = await checkCertificates(tls, hosts, new Date(), servedFingerprints(live));
       for (const warning of warnings.filter((w) => !warned.has(w))) {
         warned.add(warning);
         warn(warning);

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { CONFIG_ENV } from '../config/paths.js';
 import { formatError, LinkswitchError } from '../core/errors.js';
 import { registerCanaryVerbs } from './commands/canary.js';
+import { registerCerts } from './commands/certs.js';
 import { registerConfig } from './commands/config.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerDockerProxy } from './commands/docker-proxy.js';
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
     registerRollback,
     registerCanaryVerbs,
     registerMaintenance,
+    registerCerts,
     registerStatus,
     registerRender,
     registerDown,

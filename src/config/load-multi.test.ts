@@ -36,6 +36,7 @@ describe('parseConfig: services', () => {
     expect(tls).toEqual({
       bind: '127.0.0.1:8443',
       certificates: ['/srv/app/certs/site.pem', '/srv/app/certs'],
+      acme: null,
       redirect: 308,
       hsts: { maxAge: 600, includeSubDomains: false },
       minVersion: 'TLSv1.2',

@@ -103,7 +103,10 @@ function settingsFrom(data: unknown, file: string, compose: Map<string, ComposeI
     }
   }
   const services = serviceEntries(config, file, abs, compose);
-  const tls = config.haproxy.tls ? tlsSettings(config.haproxy.tls, file, abs) : null;
+  const routeHosts = services.flatMap((e) => e.service.routes.map((r) => r.host));
+  const tls = config.haproxy.tls
+    ? tlsSettings(config.haproxy.tls, file, abs, { routeHosts, configFile: abs(haproxy.configFile) })
+    : null;
   const {
     tls: _tls,
     forwardHeaders,

@@ -3,6 +3,7 @@ import { ConfigError, messageOf } from '../core/errors.js';
 import { parseRoute, routingTable } from '../core/routing.js';
 import { safeFsPath } from '../core/safe-values.js';
 import type { ServiceEntry, TlsSettings } from '../core/settings.js';
+import { acmeSettings } from './acme.js';
 import type { ComposeInfo } from './compose-file.js';
 import { DEFAULTS, type ParsedConfig } from './schema.js';
 import { containerFields, secretFiles } from './service-container.js';
@@ -142,8 +143,9 @@ export function tlsSettings(
   tls: NonNullable<ParsedConfig['haproxy']['tls']>,
   file: string,
   abs: (p: string) => string,
+  context: { routeHosts: string[]; configFile: string },
 ): TlsSettings {
-  const certificates = tls.certificates.map(abs);
+  const certificates = (tls.certificates ?? []).map(abs);
   for (const cert of certificates) {
     try {
       safeFsPath(cert, 'haproxy.tls.certificates');
@@ -156,6 +158,7 @@ export function tlsSettings(
   return {
     bind: tls.bind,
     certificates,
+    acme: tls.acme ? acmeSettings(tls.acme, file, abs, context) : null,
     redirect: tls.redirect === false ? null : tls.redirect,
     hsts: tls.hsts === false ? null : { maxAge: tls.hsts.maxAge, includeSubDomains: tls.hsts.includeSubDomains },
     minVersion: tls.minVersion,

@@ -15,11 +15,34 @@ import {
 
 export { DEFAULTS } from './schema-base.js';
 
+// Certificates from an ACME CA (Let's Encrypt by default), HTTP-01 answered by HAProxy itself.
+const acmeSchema = z
+  .object({
+    email: z.string().email(),
+    // production, staging (Let's Encrypt's) or the directory URL of another CA.
+    directory: z.string().default('production'),
+    // PEM bundle that signs the directory's own HTTPS certificate (a private CA: Pebble, step-ca).
+    directoryCa: z.string().optional(),
+    termsOfServiceAgreed: z.literal(true, {
+      errorMap: () => ({ message: "set termsOfServiceAgreed: true once you agree to the CA's terms of service" }),
+    }),
+    keyType: z.enum(['ecdsa-p256', 'rsa-2048']).default('ecdsa-p256'),
+    // Default: every exact host in the services' routes that no certificate file covers.
+    hosts: z.array(z.string()).min(1).optional(),
+    // Account, certificates and challenge map (default: acme/ beside haproxy.configFile).
+    dir: z.string().optional(),
+  })
+  .strict();
+
 const tlsSchema = z
   .object({
     bind: bindSchema.default(DEFAULTS.tlsBind),
     // Files (PEM: certificate chain and key) or directories of them; the first file is the default.
-    certificates: z.union([z.string(), z.array(z.string()).min(1)]).transform((v) => (Array.isArray(v) ? v : [v])),
+    certificates: z
+      .union([z.string(), z.array(z.string()).min(1)])
+      .transform((v) => (Array.isArray(v) ? v : [v]))
+      .optional(),
+    acme: acmeSchema.optional(),
     redirect: z.union([z.literal(301), z.literal(308), z.literal(false)]).default(308),
     hsts: z
       .union([
@@ -40,7 +63,10 @@ const tlsSchema = z
       .default(false),
     minVersion: z.enum(['TLSv1.2', 'TLSv1.3']).default('TLSv1.2'),
   })
-  .strict();
+  .strict()
+  .refine((tls) => tls.certificates !== undefined || tls.acme !== undefined, {
+    message: 'needs certificates (PEM files), acme (certificates from a CA), or both',
+  });
 
 export const configSchema = z
   .object({

@@ -160,6 +160,12 @@ export class CertificateError extends LinkswitchError {
   override readonly exitCode = 2;
 }
 
+/** The ACME CA did not issue a certificate (unreachable, refused, a challenge that failed). */
+export class AcmeError extends LinkswitchError {
+  override readonly code = 'ACME_FAILED';
+  override readonly exitCode = 13;
+}
+
 /** A `pre-deploy` or `pre-switch` hook failed or timed out: the deploy stopped before any switch. */
 export class HookFailedError extends LinkswitchError {
   override readonly code = 'HOOK_FAILED';

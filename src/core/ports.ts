@@ -139,6 +139,8 @@ export interface HaproxyPort {
   closeSessions(colour: Colour): Promise<void>;
   /** Sets (or with null removes) one entry of a map file HAProxy has loaded, at runtime. */
   setMapEntry(file: string, key: string, value: string | null): Promise<void>;
+  /** A certificate (chain and key) for `file`, live without a reload; added to `crtList` if new. */
+  installCertificate(file: string, pem: string, crtList: string): Promise<void>;
 }
 
 /** The live haproxy.cfg file. */

@@ -23,6 +23,20 @@ export function safeCheckHost(value: unknown): string {
   });
 }
 
+/** A host an ACME CA can validate over HTTP-01: a plain host name, no wildcard, no address. */
+export function safeCertificateHost(value: unknown, where: string): string {
+  const host = typeof value === 'string' ? value.toLowerCase() : '';
+  if (host.startsWith('*.'))
+    throw new ConfigError(`${where}: ${host} is a wildcard, which HTTP-01 cannot prove`, {
+      fix: 'list exact hosts, or give the wildcard a certificate file in haproxy.tls.certificates',
+    });
+  if (host.length > 253 || !HOST.test(host) || /^[\d.]+$/.test(host))
+    throw new ConfigError(`${where}: invalid host ${JSON.stringify(value)}`, {
+      fix: 'use a host name such as "app.example.com" (letters, digits, "-" and "."; no port, scheme or path)',
+    });
+  return host;
+}
+
 export type RouteInput = string | { host: string; path?: string | undefined; stripPrefix?: boolean | undefined };
 
 /** Parses and checks one route; `where` names it in the error (e.g. `services.api.routes[1]`). */

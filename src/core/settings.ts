@@ -121,10 +121,24 @@ export interface SwarmSettings {
 }
 
 /** HTTPS on one bind, certificates picked by SNI. Paths are absolute. */
+/** Certificates from an ACME CA (src/core/acme-hosts.ts plans, src/app/certs.ts issues). */
+export interface AcmeSettings {
+  email: string;
+  directoryUrl: string;
+  /** PEM bundle trusted for the directory's HTTPS (a private CA), or null: the system's. */
+  directoryCa: string | null;
+  keyType: 'ecdsa-p256' | 'rsa-2048';
+  /** The hosts to hold certificates for, before those that certificate files cover are left out. */
+  hosts: string[];
+  /** Account, certificates, challenge map and crt-list (HAProxy reads it: beside haproxy.cfg). */
+  dir: string;
+}
+
 export interface TlsSettings {
   bind: string;
   /** PEM files (certificate chain + key), or directories of them; the first file is the default. */
   certificates: string[];
+  acme: AcmeSettings | null;
   /** 308 or 301: plain-HTTP requests are redirected to HTTPS (except ACME challenges); null: served. */
   redirect: 301 | 308 | null;
   /** max-age in seconds. */

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
+import { acmePaths } from './acme-paths.js';
 import { haproxyDuration } from './duration.js';
 import { UnsafeValueError } from './errors.js';
 import { maintenanceMapFile } from './maintenance.js';
@@ -17,6 +18,8 @@ export interface MapFile {
   text: string;
   /** Created with `text` when missing, never overwritten by a render: HAProxy's runtime owns it. */
   keep?: boolean;
+  /** Created as a self-signed certificate (and key) when missing: the TLS bind's default. */
+  selfSigned?: boolean;
 }
 
 export interface TlsContext {
@@ -30,6 +33,12 @@ export interface TlsContext {
   hsts: string | null;
   /** Printed as comments: a renewed certificate changes the file, so it is reloaded. */
   inventory: Array<{ file: string; sha256: string; validTo: string }>;
+  /**
+   * ACME: the challenge map the HTTP frontend answers from, the crt-list of issued certificates
+   * (installed at runtime, so not in the inventory: a renewal needs no reload), and the
+   * self-signed default when no certificate file comes first.
+   */
+  acme: { challenges: string; crtList: string; defaultCertificate: string | null } | null;
 }
 
 export interface EdgeContext {
@@ -99,6 +108,12 @@ export function stackContext(config: Settings, certificates: CertificateInfo[] =
   if (config.services.some((e) => e.service.mode === 'http'))
     maps.push({ file: maintenanceMapFile(config.haproxy.configFile), text: '', keep: true });
   const tls = config.tls;
+  const acme = tls?.acme ? acmePaths(tls.acme.dir) : null;
+  if (acme) {
+    maps.push({ file: acme.challenges, text: '', keep: true }, { file: acme.crtList, text: '', keep: true });
+    if (tls?.certificates.length === 0)
+      maps.push({ file: acme.defaultCertificate, text: '', keep: true, selfSigned: true });
+  }
   // Unresolved (no composition root, e.g. a preview in tests): the host HAProxy's default.
   const target = config.edge.accessLog.target ?? '/dev/log';
   return {
@@ -113,6 +128,13 @@ export function stackContext(config: Settings, certificates: CertificateInfo[] =
           redirect: tls.redirect,
           hsts: tls.hsts
             ? `max-age=${tls.hsts.maxAge}${tls.hsts.includeSubDomains ? '; includeSubDomains' : ''}`
+            : null,
+          acme: acme
+            ? {
+                challenges: acme.challenges,
+                crtList: acme.crtList,
+                defaultCertificate: tls.certificates.length === 0 ? acme.defaultCertificate : null,
+              }
             : null,
           inventory: certificates.map((c) => {
             if (!SHA256.test(c.sha256) || !ISO_TIME.test(c.validTo))

@@ -74,6 +74,38 @@ describe('the shipped templates with several services', () => {
     expect(text).toContain('    option forwardfor\n');
   });
 
+  it('with ACME: answers HTTP-01 from the challenge map, and serves the crt-list after the default', async () => {
+    const acmeOnly = parseConfig(
+      MULTI.replace(
+        'tls: { certificates: [certs/site.pem, certs], hsts: { maxAge: 600 } }',
+        'tls: { acme: { email: ops@example.com, termsOfServiceAgreed: true } }',
+      ),
+      FILE,
+    );
+    const text = await renderHaproxyConfig(SHIPPED, buildHaproxyContext(acmeOnly, 'blue', observed(1)));
+    const acme = path.join(path.dirname(acmeOnly.haproxy.configFile), 'acme');
+    const map = `${acme}/challenges.map`;
+    expect(text).toContain(
+      `    http-request return status 200 content-type text/plain lf-string "%[path,field(4,/),map(${map})]" ` +
+        `if { path_beg /.well-known/acme-challenge/ } { path,field(4,/),map(${map}) -m found }\n`,
+    );
+    expect(text).toContain(
+      `    bind 127.0.0.1:8443 ssl crt ${acme}/default.pem crt-list ${acme}/certificates.crtlist ssl-min-ver TLSv1.2`,
+    );
+    // Beside certificate files, the first file stays the default.
+    const both = parseConfig(
+      MULTI.replace('hsts: { maxAge: 600 }', 'acme: { email: ops@example.com, termsOfServiceAgreed: true }'),
+      FILE,
+    );
+    const mixed = await renderHaproxyConfig(
+      SHIPPED,
+      buildHaproxyContext(both, 'blue', observed(1), undefined, [], [certificate]),
+    );
+    expect(mixed).toContain(
+      `    bind 127.0.0.1:8443 ssl crt /srv/app/certs/site.pem crt /srv/app/certs crt-list ${acme}/certificates.crtlist`,
+    );
+  });
+
   it('answers unmatched requests with a 404 of its own when no service is the default', async () => {
     const noDefault = parseConfig(MULTI.replace('    default: true\n', ''), FILE);
     const text = await renderHaproxyConfig(SHIPPED, buildHaproxyContext(noDefault, 'blue', observed(1)));

@@ -63,3 +63,29 @@ describe('Metrics', () => {
     expect(text).toContain('linkswitch_last_reload_timestamp_seconds{service="web"} 20');
   });
 });
+
+describe('certificate gauges', () => {
+  it('gives seconds to expiry per ACME host, and which hosts fail to renew', () => {
+    const now = new Date('2026-12-07T00:00:00Z');
+    const row = {
+      source: 'acme' as const,
+      file: null,
+      issuer: 'CN=R11',
+      daysLeft: 1,
+      lastIssuedAt: null,
+      nextAttempt: null,
+    };
+    const text = Metrics.render(
+      [new Metrics('web')],
+      [
+        { ...row, host: 'a.example.com', notAfter: '2026-12-08T00:00:00.000Z', lastError: null },
+        { ...row, host: 'b.example.com', notAfter: null, lastError: 'rate limited' },
+      ],
+      now,
+    );
+    expect(text).toContain('linkswitch_certificate_expiry_seconds{host="a.example.com",source="acme"} 86400');
+    expect(text).not.toContain('linkswitch_certificate_expiry_seconds{host="b.example.com"');
+    expect(text).toContain('linkswitch_certificate_renewal_failing{host="b.example.com"} 1');
+    expect(text).toContain('linkswitch_certificate_renewal_failing{host="a.example.com"} 0');
+  });
+});

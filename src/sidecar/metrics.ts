@@ -1,3 +1,4 @@
+import type { CertificateRow } from '../app/certs.js';
 import type { Colour } from '../core/colour.js';
 import { COLOURS } from '../core/colour.js';
 
@@ -78,7 +79,7 @@ export class Metrics {
   }
 
   /** One exposition for every service of the stack: each family once, a series per service. */
-  static render(all: Metrics[]): string {
+  static render(all: Metrics[], certificates: readonly CertificateRow[] = [], now = new Date()): string {
     const out: string[] = [];
     const metric = (
       name: string,
@@ -157,6 +158,21 @@ export class Metrics {
         'gauge',
         'When the last config change was attempted.',
         (m, svc) => (m.lastReload ? [[svc, Math.round(m.lastReload.at.getTime() / 1000)]] : []),
+      );
+    }
+    if (certificates.length > 0) {
+      // Hosts are checked names (safeCertificateHost): nothing to escape in a label.
+      const held = certificates.filter((c) => c.notAfter !== null);
+      out.push(
+        '# HELP linkswitch_certificate_expiry_seconds Seconds until the ACME certificate of a host expires.',
+        '# TYPE linkswitch_certificate_expiry_seconds gauge',
+        ...held.map(
+          (c) =>
+            `linkswitch_certificate_expiry_seconds{host="${c.host}",source="${c.source}"} ${Math.round((Date.parse(c.notAfter as string) - now.getTime()) / 1000)}`,
+        ),
+        '# HELP linkswitch_certificate_renewal_failing Whether the last order for a host failed (1) or not (0).',
+        '# TYPE linkswitch_certificate_renewal_failing gauge',
+        ...certificates.map((c) => `linkswitch_certificate_renewal_failing{host="${c.host}"} ${c.lastError ? 1 : 0}`),
       );
     }
     out.push(

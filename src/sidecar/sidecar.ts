@@ -13,6 +13,7 @@ import {
 import { messageOf } from '../core/errors.js';
 import type { ColourEvent } from '../core/ports.js';
 import { type Service, type StackStatusReport, type StatusReport, status } from '../core/service.js';
+import { CertificateRenewals } from './certificate-renewals.js';
 import { type ControlApi, startControlApi } from './control-api.js';
 import { followEvents } from './docker-events.js';
 import { Metrics } from './metrics.js';
@@ -61,6 +62,7 @@ export class Sidecar {
   private watcher: InputWatcher | null = null;
   private events: Promise<void> | null = null;
   private stopping: Promise<void> | null = null;
+  private readonly renewals: CertificateRenewals;
 
   private constructor(
     private readonly options: ServeOptions,
@@ -69,6 +71,7 @@ export class Sidecar {
     this.app = build(this.abort.signal);
     this.log = this.app.log;
     this.units = this.app.stack.map((svc) => this.unit(svc.config.service.name));
+    this.renewals = new CertificateRenewals(() => this.app.service, this.log);
     const wait = options.reconcileWait ?? RECONCILE_WAIT;
     this.queue = new ReconcileQueue({
       run: (batch) => this.reconcileRun(batch),
@@ -126,7 +129,12 @@ export class Sidecar {
         status: () => this.status(),
         deploy: (request, sink) => unitNamed(this.units, request.service).operations.deploy(request, sink),
         rollback: (request, sink) => unitNamed(this.units, request.service).operations.rollback(request, 'api', sink),
-        metrics: () => Metrics.render(this.units.map((u) => u.metrics)),
+        metrics: () =>
+          Metrics.render(
+            this.units.map((u) => u.metrics),
+            this.renewals.latest(),
+            new Date(),
+          ),
       },
     });
     if (watch) this.watchFiles();
@@ -202,6 +210,7 @@ export class Sidecar {
           this.log.info({ services: this.units.map((u) => u.name), linked }, 'Sidecar serving');
           // One after the other, like reconciles: each may run `haproxy -c`.
           void this.units.reduce((done, u) => done.then(() => u.operations.prepareRollback()), Promise.resolve());
+          this.renewals.start();
           return;
         }
       } catch (error) {
@@ -272,6 +281,7 @@ export class Sidecar {
       await this.watcher?.close().catch(() => undefined);
       const closing = this.api?.close() ?? Promise.resolve();
       await Promise.all(this.units.map((u) => u.operations.drain(this.options.shutdownGraceMs)));
+      await Promise.race([this.renewals.stop(), new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
       // Neither a client that keeps its connection nor an engine that does not answer holds the exit.
       const second = () => new Promise((resolve) => setTimeout(resolve, 1000).unref());
       await Promise.race([closing, second()]);

@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkCertificates } from '../../src/adapters/certificates.js';
+import { checkCertificates, servedFingerprints } from '../../src/adapters/certificates.js';
 import { CertificateError } from '../../src/core/errors.js';
 import type { TlsSettings } from '../../src/core/settings.js';
 import { createCa, type TestCa } from '../support/tls.js';
@@ -16,6 +17,7 @@ describe('checkCertificates', () => {
   const tls = (certificates: string[]): TlsSettings => ({
     bind: '127.0.0.1:8443',
     certificates,
+    acme: null,
     redirect: 308,
     hsts: null,
     minVersion: 'TLSv1.2',
@@ -40,6 +42,24 @@ describe('checkCertificates', () => {
     expect(inventory[0]).toMatchObject({ file: site, sha256: expect.stringMatching(/^[a-f0-9]{64}$/) });
     expect(new Date(inventory[0]!.validTo).getTime()).toBeGreaterThan(Date.now());
     expect(warnings).toEqual([`no certificate covers other.test; HTTPS clients get the default (${site})`]);
+  });
+
+  it('lets a change go on past an expired certificate HAProxy serves already, loudly; refuses one it brings in', async () => {
+    const old = await ca.issue({
+      hosts: ['app.test'],
+      outDir: path.join(dir, 'served'),
+      fileName: 'old.pem',
+      expired: true,
+    });
+    await expect(checkCertificates(tls([old]), [], new Date())).rejects.toThrow(/expired on/);
+    const live = `    # certificate ${old} sha256 ${createHash('sha256')
+      .update(await readFile(old, 'utf8'))
+      .digest('hex')} valid until 2020-01-02T00:00:00.000Z\n`;
+    const { inventory, warnings } = await checkCertificates(tls([old]), [], new Date(), servedFingerprints(live));
+    expect(inventory.map((c) => c.file)).toEqual([old]);
+    expect(warnings).toEqual([
+      `certificate ${old} expired on 2020-01-02T00:00:00.000Z: HAProxy serves it and clients refuse it; renew it now`,
+    ]);
   });
 
   it('takes the key from "<file>.key" beside a PEM without one, as HAProxy does', async () => {

@@ -155,6 +155,9 @@ export class FakeHaproxy implements HaproxyPort {
   async setMapEntry(file: string, key: string, value: string | null) {
     this.calls.push(`map ${file} ${key} ${value ?? '(removed)'}`);
   }
+  async installCertificate(file: string, _pem: string, crtList: string) {
+    this.calls.push(`certificate ${file} in ${crtList}`);
+  }
   async setWeights(weights: Partial<Record<Colour, number>>) {
     this.weightCalls.push(weights);
     Object.assign(this.weights, weights);

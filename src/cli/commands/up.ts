@@ -17,6 +17,14 @@ export function registerUp(program: Command): void {
           const result = await up(service, { dryRun: opts.dryRun });
           report.done(app.settings.multi ? `up ${service.config.service.name}` : 'up', result);
         }
+        // With HAProxy serving, the certificates ACME does not hold yet (or that are due). A CA
+        // problem is a warning per host: the stack is up and serves the default certificate.
+        if (!opts.dryRun && app.settings.tls?.acme) {
+          const { renewCertificates } = await import('../../app/certs.js');
+          await renewCertificates(app.service).catch((error: Error) =>
+            app.service.progress.warn('certificates not issued', { error: error.message }),
+          );
+        }
       });
     });
 }

@@ -1,0 +1,130 @@
+import { readFile } from 'node:fs/promises';
+import https from 'node:https';
+import { createRequire } from 'node:module';
+import tls from 'node:tls';
+import { AcmeError, ConfigError, messageOf } from '../core/errors.js';
+import type { AcmeSettings } from '../core/settings.js';
+import type { AcmeAccount } from './acme-store.js';
+
+// One certificate from the ACME CA (RFC 8555) through acme-client: the account (made on first
+// use, its key kept by the caller), an order for one host, its HTTP-01 challenge answered by
+// HAProxy (`present` puts the key authorization where HAProxy serves it), then the chain.
+// Loaded only for certificate work: the CLI's other paths never import acme-client.
+
+export interface ChallengeHooks {
+  present(token: string, keyAuthorization: string): Promise<void>;
+  remove(token: string): Promise<void>;
+  /** The account as soon as the CA registered it (before the order ends, however it ends). */
+  saveAccount(account: AcmeAccount): Promise<void>;
+}
+
+const REQUEST_TIMEOUT_MS = 15_000;
+const require = createRequire(import.meta.url);
+const TOKEN = /^[A-Za-z0-9_-]{16,256}$/;
+const KEY_AUTHORIZATION = /^[A-Za-z0-9_-]{16,256}\.[A-Za-z0-9_-]{16,128}$/;
+
+export async function issueCertificate(
+  settings: AcmeSettings,
+  saved: AcmeAccount | null,
+  host: string,
+  hooks: ChallengeHooks,
+): Promise<{ pem: string; account: AcmeAccount }> {
+  // require, as dockerode: an import() from the bundled CLI runs through vm's experimental loader.
+  const acme = require('acme-client') as typeof import('acme-client');
+  // A private CA (Pebble, step-ca) signs the directory's own HTTPS certificate.
+  const agent = settings.directoryCa
+    ? new https.Agent({ ca: [...tls.rootCertificates, await readFile(settings.directoryCa, 'utf8')] })
+    : undefined;
+  if (agent) acme.axios.defaults.httpsAgent = agent;
+  // acme-client retries a failed request 5 times, 5 s more each time (75 s): a CLI run or a
+  // timer would hang on a CA that is down. Twice, 2 and 4 s later, covers a blip.
+  const defaults = acme.axios.defaults as unknown as { acmeSettings: Record<string, number> };
+  defaults.acmeSettings = { ...defaults.acmeSettings, retryMaxAttempts: 2, retryDefaultDelay: 2 };
+  acme.axios.defaults.timeout = REQUEST_TIMEOUT_MS;
+  const accountKey = saved?.key ?? (await acme.crypto.createPrivateEcdsaKey('P-256')).toString();
+  const client = new acme.Client({
+    directoryUrl: settings.directoryUrl,
+    accountKey,
+    ...(saved?.url ? { accountUrl: saved.url } : {}),
+  });
+  try {
+    // The directory first, with a plain request: a wrong URL or a CA that is down fails here in
+    // seconds, with the network's own reason, before any order.
+    await fetchDirectory(settings.directoryUrl, agent);
+  } catch (error) {
+    // Never reached before: the URL is wrong (the config's problem). Reached before: the CA is down.
+    const problem = `haproxy.tls.acme.directory ${settings.directoryUrl} does not answer: ${oneLine(error)}`;
+    if (saved)
+      throw new AcmeError(`${host}: ${problem}`, {
+        fix: 'the CA may be down: linkswitch tries again later, and HAProxy keeps serving what it has',
+        cause: error,
+      });
+    throw new ConfigError(problem, {
+      fix: 'check the URL (production, staging or your CA’s directory) and that this host reaches it',
+      cause: error,
+    });
+  }
+  const certificateKey =
+    settings.keyType === 'rsa-2048'
+      ? await acme.crypto.createPrivateRsaKey(2048)
+      : await acme.crypto.createPrivateEcdsaKey('P-256');
+  const [, csr] = await acme.crypto.createCsr({ commonName: host, altNames: [host] }, certificateKey);
+  const account = (): AcmeAccount => ({
+    key: accountKey,
+    url: client.getAccountUrl(),
+    directoryUrl: settings.directoryUrl,
+  });
+  try {
+    const chain = await client.auto({
+      csr,
+      email: settings.email,
+      termsOfServiceAgreed: true,
+      challengePriority: ['http-01'],
+      // The CA's own request is the check that counts; ours would go to this host's DNS name.
+      skipChallengeVerification: true,
+      challengeCreateFn: async (_authz, challenge, keyAuthorization) => {
+        if (challenge.type !== 'http-01') throw new Error(`the CA offered ${challenge.type}, not http-01`);
+        if (!TOKEN.test(challenge.token) || !KEY_AUTHORIZATION.test(keyAuthorization))
+          throw new Error('the CA sent a challenge token of unexpected characters');
+        if (saved?.url !== client.getAccountUrl()) await hooks.saveAccount(account());
+        await hooks.present(challenge.token, keyAuthorization);
+      },
+      challengeRemoveFn: async (_authz, challenge) => {
+        if (TOKEN.test(challenge.token)) await hooks.remove(challenge.token);
+      },
+    });
+    return { pem: `${chain.trim()}\n${certificateKey.toString().trim()}\n`, account: account() };
+  } catch (error) {
+    throw new AcmeError(`${host}: the CA did not issue a certificate: ${oneLine(error)}`, {
+      fix: `check that ${host} resolves to this HAProxy and that port 80 reaches it; \`linkswitch certs\` shows the last error`,
+      cause: error,
+    });
+  }
+}
+
+function fetchDirectory(url: string, agent: https.Agent | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const request = https.get(url, { ...(agent ? { agent } : {}), timeout: REQUEST_TIMEOUT_MS }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        if (body.length < 65_536) body += chunk;
+      });
+      response.on('end', () => {
+        if (response.statusCode !== 200) return reject(new Error(`HTTP ${response.statusCode}`));
+        try {
+          if (typeof (JSON.parse(body) as { newOrder?: unknown }).newOrder === 'string') return resolve();
+        } catch {
+          // reported below
+        }
+        reject(new Error('the answer is not an ACME directory (no newOrder)'));
+      });
+    });
+    request.on('timeout', () => request.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS / 1000} s`)));
+    request.on('error', (error: NodeJS.ErrnoException) => reject(new Error(error.code ?? error.message)));
+  });
+}
+
+function oneLine(error: unknown): string {
+  return messageOf(error).split('\n')[0]!.slice(0, 300);
+}

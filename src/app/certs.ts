@@ -1,0 +1,168 @@
+import { AcmeStore } from '../adapters/acme-store.js';
+import { checkCertificates } from '../adapters/certificates.js';
+import { Lock } from '../adapters/lock-file.js';
+import { acmePaths, certificateFile } from '../core/acme-paths.js';
+import { type AcmePlan, afterAttempt, planAcme, retryAfter } from '../core/acme-plan.js';
+import { AcmeError, ConfigError, messageOf } from '../core/errors.js';
+import type { Runtime } from '../core/runtime.js';
+import type { AcmeSettings, Settings } from '../core/settings.js';
+
+// `linkswitch certs renew` and the certificates `up` issues: which hosts are due (core/acme-plan),
+// one order at a time under the ACME lock, HTTP-01 answered by HAProxy from the challenge map,
+// each new certificate written (file, crt-list) and installed through the runtime API. A host
+// that fails is recorded with its error and tried again after a back-off; the others go on.
+
+/** An order (account, challenge, finalize, download) is minutes at most; a dead holder's lock expires. */
+const LOCK_TTL_MS = 10 * 60_000;
+
+export interface RenewOptions {
+  force?: boolean;
+  only?: readonly string[];
+}
+
+export interface RenewResult {
+  plan: AcmePlan;
+  issued: Array<{ host: string; file: string; notAfter: string }>;
+  failed: Array<{ host: string; error: string }>;
+}
+
+export function acmeOf(config: Settings): AcmeSettings {
+  const acme = config.tls?.acme;
+  if (!acme)
+    throw new ConfigError('the config has no haproxy.tls.acme', {
+      fix: 'add haproxy.tls.acme (email, termsOfServiceAgreed) to get certificates from an ACME CA',
+    });
+  return acme;
+}
+
+export async function renewCertificates(rt: Runtime, options: RenewOptions = {}): Promise<RenewResult> {
+  const acme = acmeOf(rt.config);
+  for (const host of options.only ?? [])
+    if (!acme.hosts.includes(host))
+      throw new ConfigError(`certs renew: ${host} is not one of haproxy.tls.acme's hosts`, {
+        fix: `name one of ${acme.hosts.join(', ')}`,
+      });
+  const store = new AcmeStore(acmePaths(acme.dir));
+  await store.prepare();
+  const lock = await Lock.acquire({
+    file: store.paths.lock,
+    ttlMs: LOCK_TTL_MS,
+    command: 'certs renew',
+    clock: rt.clock,
+  });
+  try {
+    const now = rt.clock.now();
+    const plan = planAcme({
+      hosts: acme.hosts,
+      coveredByFiles: await coveredByFiles(rt.config, now),
+      held: await store.held(acme.hosts),
+      status: await store.status(),
+      now,
+      ...(options.force ? { force: true } : {}),
+      ...(options.only ? { only: options.only } : {}),
+    });
+    const result: RenewResult = { plan, issued: [], failed: [] };
+    if (plan.order.length > 0 && !(await rt.haproxy.running()))
+      throw new AcmeError('HAProxy is not running, and it answers the CA’s HTTP-01 challenges', {
+        fix: 'run `linkswitch up` first (it issues what is missing once HAProxy serves)',
+      });
+    for (const host of plan.order) await orderOne(rt, acme, store, host, result);
+    return result;
+  } finally {
+    await lock.release();
+  }
+}
+
+async function orderOne(
+  rt: Runtime,
+  acme: AcmeSettings,
+  store: AcmeStore,
+  host: string,
+  result: RenewResult,
+): Promise<void> {
+  const { issueCertificate } = await import('../adapters/acme-ca.js');
+  rt.progress.phase('certificate', { host, step: 'order' });
+  const record = async (error: string | null) =>
+    store.saveStatus(afterAttempt(await store.status(), host, rt.clock.now(), error));
+  try {
+    const issued = await issueCertificate(acme, await store.account(acme.directoryUrl), host, {
+      saveAccount: (account) => store.saveAccount(account),
+      present: (token, keyAuthorization) => setChallenge(rt, store, token, keyAuthorization),
+      remove: (token) => setChallenge(rt, store, token, null),
+    });
+    await store.saveAccount(issued.account);
+    // Files first: a reload from here on serves the new certificate too.
+    const file = await store.writeCertificate(host, issued.pem);
+    const held = await store.held(acme.hosts);
+    await store.writeCrtList(held.map((c) => c.host));
+    await rt.haproxy.installCertificate(file, issued.pem, store.paths.crtList);
+    const notAfter = held.find((c) => c.host === host)?.notAfter.toISOString() ?? '';
+    result.issued.push({ host, file, notAfter });
+    await record(null);
+    rt.progress.phase('certificate', { host, step: 'installed', notAfter });
+  } catch (caught) {
+    // A directory that does not answer is the config's problem, the same for every host.
+    if (caught instanceof ConfigError) throw caught;
+    const error = messageOf(caught).split('\n')[0]!;
+    result.failed.push({ host, error });
+    await record(error);
+    rt.progress.warn(`certificate for ${host} not issued`, { error });
+  }
+}
+
+/** A token's answer into the challenge map: the file (a reload mid-order keeps it) and HAProxy. */
+async function setChallenge(rt: Runtime, store: AcmeStore, token: string, value: string | null): Promise<void> {
+  const lines = (await store.readChallenges()).split('\n').filter((l) => l !== '' && l.split(' ')[0] !== token);
+  if (value !== null) lines.push(`${token} ${value}`);
+  await store.writeChallenges(lines.map((l) => `${l}\n`).join(''));
+  await rt.haproxy.setMapEntry(store.paths.challenges, token, value);
+}
+
+/** Hosts that certificate files cover; a broken file covers nothing (its error is the deploy's). */
+async function coveredByFiles(config: Settings, now: Date): Promise<string[]> {
+  if (!config.tls || config.tls.certificates.length === 0) return [];
+  try {
+    return (await checkCertificates(config.tls, [], now)).covered;
+  } catch {
+    return [];
+  }
+}
+
+export interface CertificateRow {
+  host: string;
+  source: 'acme' | 'file';
+  file: string | null;
+  issuer: string | null;
+  notAfter: string | null;
+  daysLeft: number | null;
+  lastError: string | null;
+  lastIssuedAt: string | null;
+  nextAttempt: string | null;
+}
+
+/** `linkswitch certs`: every ACME host and what it holds, and the hosts certificate files cover. */
+export async function certificateRows(config: Settings, now: Date): Promise<CertificateRow[]> {
+  const acme = acmeOf(config);
+  const store = new AcmeStore(acmePaths(acme.dir));
+  const [held, status, covered] = await Promise.all([
+    store.held(acme.hosts),
+    store.status(),
+    coveredByFiles(config, now),
+  ]);
+  return acme.hosts.map((host) => {
+    const cert = held.find((c) => c.host === host);
+    const s = status[host];
+    const next = s ? retryAfter(s) : null;
+    return {
+      host,
+      source: covered.includes(host) ? 'file' : 'acme',
+      file: cert ? certificateFile(acme.dir, host) : null,
+      issuer: cert?.issuer ?? null,
+      notAfter: cert?.notAfter.toISOString() ?? null,
+      daysLeft: cert ? Math.floor((cert.notAfter.getTime() - now.getTime()) / 86_400_000) : null,
+      lastError: s?.lastError ?? null,
+      lastIssuedAt: s?.lastIssuedAt ?? null,
+      nextAttempt: next && next > now ? next.toISOString() : null,
+    };
+  });
+}

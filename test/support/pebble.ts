@@ -1,0 +1,106 @@
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import https from 'node:https';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { execa, type ResultPromise } from 'execa';
+import { freePort } from './stack.js';
+import { createCa } from './tls.js';
+
+// Let's Encrypt's test CA, Pebble, and its DNS (pebble-challtestsrv) answering 127.0.0.1 for
+// every name: Debian's `pebble` package (scripts/setup.sh). Pebble validates HTTP-01 on
+// `httpPort` of 127.0.0.1, where the test's HAProxy listens. Its own HTTPS certificate comes
+// from a test CA, which the config names as haproxy.tls.acme.directoryCa.
+
+export interface Pebble {
+  directoryUrl: string;
+  /** The CA that signs Pebble's HTTPS listener (for directoryCa). */
+  caFile: string;
+  /** PEM of the root Pebble issues from (changes with every Pebble start). */
+  issuingRoot(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export async function startPebble(dir: string, httpPort: number): Promise<Pebble> {
+  for (const binary of ['/usr/bin/pebble', '/usr/bin/pebble-challtestsrv'])
+    if (!existsSync(binary)) throw new Error(`${binary} missing: run \`npm run setup\` (it installs Debian's pebble)`);
+  const ca = await createCa(path.join(dir, 'pebble-ca'));
+  const pemFile = await ca.issue({ hosts: ['localhost'], outDir: dir, fileName: 'pebble.pem' });
+  const pem = await readFile(pemFile, 'utf8');
+  const cut = pem.indexOf('-----BEGIN PRIVATE KEY-----');
+  await writeFile(path.join(dir, 'pebble-cert.pem'), pem.slice(0, cut));
+  await writeFile(path.join(dir, 'pebble-key.pem'), pem.slice(cut), { mode: 0o600 });
+  const caFile = path.join(dir, 'pebble-ca.pem');
+  await writeFile(caFile, ca.pem);
+  const [listen, management, dns, dnsManagement] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
+  const config = path.join(dir, 'pebble.json');
+  await writeFile(
+    config,
+    JSON.stringify({
+      pebble: {
+        listenAddress: `127.0.0.1:${listen}`,
+        managementListenAddress: `127.0.0.1:${management}`,
+        certificate: path.join(dir, 'pebble-cert.pem'),
+        privateKey: path.join(dir, 'pebble-key.pem'),
+        httpPort,
+        tlsPort: httpPort,
+        ocspResponderURL: '',
+        externalAccountBindingRequired: false,
+      },
+    }),
+  );
+  const children: ResultPromise[] = [
+    execa(
+      '/usr/bin/pebble-challtestsrv',
+      ['-dns01', `127.0.0.1:${dns}`, '-management', `127.0.0.1:${dnsManagement}`, '-http01', '', '-https01', ''].concat(
+        ['-tlsalpn01', '', '-defaultIPv4', '127.0.0.1', '-defaultIPv6', ''],
+      ),
+      { reject: false, all: true },
+    ),
+    // No random sleep before a validation, no random nonce refusals: the tests are about HAProxy.
+    execa('/usr/bin/pebble', ['-config', config, '-dnsserver', `127.0.0.1:${dns}`], {
+      reject: false,
+      all: true,
+      env: { PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0' },
+    }),
+  ];
+  const stop = async () => {
+    for (const child of children) child.kill('SIGTERM');
+    await Promise.all(children);
+  };
+  const get = (port: number, route: string) =>
+    new Promise<string>((resolve, reject) => {
+      https
+        .get({ host: '127.0.0.1', servername: 'localhost', port, path: route, ca: ca.pem, timeout: 2000 }, (res) => {
+          let body = '';
+          res.on('data', (c) => {
+            body += c;
+          });
+          res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`HTTP ${res.statusCode}`))));
+        })
+        .on('error', reject);
+    });
+  for (let i = 0; ; i++) {
+    try {
+      await get(listen, '/dir');
+      break;
+    } catch (error) {
+      if (i >= 100) {
+        await stop();
+        throw new Error(`Pebble did not answer within 10 s: ${String(error)}`);
+      }
+      await sleep(100);
+    }
+  }
+  return {
+    directoryUrl: `https://localhost:${listen}/dir`,
+    caFile,
+    issuingRoot: () => get(management, '/roots/0'),
+    stop,
+  };
+}
