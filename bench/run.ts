@@ -21,6 +21,7 @@ import { execa } from 'execa';
 import { stringify } from 'yaml';
 import { ensureNodeRuntime } from '../scripts/node-runtime.mjs';
 import { buildTestImages, imageRef } from '../test/support/images.js';
+import { renderAcme, scenarioAcme } from './acme.js';
 import { startBaselineHaproxy } from './baseline-haproxy.js';
 import { renderDockerProxy, scenarioDockerProxy } from './docker-proxy.js';
 import { type FastPathDeps, scenarioFastPaths } from './fast-paths.js';
@@ -1031,6 +1032,16 @@ async function main(): Promise<void> {
     onCleanup,
     say,
   });
+  const acme = await scenarioAcme({
+    cli: CLI,
+    templates: TEMPLATES,
+    image: IMAGE['bench-v1'],
+    renewals: SMOKE ? 2 : 10,
+    check: CHECK,
+    freePort,
+    onCleanup,
+    say,
+  });
   const scale = await scaleBench({
     dir: path.join(tempRoot, 'scale'),
     counts: SMOKE ? [1, 20] : [1, 20, 200],
@@ -1093,12 +1104,12 @@ async function main(): Promise<void> {
     healthyUnderLoadMs: median(ls.healthyUnderLoad.map((h) => h.totalMs)),
     pacedLoad: `${LOAD.connections} keep-alive connections × ${LOAD.ratePerConn} req/s`,
   });
-  const markdown = `${renderMarkdown(data)}\n${fastSection}\n${renderReloadFree(reloadFree)}\n${renderDockerProxy(dockerProxy)}\n${renderRuntimes(runtimes)}\n${renderScale(scale, REPS)}\n${renderNeighbours(neighbours)}`;
+  const markdown = `${renderMarkdown(data)}\n${fastSection}\n${renderReloadFree(reloadFree)}\n${renderDockerProxy(dockerProxy)}\n${renderAcme(acme)}\n${renderRuntimes(runtimes)}\n${renderScale(scale, REPS)}\n${renderNeighbours(neighbours)}`;
   await writeFile(path.join(OUT, 'results.md'), markdown);
   const { scenarios, ...rest } = data;
   await writeFile(
     path.join(OUT, 'results.json'),
-    `${JSON.stringify({ ...rest, fast, reloadFree, dockerProxy, runtimes, scale, neighbours, scenarios: scenarios.map((s) => ({ ...s, runs: s.runs.map((r) => ({ ...r, extra: { ...r.extra, reloadStarts: undefined } })) })) }, null, 2)}\n`,
+    `${JSON.stringify({ ...rest, fast, reloadFree, dockerProxy, acme, runtimes, scale, neighbours, scenarios: scenarios.map((s) => ({ ...s, runs: s.runs.map((r) => ({ ...r, extra: { ...r.extra, reloadStarts: undefined } })) })) }, null, 2)}\n`,
   );
   process.stdout.write(markdown);
   const where = path.relative(ROOT, OUT);

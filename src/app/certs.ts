@@ -1,5 +1,5 @@
 import { AcmeStore } from '../adapters/acme-store.js';
-import { checkCertificates } from '../adapters/certificates.js';
+import { checkCertificates, servedFingerprints } from '../adapters/certificates.js';
 import { Lock } from '../adapters/lock-file.js';
 import { acmePaths, certificateFile } from '../core/acme-paths.js';
 import { type AcmePlan, afterAttempt, planAcme, retryAfter } from '../core/acme-plan.js';
@@ -62,6 +62,7 @@ export async function renewCertificates(rt: Runtime, options: RenewOptions = {})
       ...(options.only ? { only: options.only } : {}),
     });
     const result: RenewResult = { plan, issued: [], failed: [] };
+    await clearStaleChallenges(rt, store);
     if (plan.order.length > 0 && !(await rt.haproxy.running()))
       throw new AcmeError('HAProxy is not running, and it answers the CA’s HTTP-01 challenges', {
         fix: 'run `linkswitch up` first (it issues what is missing once HAProxy serves)',
@@ -87,7 +88,11 @@ async function orderOne(
   try {
     const issued = await issueCertificate(acme, await store.account(acme.directoryUrl), host, {
       saveAccount: (account) => store.saveAccount(account),
-      present: (token, keyAuthorization) => setChallenge(rt, store, token, keyAuthorization),
+      present: async (token, keyAuthorization) => {
+        await setChallenge(rt, store, token, keyAuthorization);
+        // Fault tests kill here: an order in flight, its token in the map, the lock held.
+        await rt.pause?.('acme-challenge');
+      },
       remove: (token) => setChallenge(rt, store, token, null),
     });
     await store.saveAccount(issued.account);
@@ -116,6 +121,21 @@ async function setChallenge(rt: Runtime, store: AcmeStore, token: string, value:
   if (value !== null) lines.push(`${token} ${value}`);
   await store.writeChallenges(lines.map((l) => `${l}\n`).join(''));
   await rt.haproxy.setMapEntry(store.paths.challenges, token, value);
+}
+
+/**
+ * Tokens an earlier run left (killed mid-order): no order of theirs runs now (we hold the lock),
+ * so they go from the file and from HAProxy; the next order starts afresh.
+ */
+async function clearStaleChallenges(rt: Runtime, store: AcmeStore): Promise<void> {
+  const tokens = (await store.readChallenges())
+    .split('\n')
+    .map((l) => l.split(' ')[0] ?? '')
+    .filter((t) => /^[A-Za-z0-9_-]{16,256}$/.test(t));
+  if (tokens.length === 0) return;
+  await store.writeChallenges('');
+  if (await rt.haproxy.running())
+    for (const token of tokens) await rt.haproxy.setMapEntry(store.paths.challenges, token, null);
 }
 
 /** Hosts that certificate files cover; a broken file covers nothing (its error is the deploy's). */
@@ -165,4 +185,39 @@ export async function certificateRows(config: Settings, now: Date): Promise<Cert
       nextAttempt: next && next > now ? next.toISOString() : null,
     };
   });
+}
+
+/** From this many days before expiry, a certificate is a note in `status` (and flagged in `certs`). */
+export const WARN_DAYS = 14;
+
+/** `status`'s certificate lines: files (expired, expiring) and ACME hosts (missing, expiring, failing). */
+export async function certificateNotes(config: Settings, now: Date, liveConfig: string | null): Promise<string[]> {
+  const tls = config.tls;
+  if (!tls) return [];
+  const notes: string[] = [];
+  const days = (to: Date) => Math.floor((to.getTime() - now.getTime()) / 86_400_000);
+  if (tls.certificates.length > 0) {
+    try {
+      const { inventory, warnings } = await checkCertificates(tls, [], now, servedFingerprints(liveConfig));
+      notes.push(...warnings.filter((w) => w.includes(' expired on ')));
+      for (const c of inventory) {
+        const left = days(new Date(c.validTo));
+        if (left >= 0 && left < WARN_DAYS)
+          notes.push(`certificate ${c.file} expires in ${left} days (${c.validTo}): renew it`);
+      }
+    } catch (error) {
+      notes.push(messageOf(error).split('\n')[0]!);
+    }
+  }
+  if (tls.acme) {
+    for (const row of await certificateRows(config, now)) {
+      if (row.source === 'file') continue;
+      const failing = row.lastError ? `; last order failed: ${row.lastError}` : '';
+      if (row.daysLeft === null) notes.push(`${row.host}: no certificate yet (the default one is served)${failing}`);
+      else if (row.daysLeft < WARN_DAYS)
+        notes.push(`${row.host}: certificate expires in ${row.daysLeft} days${failing}`);
+      else if (row.lastError) notes.push(`${row.host}: renewal failing (the current certificate serves)${failing}`);
+    }
+  }
+  return notes;
 }

@@ -214,6 +214,14 @@ function assembleStack(
   const stack = views.map((view) =>
     assemble(view, view === views[0] ? engine : chooseEngine(view), haproxyFor(view), log, lockWait, wrap),
   );
+  // One HAProxy, one set of certificates: noted once, in the first service's status.
+  const first = stack[0];
+  if (first && settings.tls)
+    first.certificateNotes = async () => {
+      const { certificateNotes } = await import('./certs.js');
+      const live = await readFile(settings.haproxy.configFile, 'utf8').catch(() => null);
+      return certificateNotes(settings, new Date(), live);
+    };
   if (stack.length < 2) return stack;
   const configLock = configLockFor(settings);
   for (const svc of stack) {

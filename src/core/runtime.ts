@@ -61,6 +61,11 @@ export interface Runtime {
    */
   certificates?(options: { required: boolean }): Promise<CertificateInfo[]>;
   /**
+   * HTTPS: one line per certificate that needs a person (expired, expiring within 14 days, an
+   * ACME host without a certificate or whose renewal fails), for `status`. The first service only.
+   */
+  certificateNotes?(): Promise<string[]>;
+  /**
    * Every config change reloads HAProxy, as before reload-free deploys (troubleshooting and the
    * bench's comparison; LINKSWITCH_RELOAD_EVERY_CHANGE=1): no server is changed at runtime.
    */

@@ -36,6 +36,8 @@ export interface StatusReport {
   maintenance: MaintenanceState;
   /** A running canary's or watch window's figures at its last poll. */
   judgement: LiveJudgement | null;
+  /** Certificates that need a person: expired, expiring within 14 days, not issued, failing. */
+  certificates: string[];
 }
 
 /** Several services: every service's report, in config order. */
@@ -69,6 +71,8 @@ export async function status(rt: Runtime): Promise<StatusReport> {
     haproxy: { running, error: haproxyError },
     maintenance: maintenanceOf(map, rt.config.service.name),
     judgement: (await rt.canaryControl?.latest()) ?? null,
+    // A certificate problem is reported, never a reason for status to fail.
+    certificates: (await rt.certificateNotes?.().catch((error: unknown) => [String(error)])) ?? [],
     colours: COLOURS.map((colour) => {
       const container = observed[colour];
       const server = servers.find((s) => s.colour === colour);

@@ -85,6 +85,8 @@ describe('automatic HTTPS from an ACME CA', () => {
     expect(rows.map((r) => r.host).sort()).toEqual([...HOSTS].sort());
     for (const row of rows)
       expect(row).toMatchObject({ source: 'acme', lastError: null, daysLeft: expect.any(Number) });
+    const status = await stack.cli(['status', '--json']);
+    expect(JSON.parse(status.stdout).certificates).toEqual([]);
     // Nothing is due: a second run orders nothing.
     const again = await stack.cli(['certs', 'renew', '--json']);
     expect(again.exitCode, again.all).toBe(0);
@@ -125,6 +127,22 @@ describe('automatic HTTPS from an ACME CA', () => {
     expect((await served(host)).serialNumber).toBe(after.serialNumber);
   });
 
+  it('a run killed mid-order leaves nothing in the way: the lock stops a second one, the next completes', async () => {
+    const host = HOSTS[0] as string;
+    const before = await served(host);
+    const paused = await stack.startPaused(['certs', 'renew', '--force', host], 'acme-challenge');
+    const challenges = path.join(stack.dir, 'run', 'acme', 'challenges.map');
+    expect((await readFile(challenges, 'utf8')).trim().split('\n')).toHaveLength(1);
+    // One order at a time, whoever runs it.
+    const second = await stack.cli(['certs', 'renew', '--force', host]);
+    expect(second.exitCode, second.all).toBe(4);
+    await paused.kill();
+    const next = await stack.cli(['certs', 'renew', '--force', host]);
+    expect(next.exitCode, next.all).toBe(0);
+    expect((await served(host)).serialNumber).not.toBe(before.serialNumber);
+    expect(await readFile(challenges, 'utf8')).toBe('');
+  });
+
   it('the sidecar orders what is missing by itself once it serves', async () => {
     // A host added to the config while nothing runs: the sidecar's first renewal run issues it.
     const added = 'new.acme.test';
@@ -136,6 +154,8 @@ describe('automatic HTTPS from an ACME CA', () => {
       },
     });
     expect((await served(added)).subject).toMatch(/linkswitch default/);
+    const status = await stack.cli(['status']);
+    expect(status.stdout).toContain(`certificate warning: ${added}: no certificate yet (the default one is served)`);
     const sidecar = await startHostSidecar(stack);
     try {
       let cert = await served(added);

@@ -63,10 +63,11 @@ export async function startPebble(dir: string, httpPort: number): Promise<Pebble
       { reject: false, all: true },
     ),
     // No random sleep before a validation, no random nonce refusals: the tests are about HAProxy.
+    // No authorization reuse: every order is validated over HTTP-01 (Pebble reuses half by default).
     execa('/usr/bin/pebble', ['-config', config, '-dnsserver', `127.0.0.1:${dns}`], {
       reject: false,
       all: true,
-      env: { PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0' },
+      env: { PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0', PEBBLE_AUTHZREUSE: '0' },
     }),
   ];
   const stop = async () => {

@@ -6,16 +6,13 @@ import { table } from '../table.js';
 // orders what is due (or everything, --force), safe to run from a timer: a lock keeps a second
 // run (the sidecar, a person) from ordering at the same time.
 
-/** From this many days before expiry, a certificate is flagged. */
-const WARN_DAYS = 14;
-
 export function registerCerts(program: Command): void {
   const certs = program
     .command('certs')
     .description('the certificates haproxy.tls.acme holds: issuer, expiry, days left, last error')
     .option('--json', 'print them as JSON')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
-      const [{ loadSettings, printJson }, { certificateRows }] = await Promise.all([
+      const [{ loadSettings, printJson }, { certificateRows, WARN_DAYS }] = await Promise.all([
         import('../verbs.js'),
         import('../../app/certs.js'),
       ]);

@@ -18,6 +18,7 @@ function formatStatus(report: StatusReport): string {
       `old colour ${idle.colour}: ${idle.haproxy.sessions} open connection${idle.haproxy.sessions === 1 ? '' : 's'} ` +
         '(the next deploy waits deploy.drainTimeout for them, then closes them)',
     );
+  for (const note of report.certificates ?? []) lines.push(`certificate warning: ${note}`);
   if (report.adoptable)
     lines.push(`no state file: ${report.adoptable.replace(/^adopted/, '`linkswitch up` would adopt')}`);
   if (report.maintenance.on)
