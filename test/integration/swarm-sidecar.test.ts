@@ -233,7 +233,9 @@ describe('the sidecar as a Swarm service (compose/swarm-stack.yml)', () => {
       }),
     );
     // Before the kill and from the new task's first answer on: no failure, only the linked version.
-    expect(failed.filter((f) => f.startedAt < killedAt)).toEqual([]);
+    // A request still in flight when HAProxy is killed fails with it (CI saw one, 58 ms long,
+    // reset 58 ms after the kill): "before" means answered before the kill.
+    expect(failed.filter((f) => f.endedAt < killedAt)).toEqual([]);
     expect(failed.filter((f) => f.startedAt > back)).toEqual([]);
     expect(new Set(samples.filter((s) => s.error === null).map((s) => s.version))).toEqual(new Set([served]));
     const after = await readState();
