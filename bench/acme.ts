@@ -11,6 +11,7 @@ import { sendCommand } from '../src/adapters/haproxy-socket.js';
 import { failures, startLoad } from '../test/support/load.js';
 import { startPebble } from '../test/support/pebble.js';
 import { median } from './metrics.js';
+import { benchHaproxy } from './stack-config.js';
 
 // Issue 30's figures: certificates from a real ACME CA (Pebble, Let's Encrypt's test CA, on
 // this machine), issued and installed without a reload. For each forced renewal: the time from
@@ -55,14 +56,7 @@ export async function scenarioAcme(deps: AcmeBenchDeps): Promise<AcmeBenchResult
     stringify({
       service: { name: 'bench-acme', image: deps.image, port: 8080 },
       health: { interval: '100ms', timeout: '30s' },
-      haproxy: {
-        bind: `127.0.0.1:${port}`,
-        configFile: 'run/haproxy.cfg',
-        templateDir: deps.templates,
-        masterSocket: 'run/master.sock',
-        adminSocket: 'run/admin.sock',
-        pidFile: 'run/haproxy.pid',
-        check: deps.check,
+      haproxy: benchHaproxy(port, deps.templates, deps.check, {
         tls: {
           bind: `127.0.0.1:${httpsPort}`,
           acme: {
@@ -73,7 +67,7 @@ export async function scenarioAcme(deps: AcmeBenchDeps): Promise<AcmeBenchResult
             hosts: HOSTS,
           },
         },
-      },
+      }),
       state: { file: 'run/state.json' },
     }),
   );

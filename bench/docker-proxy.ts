@@ -7,6 +7,7 @@ import { execa } from 'execa';
 import { stringify } from 'yaml';
 import { getJson } from '../src/adapters/docker-http.js';
 import { median } from './metrics.js';
+import { benchHaproxy } from './stack-config.js';
 
 // What the Docker allow-list proxy (`linkswitch docker-proxy`, issue 31) costs: one Engine API
 // call (an inspect of a linkswitch container, which the proxy checks with an inspect of its own)
@@ -42,15 +43,7 @@ export async function scenarioDockerProxy(deps: DockerProxyDeps): Promise<Docker
     stringify({
       service: { name, image: deps.images[0], port: 8080 },
       health: { interval: '100ms', timeout: '30s' },
-      haproxy: {
-        bind: `127.0.0.1:${port}`,
-        configFile: 'run/haproxy.cfg',
-        templateDir: deps.templates,
-        masterSocket: 'run/master.sock',
-        adminSocket: 'run/admin.sock',
-        pidFile: 'run/haproxy.pid',
-        check: deps.check,
-      },
+      haproxy: benchHaproxy(port, deps.templates, deps.check),
       state: { file: 'run/state.json' },
     }),
   );

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { stringify } from 'yaml';
 import { isFailure, median, quantile, type Sample } from './metrics.js';
+import { benchHaproxy } from './stack-config.js';
 
 // Two services behind one HAProxy: does a deploy of one disturb the other? The paced load goes
 // to service `nb` (the default route, so the load client needs no Host header) while `na` is
@@ -51,16 +52,7 @@ export async function scenarioNeighbours(deps: NeighbourDeps): Promise<Neighbour
     configFile,
     stringify({
       services: { [na]: service({ routes: ['na.bench.test'] }), [nb]: service({ default: true }) },
-      haproxy: {
-        bind: `127.0.0.1:${port}`,
-        configFile: 'run/haproxy.cfg',
-        templateDir: deps.templates,
-        masterSocket: 'run/master.sock',
-        adminSocket: 'run/admin.sock',
-        pidFile: 'run/haproxy.pid',
-        check: deps.check,
-        accessLog: { target: 'none' },
-      },
+      haproxy: benchHaproxy(port, deps.templates, deps.check, { accessLog: { target: 'none' } }),
       state: { dir: 'run/state' },
     }),
   );

@@ -11,6 +11,7 @@ import { startTlsStream } from '../test/support/tls-stream.js';
 import { type FastPathDeps, sidecarControl, startSidecar, stopSidecar } from './fast-paths.js';
 import { haproxyCpuMs, sampleRss } from './haproxy-usage.js';
 import { median } from './metrics.js';
+import { benchHaproxy } from './stack-config.js';
 
 // Reload-free deploys against the reload each deploy used to make, in the same run on the same
 // HTTPS stack: `LINKSWITCH_RELOAD_EVERY_CHANGE=1` is the before (every config change reloads,
@@ -107,16 +108,9 @@ export async function scenarioReloadFree(deps: ReloadFreeDeps): Promise<Record<M
     stringify({
       service: { name: 'bench-rf', image: deps.images[0], port: 8080 },
       health: { interval: '100ms', timeout: '30s' },
-      haproxy: {
-        bind: `127.0.0.1:${port}`,
+      haproxy: benchHaproxy(port, deps.templates, deps.check, {
         tls: { bind: `127.0.0.1:${httpsPort}`, certificates: [pem] },
-        configFile: 'run/haproxy.cfg',
-        templateDir: deps.templates,
-        masterSocket: 'run/master.sock',
-        adminSocket: 'run/admin.sock',
-        pidFile: 'run/haproxy.pid',
-        check: deps.check,
-      },
+      }),
       state: { file: 'run/state.json' },
     }),
   );

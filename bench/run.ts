@@ -42,6 +42,7 @@ import { type BenchData, type RunRecord, renderMarkdown, type Scenario } from '.
 import { renderFastPaths } from './report-fast.js';
 import { findRuntimes, renderRuntimes, scenarioRuntimes } from './runtimes.js';
 import { renderScale, scaleBench } from './scale.js';
+import { benchHaproxy } from './stack-config.js';
 import { type TimelineRow, timelineSvg } from './svg.js';
 
 const BENCH = path.dirname(fileURLToPath(import.meta.url));
@@ -706,16 +707,7 @@ async function scenarioLinkswitch(): Promise<{
     stringify({
       service: { name: LS_SERVICE, image: IMAGE['bench-v1'], port: 8080 },
       health: { interval: '100ms', timeout: '30s' },
-      haproxy: {
-        bind: `127.0.0.1:${port}`,
-        configFile: 'run/haproxy.cfg',
-        templateDir: TEMPLATES,
-        masterSocket: 'run/master.sock',
-        adminSocket: 'run/admin.sock',
-        pidFile: 'run/haproxy.pid',
-        check: CHECK,
-        retries: RETRIES,
-      },
+      haproxy: benchHaproxy(port, TEMPLATES, CHECK, { retries: RETRIES }),
       state: { file: 'run/state.json' },
     }),
   );
