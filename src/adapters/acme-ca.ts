@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import https from 'node:https';
 import { createRequire } from 'node:module';
 import tls from 'node:tls';
+import { ACME_TOKEN } from '../core/acme-paths.js';
 import { AcmeError, ConfigError, messageOf } from '../core/errors.js';
 import type { AcmeSettings } from '../core/settings.js';
 import type { AcmeAccount } from './acme-store.js';
@@ -20,7 +21,6 @@ export interface ChallengeHooks {
 
 const REQUEST_TIMEOUT_MS = 15_000;
 const require = createRequire(import.meta.url);
-const TOKEN = /^[A-Za-z0-9_-]{16,256}$/;
 const KEY_AUTHORIZATION = /^[A-Za-z0-9_-]{16,256}\.[A-Za-z0-9_-]{16,128}$/;
 
 export async function issueCertificate(
@@ -84,13 +84,13 @@ export async function issueCertificate(
       skipChallengeVerification: true,
       challengeCreateFn: async (_authz, challenge, keyAuthorization) => {
         if (challenge.type !== 'http-01') throw new Error(`the CA offered ${challenge.type}, not http-01`);
-        if (!TOKEN.test(challenge.token) || !KEY_AUTHORIZATION.test(keyAuthorization))
+        if (!ACME_TOKEN.test(challenge.token) || !KEY_AUTHORIZATION.test(keyAuthorization))
           throw new Error('the CA sent a challenge token of unexpected characters');
         if (saved?.url !== client.getAccountUrl()) await hooks.saveAccount(account());
         await hooks.present(challenge.token, keyAuthorization);
       },
       challengeRemoveFn: async (_authz, challenge) => {
-        if (TOKEN.test(challenge.token)) await hooks.remove(challenge.token);
+        if (ACME_TOKEN.test(challenge.token)) await hooks.remove(challenge.token);
       },
     });
     return { pem: `${chain.trim()}\n${certificateKey.toString().trim()}\n`, account: account() };

@@ -1,7 +1,7 @@
 import { AcmeStore } from '../adapters/acme-store.js';
 import { checkCertificates, servedFingerprints } from '../adapters/certificates.js';
 import { Lock } from '../adapters/lock-file.js';
-import { acmePaths, certificateFile } from '../core/acme-paths.js';
+import { ACME_TOKEN, acmePaths, certificateFile } from '../core/acme-paths.js';
 import { type AcmePlan, afterAttempt, planAcme, retryAfter } from '../core/acme-plan.js';
 import { AcmeError, ConfigError, messageOf } from '../core/errors.js';
 import type { Runtime } from '../core/runtime.js';
@@ -131,7 +131,7 @@ async function clearStaleChallenges(rt: Runtime, store: AcmeStore): Promise<void
   const tokens = (await store.readChallenges())
     .split('\n')
     .map((l) => l.split(' ')[0] ?? '')
-    .filter((t) => /^[A-Za-z0-9_-]{16,256}$/.test(t));
+    .filter((t) => ACME_TOKEN.test(t));
   if (tokens.length === 0) return;
   await store.writeChallenges('');
   if (await rt.haproxy.running())

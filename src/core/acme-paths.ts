@@ -6,6 +6,9 @@ import { safeFsPath } from './safe-values.js';
 // HAProxy names a certificate by its path: the same path is the crt-list's line, the runtime
 // API's handle (`set ssl cert <path>`) and the file a reload loads.
 
+/** An HTTP-01 token as the CA sends it (base64url): what may be a key of the challenge map. */
+export const ACME_TOKEN = /^[A-Za-z0-9_-]{16,256}$/;
+
 export interface AcmePaths {
   dir: string;
   /** The CA account: its key and URL (mode 600; never read by HAProxy). */
