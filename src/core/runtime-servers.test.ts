@@ -94,9 +94,30 @@ describe('reconcileServers', () => {
     const desired = [line('blue', '172.18.0.2', 8080, 0), line('green', '172.18.0.5', 8080, 100)];
     const planned = reconcileServers(desired, warm, ['be_web']);
     if ('problem' in planned) throw new Error(planned.problem);
+    // A weighted server keeps its three commands on one line: no 503 between two sends.
     const [first, rest] = stagingBatches(planned.commands).map((batch) => batch.map(commandText));
-    expect(first).toEqual(['set server be_web/green state maint', 'set server be_web/green addr 172.18.0.5 port 8080']);
-    expect(rest).toEqual(['set server be_web/green state ready', 'set weight be_web/blue 0']);
+    expect(first).toEqual([]);
+    expect(rest).toEqual([
+      'set server be_web/green state maint',
+      'set server be_web/green addr 172.18.0.5 port 8080',
+      'set server be_web/green state ready',
+      'set weight be_web/blue 0',
+    ]);
+    // An idle one being staged goes first, read back, then out of maintenance and DOWN.
+    const idle = reconcileServers([line('blue', '172.18.0.2', 8080, 100), line('green', '172.18.0.5', 8080, 0)], warm, [
+      'be_web',
+    ]);
+    if ('problem' in idle) throw new Error(idle.problem);
+    const [staged, after] = stagingBatches(idle.commands).map((batch) => batch.map(commandText));
+    expect(staged).toEqual([
+      'set server be_web/green state maint',
+      'set server be_web/green addr 172.18.0.5 port 8080',
+    ]);
+    expect(after).toEqual([
+      'set server be_web/green state ready',
+      'set server be_web/green health down',
+      'set weight be_web/green 0',
+    ]);
     const weights = [line('blue', '172.18.0.2', 8080, 0), line('green', '172.18.0.3', 8080, 100)];
     const only = reconcileServers(weights, warm, ['be_web']);
     if ('problem' in only) throw new Error(only.problem);

@@ -137,8 +137,11 @@ export function serverMismatches(
  * server pointed at before (a retired one still runs until it is removed).
  */
 export function stagingBatches(commands: readonly ServerCommand[]): [ServerCommand[], ServerCommand[]] {
-  if (!commands.some((c) => c.kind === 'addr')) return [[], [...commands]];
-  const first = (c: ServerCommand) => c.kind === 'maint' || c.kind === 'addr';
+  // Only an idle server being staged (it gets `health down`) is split: a weighted server keeps
+  // maintenance, address and ready on one line, or it would answer 503 between the two sends.
+  const staged = new Set(commands.filter((c) => c.kind === 'health-down').map((c) => `${c.backend}/${c.server}`));
+  const first = (c: ServerCommand) =>
+    (c.kind === 'maint' || c.kind === 'addr') && staged.has(`${c.backend}/${c.server}`);
   return [commands.filter(first), commands.filter((c) => !first(c))];
 }
 
