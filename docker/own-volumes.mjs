@@ -27,10 +27,25 @@ async function own(entry) {
   if (info.isDirectory()) for (const name of await readdir(entry)) await own(path.join(entry, name));
 }
 
+async function exists(file) {
+  try {
+    await lstat(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 try {
   for (const dir of dirs) {
     const marker = path.join(dir, '.linkswitch-owner');
-    await writeFile(marker, `${uid}:${gid}\n`, { mode: 0o644 });
+    // Without CAP_DAC_OVERRIDE, root may write only where root's own permissions allow: once a
+    // directory is the user's, a marker is made by taking the directory back for a moment (`own`
+    // hands it over again). A marker that exists stays as it is: every `up` runs this again.
+    if (!(await exists(marker))) {
+      await lchown(dir, 0, 0);
+      await writeFile(marker, `${uid}:${gid}\n`, { mode: 0o644 });
+    }
     await own(dir);
   }
   console.log(`own-volumes: ${dirs.join(', ')} belong to ${uid}:${gid} (${changed} changed)`);

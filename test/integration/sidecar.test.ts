@@ -515,6 +515,10 @@ service: [unclosed
     );
     for (const dir of mountpoints) expect((await stat(dir)).uid, dir).toBe(STACK_USER.uid);
     expect((await stat(path.join(mountpoints[2] as string, 'state.json'))).uid).toBe(STACK_USER.uid);
+    // Every later `up` runs the one-shot again, now on the user's volumes with their markers.
+    const again = await stack.compose(['up', '-d']);
+    expect(again.exitCode, again.all).toBe(0);
+    expect((await stack.compose(['logs', '--no-color', 'volumes'])).stdout).not.toContain('EACCES');
     const deployed = await stack.exec(['deploy', '--image', image('v1')]);
     expect(deployed.exitCode, deployed.all).toBe(0);
     expect((await getVersion(stack.httpPort)).version).toBe('v1');
