@@ -52,7 +52,8 @@ function unreadableFix(file: string, code: string | undefined): string {
   return `make it readable by uid ${uid}, which linkswitch (and HAProxy beside it) runs as: chown ${uid}:${gid} ${file}`;
 }
 
-async function checkFile(file: string, now: Date, served: ReadonlySet<string>): Promise<CheckedCertificate> {
+/** A certificate file HAProxy could load: it parses and holds (or sits beside) its own key. */
+async function loadCertificate(file: string): Promise<{ cert: X509Certificate; sha256: string }> {
   const fail = (problem: string, fix: string, cause?: unknown): never => {
     throw new CertificateError(`certificate ${file}: ${problem}`, { fix, cause });
   };
@@ -79,9 +80,16 @@ async function checkFile(file: string, now: Date, served: ReadonlySet<string>): 
     if (error instanceof CertificateError) throw error;
     fail('the private key does not parse', "replace it with the certificate's PEM private key", error);
   }
-  const validTo = new Date(cert.validTo);
   // Of the whole file (chain and key): a renewal that keeps the certificate but changes the chain counts.
-  const sha256 = createHash('sha256').update(text).digest('hex');
+  return { cert, sha256: createHash('sha256').update(text).digest('hex') };
+}
+
+async function checkFile(file: string, now: Date, served: ReadonlySet<string>): Promise<CheckedCertificate> {
+  const { cert, sha256 } = await loadCertificate(file);
+  const fail = (problem: string, fix: string): never => {
+    throw new CertificateError(`certificate ${file}: ${problem}`, { fix });
+  };
+  const validTo = new Date(cert.validTo);
   // HAProxy serves an expired certificate it has loaded; a change that does not touch it (a
   // deploy during the very incident) goes on, loudly. One this change would bring in is refused.
   if (validTo.getTime() <= now.getTime()) {
@@ -93,6 +101,34 @@ async function checkFile(file: string, now: Date, served: ReadonlySet<string>): 
   if (new Date(cert.validFrom).getTime() > now.getTime() + CLOCK_SKEW_MS)
     fail(`not valid before ${new Date(cert.validFrom).toISOString()}`, 'check the clock, or use a current certificate');
   return { file, subject: cert.subject.replace(/\n/g, ', '), validTo, cert, sha256 };
+}
+
+/** One certificate file as `linkswitch certs` lists it: what it holds, or why HAProxy could not load it. */
+export type FileCertificate =
+  | { file: string; cert: X509Certificate; issuer: string; validTo: Date }
+  | { file: string; error: string };
+
+/** Every file `certificates` names (directories expanded), described rather than checked. */
+export async function describeCertificateFiles(entries: readonly string[]): Promise<FileCertificate[]> {
+  const described: FileCertificate[] = [];
+  for (const entry of entries) {
+    let files: string[];
+    try {
+      files = await expand(entry);
+    } catch (error) {
+      described.push({ file: entry, error: messageOf(error) });
+      continue;
+    }
+    for (const file of files) {
+      try {
+        const { cert } = await loadCertificate(file);
+        described.push({ file, cert, issuer: cert.issuer.replace(/\n/g, ', '), validTo: new Date(cert.validTo) });
+      } catch (error) {
+        described.push({ file, error: messageOf(error).replace(`certificate ${file}: `, '') });
+      }
+    }
+  }
+  return described;
 }
 
 /** The fingerprints the live haproxy.cfg names (`# certificate <file> sha256 <hex>`): what HAProxy serves. */

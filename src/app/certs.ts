@@ -1,8 +1,8 @@
 import { AcmeStore } from '../adapters/acme-store.js';
-import { checkCertificates, servedFingerprints } from '../adapters/certificates.js';
+import { checkCertificates } from '../adapters/certificates.js';
 import { Lock } from '../adapters/lock-file.js';
-import { ACME_TOKEN, acmePaths, certificateFile } from '../core/acme-paths.js';
-import { type AcmePlan, afterAttempt, planAcme, retryAfter } from '../core/acme-plan.js';
+import { ACME_TOKEN, acmePaths } from '../core/acme-paths.js';
+import { type AcmePlan, afterAttempt, planAcme } from '../core/acme-plan.js';
 import { AcmeError, ConfigError, messageOf } from '../core/errors.js';
 import type { Runtime } from '../core/runtime.js';
 import type { AcmeSettings, Settings } from '../core/settings.js';
@@ -146,78 +146,4 @@ async function coveredByFiles(config: Settings, now: Date): Promise<string[]> {
   } catch {
     return [];
   }
-}
-
-export interface CertificateRow {
-  host: string;
-  source: 'acme' | 'file';
-  file: string | null;
-  issuer: string | null;
-  notAfter: string | null;
-  daysLeft: number | null;
-  lastError: string | null;
-  lastIssuedAt: string | null;
-  nextAttempt: string | null;
-}
-
-/** `linkswitch certs`: every ACME host and what it holds, and the hosts certificate files cover. */
-export async function certificateRows(config: Settings, now: Date): Promise<CertificateRow[]> {
-  const acme = acmeOf(config);
-  const store = new AcmeStore(acmePaths(acme.dir));
-  const [held, status, covered] = await Promise.all([
-    store.held(acme.hosts),
-    store.status(),
-    coveredByFiles(config, now),
-  ]);
-  return acme.hosts.map((host) => {
-    const cert = held.find((c) => c.host === host);
-    const s = status[host];
-    const next = s ? retryAfter(s) : null;
-    return {
-      host,
-      source: covered.includes(host) ? 'file' : 'acme',
-      file: cert ? certificateFile(acme.dir, host) : null,
-      issuer: cert?.issuer ?? null,
-      notAfter: cert?.notAfter.toISOString() ?? null,
-      daysLeft: cert ? Math.floor((cert.notAfter.getTime() - now.getTime()) / 86_400_000) : null,
-      lastError: s?.lastError ?? null,
-      lastIssuedAt: s?.lastIssuedAt ?? null,
-      nextAttempt: next && next > now ? next.toISOString() : null,
-    };
-  });
-}
-
-/** From this many days before expiry, a certificate is a note in `status` (and flagged in `certs`). */
-export const WARN_DAYS = 14;
-
-/** `status`'s certificate lines: files (expired, expiring) and ACME hosts (missing, expiring, failing). */
-export async function certificateNotes(config: Settings, now: Date, liveConfig: string | null): Promise<string[]> {
-  const tls = config.tls;
-  if (!tls) return [];
-  const notes: string[] = [];
-  const days = (to: Date) => Math.floor((to.getTime() - now.getTime()) / 86_400_000);
-  if (tls.certificates.length > 0) {
-    try {
-      const { inventory, warnings } = await checkCertificates(tls, [], now, servedFingerprints(liveConfig));
-      notes.push(...warnings.filter((w) => w.includes(' expired on ')));
-      for (const c of inventory) {
-        const left = days(new Date(c.validTo));
-        if (left >= 0 && left < WARN_DAYS)
-          notes.push(`certificate ${c.file} expires in ${left} days (${c.validTo}): renew it`);
-      }
-    } catch (error) {
-      notes.push(messageOf(error).split('\n')[0]!);
-    }
-  }
-  if (tls.acme) {
-    for (const row of await certificateRows(config, now)) {
-      if (row.source === 'file') continue;
-      const failing = row.lastError ? `; last order failed: ${row.lastError}` : '';
-      if (row.daysLeft === null) notes.push(`${row.host}: no certificate yet (the default one is served)${failing}`);
-      else if (row.daysLeft < WARN_DAYS)
-        notes.push(`${row.host}: certificate expires in ${row.daysLeft} days${failing}`);
-      else if (row.lastError) notes.push(`${row.host}: renewal failing (the current certificate serves)${failing}`);
-    }
-  }
-  return notes;
 }

@@ -218,7 +218,7 @@ function assembleStack(
   const first = stack[0];
   if (first && settings.tls)
     first.certificateNotes = async () => {
-      const { certificateNotes } = await import('./certs.js');
+      const { certificateNotes } = await import('./certificate-rows.js');
       const live = await readFile(settings.haproxy.configFile, 'utf8').catch(() => null);
       return certificateNotes(settings, new Date(), live);
     };

@@ -18,7 +18,7 @@ export interface ControlHandlers {
   /** `sink`: the client follows the operation (progress-stream.ts). */
   deploy(request: DeployRequest, sink?: ProgressSink): Promise<CommandResult>;
   rollback(request: RollbackRequest, sink?: ProgressSink): Promise<CommandResult>;
-  metrics(): string;
+  metrics(): string | Promise<string>;
 }
 
 /**
@@ -67,7 +67,7 @@ function handler(options: ControlApiOptions, requireToken: boolean): http.Reques
           case `GET ${ROUTES.status}`:
             return send(response, 200, await handlers.status());
           case `GET ${ROUTES.metrics}`:
-            return send(response, 200, handlers.metrics(), 'text/plain; version=0.0.4');
+            return send(response, 200, await handlers.metrics(), 'text/plain; version=0.0.4');
           case `POST ${ROUTES.deploy}`: {
             const body = parseJson(await readBody(request));
             const deploy: DeployRequest = {

@@ -1,4 +1,4 @@
-import type { CertificateRow } from '../app/certs.js';
+import type { CertificateRow } from '../app/certificate-rows.js';
 import type { Colour } from '../core/colour.js';
 import { COLOURS } from '../core/colour.js';
 
@@ -161,18 +161,20 @@ export class Metrics {
       );
     }
     if (certificates.length > 0) {
-      // Hosts are checked names (safeCertificateHost): nothing to escape in a label.
       const held = certificates.filter((c) => c.notAfter !== null);
+      const ordered = certificates.filter((c) => c.source === 'acme');
       out.push(
-        '# HELP linkswitch_certificate_expiry_seconds Seconds until the ACME certificate of a host expires.',
+        '# HELP linkswitch_certificate_expiry_seconds Seconds until the certificate of a host expires (source: acme or file).',
         '# TYPE linkswitch_certificate_expiry_seconds gauge',
         ...held.map(
           (c) =>
-            `linkswitch_certificate_expiry_seconds{host="${c.host}",source="${c.source}"} ${Math.round((Date.parse(c.notAfter as string) - now.getTime()) / 1000)}`,
+            `linkswitch_certificate_expiry_seconds{host="${labelValue(c.host)}",source="${c.source}"} ${Math.round((Date.parse(c.notAfter as string) - now.getTime()) / 1000)}`,
         ),
-        '# HELP linkswitch_certificate_renewal_failing Whether the last order for a host failed (1) or not (0).',
+        '# HELP linkswitch_certificate_renewal_failing Whether the last ACME order for a host failed (1) or not (0).',
         '# TYPE linkswitch_certificate_renewal_failing gauge',
-        ...certificates.map((c) => `linkswitch_certificate_renewal_failing{host="${c.host}"} ${c.lastError ? 1 : 0}`),
+        ...ordered.map(
+          (c) => `linkswitch_certificate_renewal_failing{host="${labelValue(c.host)}"} ${c.lastError ? 1 : 0}`,
+        ),
       );
     }
     out.push(
@@ -182,4 +184,9 @@ export class Metrics {
     );
     return `${out.join('\n')}\n`;
   }
+}
+
+/** A Prometheus label value: a host from a certificate file's subject is not a checked name. */
+function labelValue(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }

@@ -129,10 +129,10 @@ export class Sidecar {
         status: () => this.status(),
         deploy: (request, sink) => unitNamed(this.units, request.service).operations.deploy(request, sink),
         rollback: (request, sink) => unitNamed(this.units, request.service).operations.rollback(request, 'api', sink),
-        metrics: () =>
+        metrics: async () =>
           Metrics.render(
             this.units.map((u) => u.metrics),
-            this.renewals.latest(),
+            await this.renewals.current(),
             new Date(),
           ),
       },
@@ -226,10 +226,12 @@ export class Sidecar {
   /** One run of the reconcile queue: re-read the config if it changed, then `up`. */
   private async reconcileRun(batch: ReconcileRun): Promise<boolean> {
     const reason = batch.reasons.join('; ');
-    if (batch.kinds.has('config') && !(await this.reloadConfig(reason))) return false;
+    const configChanged = batch.kinds.has('config');
+    if (configChanged && !(await this.reloadConfig(reason))) return false;
     // One service after the other: each `up` renders the whole file from the others' state.
     let ok = true;
     for (const u of this.units) ok = (await u.operations.reconcile(reason)) && ok;
+    if (configChanged) this.renewals.configChanged();
     return ok;
   }
 

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { certificateNotes } from '../../src/app/certs.js';
+import { certificateNotes } from '../../src/app/certificate-rows.js';
 import { parseConfig } from '../../src/config/load.js';
 import { createCa, type TestCa } from '../support/tls.js';
 

@@ -1,20 +1,22 @@
+import path from 'node:path';
 import type { Command } from 'commander';
 import { globalOptions } from '../options.js';
 import { table } from '../table.js';
 
-// `linkswitch certs`: what each ACME host holds and how its last order went; `certs renew`:
+// `linkswitch certs`: every HTTPS host, the certificate it gets (a file, ACME or HAProxy's default),
+// its expiry and what is wrong with it (an order that failed, a broken or expired file); `certs renew`:
 // orders what is due (or everything, --force), safe to run from a timer: a lock keeps a second
 // run (the sidecar, a person) from ordering at the same time.
 
 export function registerCerts(program: Command): void {
   const certs = program
     .command('certs')
-    .description('the certificates haproxy.tls.acme holds: issuer, expiry, days left, last error')
+    .description('every HTTPS host and its certificate (file or ACME): issuer, expiry, days left, last error')
     .option('--json', 'print them as JSON')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
       const [{ loadSettings, printJson }, { certificateRows, WARN_DAYS }] = await Promise.all([
         import('../verbs.js'),
-        import('../../app/certs.js'),
+        import('../../app/certificate-rows.js'),
       ]);
       const rows = await certificateRows(await loadSettings(globalOptions(cmd)), new Date());
       if (opts.json) return printJson({ certificates: rows });
@@ -22,9 +24,9 @@ export function registerCerts(program: Command): void {
       for (const r of rows)
         lines.push([
           r.host,
-          r.source,
+          r.source === 'file' && r.file ? `file ${path.basename(r.file)}` : r.source,
           r.issuer ?? '-',
-          r.notAfter?.slice(0, 16).replace('T', ' ') ?? 'none yet',
+          r.notAfter?.slice(0, 16).replace('T', ' ') ?? (r.source === 'acme' ? 'none yet' : '-'),
           r.daysLeft === null ? '-' : `${r.daysLeft}${r.daysLeft < WARN_DAYS ? ' (renew!)' : ''}`,
           r.lastError ? `${r.lastError}${r.nextAttempt ? ` (retry after ${r.nextAttempt.slice(11, 16)})` : ''}` : '-',
         ]);
