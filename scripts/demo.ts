@@ -1,31 +1,43 @@
 // `npm run demo` (via scripts/demo.sh): builds the images on this machine, brings up
-// docker-compose.yml with compose/multi/linkswitch.yml (HAProxy + the linkswitch sidecar + two
-// services, web and api, by host on HTTPS with a throwaway certificate made now), then deploys
-// web from the host through the control API and rolls it back with `docker compose exec`, under
-// keep-alive HTTPS load to both hosts, and prints what the clients of each saw: web switches,
-// api keeps serving untouched. The stack keeps running.
+// docker-compose.yml with compose/acme/linkswitch.yml (HAProxy + the linkswitch sidecar + two
+// services, web and api, by host on HTTPS) and compose/pebble.yml (Pebble, Let's Encrypt's test
+// CA, standing in for Let's Encrypt). The sidecar gets both hosts' certificates over ACME by
+// itself. Then the demo deploys web from the host through the control API and rolls it back with
+// `docker compose exec`, under keep-alive HTTPS load to both hosts, and prints what the clients
+// of each saw: web switches, api keeps serving untouched. The stack keeps running.
 // `npm run demo -- --down` removes it (containers, network, volumes, the .env and the certificates).
 
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
+import https from 'node:https';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { parse } from 'yaml';
 import { tokenProblem } from '../src/sidecar/token.js';
 import { failures, type Sample, startLoad } from '../test/support/load.js';
+import { pebbleListenerCertificate } from '../test/support/pebble.js';
 import { freePort } from '../test/support/stack.js';
-import { createCa } from '../test/support/tls.js';
-import { buildAppImage, buildLocalBaseImages, imageLines, ROOT, STACK_USER } from './local-images.js';
+import {
+  buildAppImage,
+  buildLocalBaseImages,
+  buildLocalPebbleImage,
+  imageLines,
+  ROOT,
+  STACK_USER,
+} from './local-images.js';
 
 const ENV_FILE = path.join(ROOT, '.env');
 const MARKER = '# Written by `npm run demo`; `npm run demo -- --down` removes it.';
 const PROJECT = 'linkswitch-demo';
 const CLI = path.join(ROOT, 'dist', 'bundle', 'bin.cjs');
 const APP = 'linkswitch-demo-app';
-const CONFIG_DIR = path.join(ROOT, 'compose', 'multi');
+const CONFIG_DIR = path.join(ROOT, 'compose', 'acme');
 const CERTS = path.join(ROOT, 'compose', 'certs');
+const PEBBLE_DIR = path.join(CERTS, 'pebble');
+// Read by every `docker compose` command in this directory: the stack and its CA.
+const COMPOSE_FILES = 'docker-compose.yml:compose/pebble.yml';
 const HOSTS = { web: 'app.demo.test', api: 'api.demo.test' } as const;
 
 const say = (line: string) => process.stdout.write(`demo: ${line}\n`);
@@ -79,22 +91,53 @@ async function serviceNames(): Promise<string[]> {
   return Object.keys(config.services);
 }
 
-/** A throwaway CA and a certificate for both hosts, made now (never committed). */
-async function makeCertificates(): Promise<string> {
-  await rm(path.join(CERTS, 'ca'), { recursive: true, force: true });
-  const ca = await createCa(path.join(CERTS, 'ca'));
-  // HAProxy and the sidecar run as STACK_USER: the key is theirs (root can hand it over; anyone
-  // else makes this throwaway one readable to all).
+/**
+ * Pebble's own HTTPS certificate, for the name `pebble`, from a throwaway CA (never committed):
+ * the sidecar trusts that CA for the ACME directory (acme.directoryCa).
+ */
+async function makePebbleCertificate(): Promise<void> {
+  // A Pebble still running from an earlier demo keeps the files it started with.
+  const files = ['pebble-cert.pem', 'pebble-key.pem', 'pebble-ca.pem'];
+  if (files.every((file) => existsSync(path.join(PEBBLE_DIR, file)))) return;
+  await rm(PEBBLE_DIR, { recursive: true, force: true });
+  // Pebble runs as STACK_USER: its key is theirs (root can hand it over; anyone else makes this
+  // throwaway one readable to all).
   const root = process.getuid?.() === 0;
-  const site = await ca.issue({
-    hosts: [HOSTS.web, HOSTS.api],
-    outDir: CERTS,
-    fileName: 'site.pem',
-    ...(root ? { owner: STACK_USER } : {}),
-  });
-  if (!root) await chmod(site, 0o644);
-  await writeFile(path.join(CERTS, 'ca.pem'), ca.pem);
-  return ca.pem;
+  const { keyFile } = await pebbleListenerCertificate(PEBBLE_DIR, 'pebble', root ? STACK_USER : undefined);
+  if (!root) await chmod(keyFile, 0o644);
+}
+
+/** GET on Pebble's management API: /roots/0 is the root it issues from (new at each start). */
+function pebbleRoot(port: number): Promise<string> {
+  return readFile(path.join(PEBBLE_DIR, 'pebble-ca.pem'), 'utf8').then(
+    (ca) =>
+      new Promise((resolve, reject) => {
+        https
+          .get({ host: '127.0.0.1', port, path: '/roots/0', servername: 'pebble', ca, timeout: 2000 }, (res) => {
+            let body = '';
+            res.on('data', (chunk) => {
+              body += chunk;
+            });
+            res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`HTTP ${res.statusCode}`))));
+          })
+          .on('error', reject);
+      }),
+  );
+}
+
+/** Subject and not-after of the certificate HTTPS on 127.0.0.1:`port` serves for `host`. */
+function servedCertificate(port: number, host: string, ca: string): Promise<{ issuer: string; notAfter: string }> {
+  return import('node:tls').then(
+    (tls) =>
+      new Promise((resolve, reject) => {
+        const socket = tls.connect({ host: '127.0.0.1', port, servername: host, ca }, () => {
+          const peer = socket.getPeerCertificate();
+          socket.end();
+          resolve({ issuer: String(peer.issuer.CN), notAfter: new Date(peer.valid_to).toISOString().slice(0, 10) });
+        });
+        socket.on('error', reject);
+      }),
+  );
 }
 
 async function down(): Promise<void> {
@@ -108,7 +151,8 @@ async function down(): Promise<void> {
   }
   await compose(['down', '-v', '--remove-orphans'], { inherit: true });
   await rm(ENV_FILE, { force: true });
-  for (const file of ['site.pem', 'ca.pem', 'ca']) await rm(path.join(CERTS, file), { recursive: true, force: true });
+  for (const file of ['pebble', 'pebble-root.pem', 'site.pem', 'ca.pem', 'ca'])
+    await rm(path.join(CERTS, file), { recursive: true, force: true });
   say('stack removed (containers, network, volumes, .env, the demo certificates)');
 }
 
@@ -186,6 +230,20 @@ function table(samples: Sample[], loadStart: number, loadEnd: number, steps: Ste
     .join('\n');
 }
 
+/** How often HAProxy's master has reloaded since it started (`show proc` on the master CLI). */
+async function haproxyReloads(): Promise<number | null> {
+  const script = `const s = require('node:net').connect('/run/haproxy/master.sock');
+let out = ''; s.on('data', (d) => (out += d)); s.on('end', () => process.stdout.write(out));
+s.end('show proc\\n');`;
+  try {
+    const { stdout } = await compose(['exec', '-T', 'linkswitch', 'node', '-e', script]);
+    const reloads = /^\d+\s+master\s+(\d+)/m.exec(stdout)?.[1];
+    return reloads === undefined ? null : Number(reloads);
+  } catch {
+    return null;
+  }
+}
+
 async function residentMb(): Promise<string> {
   try {
     const { stdout: id } = await compose(['ps', '-q', 'linkswitch']);
@@ -213,13 +271,15 @@ async function main(): Promise<void> {
   say(`building the demo app (${APP}:v1, :v2) on ${nodeImage}`);
   await buildAppImage(`${APP}:v1`, 'v1', nodeImage);
   await buildAppImage(`${APP}:v2`, 'v2', nodeImage);
-
-  const ca = await makeCertificates();
-  say(`made a throwaway CA and a certificate for ${HOSTS.web} and ${HOSTS.api} in compose/certs/`);
+  const pebbleImage = process.env.PEBBLE_IMAGE ?? previous?.PEBBLE_IMAGE ?? (await buildLocalPebbleImage());
+  await makePebbleCertificate();
+  say(`the CA: Pebble, Let's Encrypt's test CA (${pebbleImage}), as https://pebble:14000/dir`);
 
   const env = {
     COMPOSE_PROJECT_NAME: previous?.COMPOSE_PROJECT_NAME ?? PROJECT,
+    COMPOSE_FILE: COMPOSE_FILES,
     HAPROXY_IMAGE: haproxyImage,
+    PEBBLE_IMAGE: pebbleImage,
     NODE_IMAGE: nodeImage,
     // The sidecar image's labels name these images' Node and HAProxy lines (its build checks them).
     ...(await imageLines(nodeImage, haproxyImage)),
@@ -231,7 +291,8 @@ async function main(): Promise<void> {
     LINKSWITCH_HTTP: previous?.LINKSWITCH_HTTP ?? `127.0.0.1:${await portOr(8080)}`,
     LINKSWITCH_HTTPS: previous?.LINKSWITCH_HTTPS ?? `127.0.0.1:${await portOr(8443)}`,
     LINKSWITCH_CONTROL: previous?.LINKSWITCH_CONTROL ?? `127.0.0.1:${await portOr(9180)}`,
-    LINKSWITCH_ETC: './compose/multi',
+    LINKSWITCH_PEBBLE_MANAGEMENT: previous?.LINKSWITCH_PEBBLE_MANAGEMENT ?? `127.0.0.1:${await portOr(15000)}`,
+    LINKSWITCH_ETC: './compose/acme',
     LINKSWITCH_CERTS: './compose/certs',
   };
   await writeFile(
@@ -248,18 +309,49 @@ async function main(): Promise<void> {
   say('building the sidecar image from the Dockerfile and starting the stack');
   await compose(['build', 'linkswitch']);
   await compose(['up', '-d'], { inherit: true });
+  const upAt = performance.now();
   const deadline = Date.now() + 120_000;
+  const managementPort = Number(env.LINKSWITCH_PEBBLE_MANAGEMENT.split(':')[1]);
+  let ca: string | null = null;
+  while (!ca && Date.now() < deadline) ca = await pebbleRoot(managementPort).catch(() => sleep(250).then(() => null));
+  if (!ca)
+    throw new Error(
+      `Pebble does not answer on ${env.LINKSWITCH_PEBBLE_MANAGEMENT}; see \`${composeCmd.join(' ')} logs pebble\``,
+    );
+  // Clients trust Pebble's root as browsers trust Let's Encrypt's: until the sidecar has a
+  // certificate for a host, HAProxy serves a self-signed default and the request fails.
+  await writeFile(path.join(CERTS, 'pebble-root.pem'), ca);
   const serving: Record<string, string | null> = { web: null, api: null };
+  let renewed = false;
   for (;;) {
     serving.web = (await fetchOnce(httpsPort, HOSTS.web, ca)).version;
     serving.api = (await fetchOnce(httpsPort, HOSTS.api, ca)).version;
     if ((serving.web && serving.api) || Date.now() >= deadline) break;
+    if (previous && !renewed && performance.now() - upAt > 20_000) {
+      // A stack from an earlier demo serves certificates of an earlier Pebble, whose root is
+      // gone with it (Pebble makes a new one at each start): renew them from this one.
+      say('the certificates served are from an earlier Pebble: `linkswitch certs renew --force`');
+      renewed = true;
+      await compose(['exec', '-T', 'linkswitch', 'linkswitch', 'certs', 'renew', '--force']).catch(() => undefined);
+    }
     await sleep(250);
   }
   if (!serving.web || !serving.api)
     throw new Error(
-      `nothing answers HTTPS on 127.0.0.1:${httpsPort} after 120 s; see \`${composeCmd.join(' ')} logs\``,
+      `no certificate from Pebble is served on 127.0.0.1:${httpsPort} after 120 s; see \`${composeCmd.join(' ')} logs linkswitch\``,
     );
+  const tookMs = performance.now() - upAt;
+  for (const host of Object.values(HOSTS)) {
+    const served = await servedCertificate(httpsPort, host, ca);
+    say(`https://${host}/ serves a certificate from ${served.issuer} until ${served.notAfter}`);
+  }
+  const reloads = await haproxyReloads();
+  // A stack left running by an earlier demo served them before this `up`.
+  const when = previous && tookMs < 500 ? 'in an earlier run' : `${(tookMs / 1000).toFixed(1)} s after \`up\``;
+  say(
+    `the sidecar got both over ACME (HTTP-01, answered by HAProxy) ${when}; ` +
+      `HAProxy reloads since it started: ${reloads ?? 'unknown'}`,
+  );
   const redirect = await fetchOnce(httpPort, HOSTS.web, null);
   const target = serving.web === 'v2' ? 'v1' : 'v2';
   say(`https://${HOSTS.web}/ answers ${serving.web}, https://${HOSTS.api}/ answers ${serving.api}`);
@@ -322,9 +414,10 @@ ${table(samples.api, loadStart, loadEnd, steps)}
 Sidecar resident memory now: ${await residentMb()}.
 
 The stack keeps running (compose project ${env.COMPOSE_PROJECT_NAME}; settings in .env):
-  curl --cacert compose/certs/ca.pem ${resolve} https://${HOSTS.web}:${httpsPort}/
+  curl --cacert compose/certs/pebble-root.pem ${resolve} https://${HOSTS.web}:${httpsPort}/
   curl -i -H 'Host: ${HOSTS.api}' http://127.0.0.1:${httpPort}/    # 308 to HTTPS
   ${dc} exec linkswitch linkswitch status
+  ${dc} exec linkswitch linkswitch certs        # issuer, expiry, renewal of each host
   ${dc} exec linkswitch linkswitch deploy api --image ${APP}:v2
   LINKSWITCH_SIDECAR=${controlUrl} LINKSWITCH_TOKEN=${token} npx linkswitch rollback api
   curl -H "Authorization: Bearer ${token}" ${controlUrl}/metrics

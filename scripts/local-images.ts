@@ -17,6 +17,7 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const LOCAL_NODE_IMAGE = 'linkswitch-node:local';
 export const LOCAL_HAPROXY_IMAGE = 'linkswitch-haproxy:local';
 export const SIDECAR_IMAGE = 'linkswitch:local';
+export const LOCAL_PEBBLE_IMAGE = 'linkswitch-pebble:local';
 /** The user HAProxy and the sidecar run as in docker-compose.yml (LINKSWITCH_UID, LINKSWITCH_GID). */
 export const STACK_USER = { uid: 10001, gid: 10001 } as const;
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -96,6 +97,20 @@ export async function buildLocalHaproxyImage(hostHaproxy = '/usr/sbin/haproxy'):
     ],
   });
   return LOCAL_HAPROXY_IMAGE;
+}
+
+/**
+ * Debian's Pebble (Let's Encrypt's test CA, `npm run setup` installs it) for compose/pebble.yml:
+ * the demo's CA, and the compose stack's ACME test. Its config and certificate are mounted.
+ */
+export async function buildLocalPebbleImage(hostPebble = '/usr/bin/pebble'): Promise<string> {
+  await buildHostBinaryImage({
+    tag: LOCAL_PEBBLE_IMAGE,
+    binaries: { [hostPebble]: '/usr/bin/pebble' },
+    dirs: ['etc/pebble'],
+    lines: ['ENTRYPOINT ["/usr/bin/pebble"]', 'CMD ["-config", "/etc/pebble/pebble.json"]'],
+  });
+  return LOCAL_PEBBLE_IMAGE;
 }
 
 const FIXTURE_APP = path.join(ROOT, 'test', 'fixtures', 'app');

@@ -143,28 +143,36 @@ describe('automatic HTTPS from an ACME CA', () => {
     expect(await readFile(challenges, 'utf8')).toBe('');
   });
 
-  it('the sidecar orders what is missing by itself once it serves', async () => {
+  it('the sidecar orders what is missing by itself: once it serves, and when the config adds a host', async () => {
     // A host added to the config while nothing runs: the sidecar's first renewal run issues it.
     const added = 'new.acme.test';
+    const later = 'later.acme.test';
     const config = acmeConfig(pebble.directoryUrl);
-    await stack.writeConfig({
-      haproxy: {
-        ...config.haproxy,
-        tls: { ...config.haproxy.tls, acme: { ...config.haproxy.tls.acme, hosts: [...HOSTS, added] } },
-      },
-    });
+    const withHosts = (hosts: string[]) =>
+      stack.writeConfig({
+        haproxy: { ...config.haproxy, tls: { ...config.haproxy.tls, acme: { ...config.haproxy.tls.acme, hosts } } },
+      });
+    const fromPebble = async (host: string) => {
+      let cert = await served(host);
+      for (let i = 0; i < 100 && !/Pebble/.test(cert.issuer); i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        cert = await served(host);
+      }
+      expect(cert.issuer, host).toMatch(/Pebble/);
+      expect(cert.checkHost(host)).toBe(host);
+    };
+    await withHosts([...HOSTS, added]);
     expect((await served(added)).subject).toMatch(/linkswitch default/);
     const status = await stack.cli(['status']);
     expect(status.stdout).toContain(`certificate warning: ${added}: no certificate yet (the default one is served)`);
     const sidecar = await startHostSidecar(stack);
     try {
-      let cert = await served(added);
-      for (let i = 0; i < 100 && !/Pebble/.test(cert.issuer); i++) {
-        await new Promise((r) => setTimeout(r, 200));
-        cert = await served(added);
-      }
-      expect(cert.issuer).toMatch(/Pebble/);
-      expect(cert.checkHost(added)).toBe(added);
+      await fromPebble(added);
+      // Added while it runs: ordered after the config reload, not at the next hourly run.
+      const reloadsBefore = await reloads();
+      await withHosts([...HOSTS, added, later]);
+      await fromPebble(later);
+      expect(await reloads()).toBe(reloadsBefore);
     } finally {
       const stopped = await sidecar.stop();
       expect(stopped.all).toContain('Certificate issued and installed');

@@ -1,5 +1,4 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -7,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STACK_USER } from '../../scripts/local-images.js';
 import { buildSidecarImage, type ComposeStack, createComposeStack, waitFor } from '../support/compose-stack.js';
 import { failures, type Sample, startLoad } from '../support/load.js';
-import { createCa, servedSerial, type TestCa } from '../support/tls.js';
+import { createCa, servedSerial, type TestCa, versionOverHttps } from '../support/tls.js';
 
 // The compose stack with two services by host on HTTPS (compose/multi/linkswitch.yml, what
 // `npm run demo` runs): one sidecar runs both. A deploy and a rollback of one service, from the
@@ -15,20 +14,6 @@ import { createCa, servedSerial, type TestCa } from '../support/tls.js';
 // no request fails, and the other service keeps its version throughout.
 
 const image = (tag: string) => `linkswitch-test-app:${tag}`;
-
-function versionOver(port: number, host: string, ca: string): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const request = https.get(
-      { host: '127.0.0.1', port, path: '/', headers: { host }, servername: host, ca, agent: false, timeout: 2000 },
-      (response) => {
-        response.resume();
-        resolve((response.headers['x-version'] as string) || undefined);
-      },
-    );
-    request.on('timeout', () => request.destroy());
-    request.on('error', () => resolve(undefined));
-  });
-}
 
 describe('linkswitch serve with several services in docker-compose, on HTTPS', () => {
   let stack: ComposeStack;
@@ -47,7 +32,7 @@ describe('linkswitch serve with several services in docker-compose, on HTTPS', (
     const up = await stack.compose(['up', '-d']);
     expect(up.exitCode, up.all).toBe(0);
     for (const host of [hosts.web, hosts.api])
-      await waitFor(`${host} over HTTPS`, () => versionOver(stack.httpsPort, host, ca.pem), 60_000, 200);
+      await waitFor(`${host} over HTTPS`, () => versionOverHttps(stack.httpsPort, host, ca.pem), 60_000, 200);
   }, 240_000);
 
   afterAll(async () => {

@@ -15,6 +15,7 @@ const SHIPPED_CONFIGS = [
   'examples/multi-service.yml',
   'compose/linkswitch.yml',
   'compose/multi/linkswitch.yml',
+  'compose/acme/linkswitch.yml',
   'compose/swarm/linkswitch.yml',
 ];
 

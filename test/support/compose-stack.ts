@@ -92,11 +92,11 @@ export async function readStateFrom(
 }
 
 /**
- * compose/multi/linkswitch.yml with this run's names: each service `<id>` becomes `<service>-<id>`,
- * its route host `<id>.<service>.test` (returned in `hosts`), the certificates are `certs`' files.
+ * compose/<dir>/linkswitch.yml (multi: certificate files; acme: from Pebble) with this run's
+ * names: each service `<id>` becomes `<service>-<id>`, its route host `<id>.<service>.test`.
  */
-async function multiConfig(service: string, project: string, image: string): Promise<string> {
-  const text = await readFile(path.join(ROOT, 'compose', 'multi', 'linkswitch.yml'), 'utf8');
+async function multiConfig(dir: 'multi' | 'acme', service: string, project: string, image: string): Promise<string> {
+  const text = await readFile(path.join(ROOT, 'compose', dir, 'linkswitch.yml'), 'utf8');
   return text
     .replace(/^ {2}(web|api):/gm, `  ${service}-$1:`)
     .replace(/routes: \[app\.demo\.test\]/, `routes: [web.${service}.test]`)
@@ -106,12 +106,32 @@ async function multiConfig(service: string, project: string, image: string): Pro
 }
 
 /**
+ * compose/pebble.yml with HAProxy's aliases for this run's hosts (its paths stay relative to the
+ * repo, the project directory).
+ */
+async function pebbleOverlay(dir: string, service: string): Promise<string> {
+  const text = await readFile(path.join(ROOT, 'compose', 'pebble.yml'), 'utf8');
+  const file = path.join(dir, 'pebble.yml');
+  await writeFile(
+    file,
+    text.replace('aliases: [app.demo.test, api.demo.test]', `aliases: [web.${service}.test, api.${service}.test]`),
+  );
+  return file;
+}
+
+/**
  * `engine`: run the stack on another Docker engine (DOCKER_HOST and its socket for the sidecar).
  * `config.multi`: compose/multi/linkswitch.yml (two services on HTTPS; `certs` has site.pem).
+ * `config.acme`: compose/acme/linkswitch.yml and compose/pebble.yml (`certs`/pebble has Pebble's
+ * own certificate; its management API on 127.0.0.1:`managementPort`).
  */
 export async function createComposeStack(
   prefix: string,
-  config: { image: string; multi?: { certs: string } },
+  config: {
+    image: string;
+    multi?: { certs: string };
+    acme?: { certs: string; managementPort: number; pebbleImage: string };
+  },
   engine: { dockerHost: string; socket: string } | null = null,
 ): Promise<ComposeStack> {
   const engineEnv: Record<string, string> = engine
@@ -120,12 +140,13 @@ export async function createComposeStack(
   const dir = await mkdtemp(path.join(os.tmpdir(), `linkswitch-${prefix}-`));
   // mkdtemp makes it 700: the stack's non-root user reads the config and templates inside.
   await chmod(dir, 0o755);
-  if (config.multi) await chmod(config.multi.certs, 0o755);
+  const certs = config.multi?.certs ?? config.acme?.certs;
+  if (certs) await chmod(certs, 0o755);
   const suffix = nameSuffix(dir);
   const project = `lss${prefix}${suffix}`;
   const service = `lss-${prefix}-${suffix}`;
   const [httpPort, httpsPort, controlPort] = [await freePort(), await freePort(), await freePort()];
-  const names: Record<string, string> = config.multi ? { web: `${service}-web`, api: `${service}-api` } : {};
+  const names: Record<string, string> = certs ? { web: `${service}-web`, api: `${service}-api` } : {};
   // 32 random bytes: the sidecar refuses a shorter token.
   const token = randomBytes(32).toString('hex');
   const etc = path.join(dir, 'etc');
@@ -133,8 +154,8 @@ export async function createComposeStack(
   await mkdir(etc);
   await cp(TEMPLATES, templatesDir, { recursive: true });
   // The shipped compose/linkswitch.yml with this run's names, and quicker health polling.
-  const shipped = config.multi
-    ? await multiConfig(service, project, config.image)
+  const shipped = certs
+    ? await multiConfig(config.acme ? 'acme' : 'multi', service, project, config.image)
     : (await readFile(path.join(ROOT, 'compose', 'linkswitch.yml'), 'utf8'))
         .replace(/^( {2}name:) web\b/m, `$1 ${service}`)
         .replace(/^( {2}image:) \S+/m, `$1 ${config.image}`)
@@ -156,16 +177,23 @@ export async function createComposeStack(
     LINKSWITCH_TOKEN: token,
     LINKSWITCH_HTTP: `127.0.0.1:${httpPort}`,
     LINKSWITCH_HTTPS: `127.0.0.1:${httpsPort}`,
-    ...(config.multi ? { LINKSWITCH_CERTS: config.multi.certs } : {}),
+    ...(certs ? { LINKSWITCH_CERTS: certs } : {}),
+    ...(config.acme
+      ? {
+          PEBBLE_IMAGE: config.acme.pebbleImage,
+          LINKSWITCH_PEBBLE_MANAGEMENT: `127.0.0.1:${config.acme.managementPort}`,
+        }
+      : {}),
     LINKSWITCH_CONTROL: `127.0.0.1:${controlPort}`,
     LINKSWITCH_NETWORK: project,
     LINKSWITCH_ETC: etc,
     LINKSWITCH_TEMPLATES: templatesDir,
     ...engineEnv,
   };
+  const files = ['-f', COMPOSE_FILE, ...(config.acme ? ['-f', await pebbleOverlay(dir, service)] : [])];
   const compose = async (args: string[], extra: Record<string, string> = {}) =>
     toCliResult(
-      await execa('docker-compose', ['--env-file', envFile, '-p', project, '-f', COMPOSE_FILE, ...args], {
+      await execa('docker-compose', ['--env-file', envFile, '-p', project, ...files, ...args], {
         cwd: ROOT,
         env: { ...env, ...extra },
         reject: false,

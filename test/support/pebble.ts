@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -21,17 +21,41 @@ export interface Pebble {
   stop(): Promise<void>;
 }
 
+/**
+ * Pebble's own HTTPS certificate for `name`, from a throwaway CA: `dir`/pebble-cert.pem,
+ * pebble-key.pem (handed to `owner`, the user Pebble runs as) and pebble-ca.pem (for
+ * haproxy.tls.acme.directoryCa).
+ */
+export async function pebbleListenerCertificate(
+  dir: string,
+  name: string,
+  owner?: { uid: number; gid: number },
+): Promise<{ caPem: string; caFile: string; certFile: string; keyFile: string }> {
+  // Before createCa, which would make `dir` too, as private as its own (Pebble reads `dir`).
+  await mkdir(dir, { recursive: true });
+  const ca = await createCa(path.join(dir, 'pebble-ca'));
+  const pemFile = await ca.issue({ hosts: [name], outDir: dir, fileName: 'pebble.pem' });
+  const pem = await readFile(pemFile, 'utf8');
+  await rm(pemFile);
+  const cut = pem.indexOf('-----BEGIN PRIVATE KEY-----');
+  const [certFile, keyFile, caFile] = ['cert', 'key', 'ca'].map((part) => path.join(dir, `pebble-${part}.pem`)) as [
+    string,
+    string,
+    string,
+  ];
+  await writeFile(certFile, pem.slice(0, cut));
+  await writeFile(keyFile, pem.slice(cut), { mode: 0o600 });
+  if (owner) await chown(keyFile, owner.uid, owner.gid);
+  await writeFile(caFile, ca.pem);
+  // The CA signed its one certificate: its key goes.
+  await rm(ca.dir, { recursive: true, force: true });
+  return { caPem: ca.pem, caFile, certFile, keyFile };
+}
+
 export async function startPebble(dir: string, httpPort: number): Promise<Pebble> {
   for (const binary of ['/usr/bin/pebble', '/usr/bin/pebble-challtestsrv'])
     if (!existsSync(binary)) throw new Error(`${binary} missing: run \`npm run setup\` (it installs Debian's pebble)`);
-  const ca = await createCa(path.join(dir, 'pebble-ca'));
-  const pemFile = await ca.issue({ hosts: ['localhost'], outDir: dir, fileName: 'pebble.pem' });
-  const pem = await readFile(pemFile, 'utf8');
-  const cut = pem.indexOf('-----BEGIN PRIVATE KEY-----');
-  await writeFile(path.join(dir, 'pebble-cert.pem'), pem.slice(0, cut));
-  await writeFile(path.join(dir, 'pebble-key.pem'), pem.slice(cut), { mode: 0o600 });
-  const caFile = path.join(dir, 'pebble-ca.pem');
-  await writeFile(caFile, ca.pem);
+  const { caPem, caFile, certFile, keyFile } = await pebbleListenerCertificate(dir, 'localhost');
   const [listen, management, dns, dnsManagement] = [
     await freePort(),
     await freePort(),
@@ -45,8 +69,8 @@ export async function startPebble(dir: string, httpPort: number): Promise<Pebble
       pebble: {
         listenAddress: `127.0.0.1:${listen}`,
         managementListenAddress: `127.0.0.1:${management}`,
-        certificate: path.join(dir, 'pebble-cert.pem'),
-        privateKey: path.join(dir, 'pebble-key.pem'),
+        certificate: certFile,
+        privateKey: keyFile,
         httpPort,
         tlsPort: httpPort,
         ocspResponderURL: '',
@@ -77,7 +101,7 @@ export async function startPebble(dir: string, httpPort: number): Promise<Pebble
   const get = (port: number, route: string) =>
     new Promise<string>((resolve, reject) => {
       https
-        .get({ host: '127.0.0.1', servername: 'localhost', port, path: route, ca: ca.pem, timeout: 2000 }, (res) => {
+        .get({ host: '127.0.0.1', servername: 'localhost', port, path: route, ca: caPem, timeout: 2000 }, (res) => {
           let body = '';
           res.on('data', (c) => {
             body += c;

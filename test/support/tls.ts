@@ -1,4 +1,5 @@
 import { chown, mkdir, readFile, writeFile } from 'node:fs/promises';
+import https from 'node:https';
 import path from 'node:path';
 import tls from 'node:tls';
 import { execa } from 'execa';
@@ -17,6 +18,8 @@ export interface TestCa {
     outDir: string;
     fileName: string;
     expired?: boolean;
+    /** Valid from a minute ago for this many seconds (a certificate that expires during a test). */
+    validForSeconds?: number;
     owner?: { uid: number; gid: number };
   }): Promise<string>;
 }
@@ -54,7 +57,7 @@ export async function createCa(dir: string): Promise<TestCa> {
   return {
     dir,
     pem: await readFile(path.join(dir, 'ca.pem'), 'utf8'),
-    async issue({ hosts, outDir, fileName, expired = false, owner }) {
+    async issue({ hosts, outDir, fileName, expired = false, validForSeconds, owner }) {
       const id = `cert${++count}`;
       const san = hosts.map((h) => `DNS:${h}`).join(',');
       await run(
@@ -65,7 +68,12 @@ export async function createCa(dir: string): Promise<TestCa> {
           `subjectAltName=${san}`,
         ]),
       );
-      const validity = expired ? ['-startdate', '20200101000000Z', '-enddate', '20200102000000Z'] : ['-days', '2'];
+      const asn1Time = (ms: number) => `${new Date(ms).toISOString().replace(/[-:T]/g, '').slice(0, 14)}Z`;
+      const validity = expired
+        ? ['-startdate', '20200101000000Z', '-enddate', '20200102000000Z']
+        : validForSeconds !== undefined
+          ? ['-startdate', asn1Time(Date.now() - 60_000), '-enddate', asn1Time(Date.now() + validForSeconds * 1000)]
+          : ['-days', '2'];
       await run(
         ['ca', '-batch', '-config', 'ca.cnf', '-cert', 'ca.pem', '-keyfile', 'ca.key', '-in', `${id}.csr`].concat([
           '-out',
@@ -95,5 +103,32 @@ export function servedSerial(port: number, host: string, ca: string): Promise<st
       resolve(serial);
     });
     socket.on('error', reject);
+  });
+}
+
+/**
+ * The X-Version of GET / over HTTPS on 127.0.0.1:`port` for `host`, or undefined on any error.
+ * `ca`: the certificate must verify against it; null: taken unverified (expired, self-signed).
+ */
+export function versionOverHttps(port: number, host: string, ca: string | null): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const request = https.get(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/',
+        headers: { host },
+        servername: host,
+        ...(ca === null ? { rejectUnauthorized: false } : { ca }),
+        agent: false,
+        timeout: 2000,
+      },
+      (response) => {
+        response.resume();
+        resolve((response.headers['x-version'] as string) || undefined);
+      },
+    );
+    request.on('timeout', () => request.destroy());
+    request.on('error', () => resolve(undefined));
   });
 }
