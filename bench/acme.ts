@@ -9,7 +9,7 @@ import { stringify } from 'yaml';
 import { parseShowProc } from '../src/adapters/haproxy-parse.js';
 import { sendCommand } from '../src/adapters/haproxy-socket.js';
 import { failures, startLoad } from '../test/support/load.js';
-import { startPebble } from '../test/support/pebble.js';
+import { type PebbleBinaries, startPebble } from '../test/support/pebble.js';
 import { median } from './metrics.js';
 import { benchHaproxy } from './stack-config.js';
 
@@ -17,7 +17,8 @@ import { benchHaproxy } from './stack-config.js';
 // this machine), issued and installed without a reload. For each forced renewal: the time from
 // the command's start to the first HTTPS answer that carries the new certificate, under HTTPS
 // keep-alive load; the failed requests during all of them; HAProxy's reloads (0 expected).
-// Pebble validates over 127.0.0.1 in milliseconds: a public CA adds its own seconds.
+// Pebble validates over 127.0.0.1 in milliseconds: a public CA adds its own seconds. Pebble 2.6
+// (Debian 13), which finalizes an order asynchronously as Let's Encrypt does: the client polls.
 
 export interface AcmeBenchResult {
   /** `up` on a fresh stack: start to both hosts served with issued certificates. */
@@ -37,6 +38,8 @@ export interface AcmeBenchDeps {
   image: string;
   renewals: number;
   check: { inter: string; rise: number; fall: number };
+  /** Debian 13's Pebble 2.6: it finalizes orders asynchronously, as Let's Encrypt does. */
+  pebble: PebbleBinaries;
   freePort(): Promise<number>;
   onCleanup(what: string, fn: () => Promise<unknown>): void;
   say(message: string): void;
@@ -48,7 +51,7 @@ export async function scenarioAcme(deps: AcmeBenchDeps): Promise<AcmeBenchResult
   const dir = await mkdtemp(path.join(os.tmpdir(), 'linkswitch-bench-acme-'));
   deps.onCleanup(`remove ${dir}`, () => rm(dir, { recursive: true, force: true }));
   const [port, httpsPort] = [await deps.freePort(), await deps.freePort()];
-  const pebble = await startPebble(dir, port);
+  const pebble = await startPebble(dir, port, deps.pebble);
   deps.onCleanup('stop Pebble', () => pebble.stop());
   const configFile = path.join(dir, 'linkswitch.yml');
   await writeFile(

@@ -21,6 +21,7 @@ import { execa } from 'execa';
 import { stringify } from 'yaml';
 import { ensureNodeRuntime } from '../scripts/node-runtime.mjs';
 import { buildTestImages, imageRef } from '../test/support/images.js';
+import { trixieTool } from '../test/support/trixie-tools.js';
 import { renderAcme, scenarioAcme } from './acme.js';
 import { startBaselineHaproxy } from './baseline-haproxy.js';
 import { renderDockerProxy, scenarioDockerProxy } from './docker-proxy.js';
@@ -1030,6 +1031,7 @@ async function main(): Promise<void> {
     image: IMAGE['bench-v1'],
     renewals: SMOKE ? 2 : 10,
     check: CHECK,
+    pebble: { pebble: await trixieTool('pebble'), challtestsrv: await trixieTool('challtestsrv') },
     freePort,
     onCleanup,
     say,

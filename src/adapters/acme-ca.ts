@@ -1,40 +1,40 @@
-import { readFile } from 'node:fs/promises';
-import https from 'node:https';
 import { createRequire } from 'node:module';
-import tls from 'node:tls';
 import { ACME_TOKEN } from '../core/acme-paths.js';
 import { AcmeError, ConfigError, messageOf } from '../core/errors.js';
+import type { ChallengeSolver } from '../core/ports.js';
 import type { AcmeSettings } from '../core/settings.js';
+import { caAgent, fetchDirectory, REQUEST_TIMEOUT_MS } from './acme-http.js';
 import type { AcmeAccount } from './acme-store.js';
 
 // One certificate from the ACME CA (RFC 8555) through acme-client: the account (made on first
-// use, its key kept by the caller), an order for one host, its HTTP-01 challenge answered by
-// HAProxy (`present` puts the key authorization where HAProxy serves it), then the chain.
+// use, its key kept by the caller), an order for one host, its challenge answered by the solver
+// (HTTP-01: HAProxy serves the key authorization from its map), then the chain.
 // Loaded only for certificate work: the CLI's other paths never import acme-client.
 
-export interface ChallengeHooks {
-  present(token: string, keyAuthorization: string): Promise<void>;
-  remove(token: string): Promise<void>;
+export interface OrderHooks {
+  solver: ChallengeSolver;
   /** The account as soon as the CA registered it (before the order ends, however it ends). */
   saveAccount(account: AcmeAccount): Promise<void>;
 }
 
-const REQUEST_TIMEOUT_MS = 15_000;
 const require = createRequire(import.meta.url);
-const KEY_AUTHORIZATION = /^[A-Za-z0-9_-]{16,256}\.[A-Za-z0-9_-]{16,128}$/;
+/** What a solver may be handed: HTTP-01's token.thumbprint, DNS-01's base64url SHA-256 digest. */
+const KEY_AUTHORIZATION = {
+  'http-01': /^[A-Za-z0-9_-]{16,256}\.[A-Za-z0-9_-]{16,128}$/,
+  'dns-01': /^[A-Za-z0-9_-]{43}$/,
+} as const;
 
 export async function issueCertificate(
   settings: AcmeSettings,
   saved: AcmeAccount | null,
   host: string,
-  hooks: ChallengeHooks,
+  hooks: OrderHooks,
 ): Promise<{ pem: string; account: AcmeAccount }> {
+  const { solver } = hooks;
   // require, as dockerode: an import() from the bundled CLI runs through vm's experimental loader.
   const acme = require('acme-client') as typeof import('acme-client');
   // A private CA (Pebble, step-ca) signs the directory's own HTTPS certificate.
-  const agent = settings.directoryCa
-    ? new https.Agent({ ca: [...tls.rootCertificates, await readFile(settings.directoryCa, 'utf8')] })
-    : undefined;
+  const agent = await caAgent(settings);
   if (agent) acme.axios.defaults.httpsAgent = agent;
   // acme-client retries a failed request 5 times, 5 s more each time (75 s): a CLI run or a
   // timer would hang on a CA that is down. Twice, 2 and 4 s later, covers a blip.
@@ -45,6 +45,12 @@ export async function issueCertificate(
   const client = new acme.Client({
     directoryUrl: settings.directoryUrl,
     accountKey,
+    // Polls of a challenge being validated and an order being finalized (both asynchronous at
+    // Let's Encrypt and Pebble 2.6): 1 s, then doubling to 10 s, about 85 s in all. acme-client's
+    // default first wait of 5 s made every order at least 5 s longer than the CA took.
+    backoffMin: 1000,
+    backoffMax: 10_000,
+    backoffAttempts: 12,
     ...(saved?.url ? { accountUrl: saved.url } : {}),
   });
   try {
@@ -79,18 +85,18 @@ export async function issueCertificate(
       csr,
       email: settings.email,
       termsOfServiceAgreed: true,
-      challengePriority: ['http-01'],
+      challengePriority: [solver.type],
       // The CA's own request is the check that counts; ours would go to this host's DNS name.
       skipChallengeVerification: true,
       challengeCreateFn: async (_authz, challenge, keyAuthorization) => {
-        if (challenge.type !== 'http-01') throw new Error(`the CA offered ${challenge.type}, not http-01`);
-        if (!ACME_TOKEN.test(challenge.token) || !KEY_AUTHORIZATION.test(keyAuthorization))
+        if (challenge.type !== solver.type) throw new Error(`the CA offered ${challenge.type}, not ${solver.type}`);
+        if (!ACME_TOKEN.test(challenge.token) || !KEY_AUTHORIZATION[solver.type].test(keyAuthorization))
           throw new Error('the CA sent a challenge token of unexpected characters');
         if (saved?.url !== client.getAccountUrl()) await hooks.saveAccount(account());
-        await hooks.present(challenge.token, keyAuthorization);
+        await solver.present({ host, token: challenge.token, keyAuthorization });
       },
       challengeRemoveFn: async (_authz, challenge) => {
-        if (ACME_TOKEN.test(challenge.token)) await hooks.remove(challenge.token);
+        if (ACME_TOKEN.test(challenge.token)) await solver.remove({ host, token: challenge.token });
       },
     });
     return { pem: `${chain.trim()}\n${certificateKey.toString().trim()}\n`, account: account() };
@@ -100,29 +106,6 @@ export async function issueCertificate(
       cause: error,
     });
   }
-}
-
-function fetchDirectory(url: string, agent: https.Agent | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const request = https.get(url, { ...(agent ? { agent } : {}), timeout: REQUEST_TIMEOUT_MS }, (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => {
-        if (body.length < 65_536) body += chunk;
-      });
-      response.on('end', () => {
-        if (response.statusCode !== 200) return reject(new Error(`HTTP ${response.statusCode}`));
-        try {
-          if (typeof (JSON.parse(body) as { newOrder?: unknown }).newOrder === 'string') return resolve();
-        } catch {
-          // reported below
-        }
-        reject(new Error('the answer is not an ACME directory (no newOrder)'));
-      });
-    });
-    request.on('timeout', () => request.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS / 1000} s`)));
-    request.on('error', (error: NodeJS.ErrnoException) => reject(new Error(error.code ?? error.message)));
-  });
 }
 
 function oneLine(error: unknown): string {

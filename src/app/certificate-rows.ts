@@ -25,6 +25,8 @@ export interface CertificateRow {
   lastError: string | null;
   lastIssuedAt: string | null;
   nextAttempt: string | null;
+  /** ACME: the CA's renewal window for the certificate held (RFC 9773), if it gave one. */
+  renewalWindow: { start: string; end: string } | null;
 }
 
 /** From this many days before expiry, a certificate is a note in `status` (and flagged in `certs`). */
@@ -49,7 +51,15 @@ export async function certificateRows(config: Settings, now: Date): Promise<Cert
     store ? store.status() : ({} as Awaited<ReturnType<AcmeStore['status']>>),
   ]);
   const daysLeft = (to: Date) => Math.floor((to.getTime() - now.getTime()) / DAY_MS);
-  const blank = { file: null, issuer: null, notAfter: null, daysLeft: null, lastIssuedAt: null, nextAttempt: null };
+  const blank = {
+    file: null,
+    issuer: null,
+    notAfter: null,
+    daysLeft: null,
+    lastIssuedAt: null,
+    nextAttempt: null,
+    renewalWindow: null,
+  };
   const rows: CertificateRow[] = [];
   const used = new Set<string>();
   const fileRow = (host: string, f: (typeof files)[number]): CertificateRow => {
@@ -89,6 +99,7 @@ export async function certificateRows(config: Settings, now: Date): Promise<Cert
         lastError: s?.lastError ?? null,
         lastIssuedAt: s?.lastIssuedAt ?? null,
         nextAttempt: next && next > now ? next.toISOString() : null,
+        renewalWindow: (cert && s?.renewalInfo?.serial === cert.serial && s.renewalInfo.window) || null,
       });
       continue;
     }

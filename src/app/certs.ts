@@ -4,8 +4,10 @@ import { Lock } from '../adapters/lock-file.js';
 import { ACME_TOKEN, acmePaths } from '../core/acme-paths.js';
 import { type AcmePlan, afterAttempt, planAcme } from '../core/acme-plan.js';
 import { AcmeError, ConfigError, messageOf } from '../core/errors.js';
+import type { ChallengeSolver } from '../core/ports.js';
 import type { Runtime } from '../core/runtime.js';
 import type { AcmeSettings, Settings } from '../core/settings.js';
+import { withRenewalInfo } from './renewal-info.js';
 
 // `linkswitch certs renew` and the certificates `up` issues: which hosts are due (core/acme-plan),
 // one order at a time under the ACME lock, HTTP-01 answered by HAProxy from the challenge map,
@@ -52,11 +54,22 @@ export async function renewCertificates(rt: Runtime, options: RenewOptions = {})
   });
   try {
     const now = rt.clock.now();
+    const covered = await coveredByFiles(rt.config, now);
+    const held = await store.held(acme.hosts);
+    // The CA's renewal windows first (RFC 9773): it may want a certificate renewed early.
+    const status = options.force
+      ? await store.status()
+      : await withRenewalInfo(
+          acme,
+          store,
+          held.filter((c) => !covered.includes(c.host)),
+          now,
+        );
     const plan = planAcme({
       hosts: acme.hosts,
-      coveredByFiles: await coveredByFiles(rt.config, now),
-      held: await store.held(acme.hosts),
-      status: await store.status(),
+      coveredByFiles: covered,
+      held,
+      status,
       now,
       ...(options.force ? { force: true } : {}),
       ...(options.only ? { only: options.only } : {}),
@@ -88,12 +101,7 @@ async function orderOne(
   try {
     const issued = await issueCertificate(acme, await store.account(acme.directoryUrl), host, {
       saveAccount: (account) => store.saveAccount(account),
-      present: async (token, keyAuthorization) => {
-        await setChallenge(rt, store, token, keyAuthorization);
-        // Fault tests kill here: an order in flight, its token in the map, the lock held.
-        await rt.pause?.('acme-challenge');
-      },
-      remove: (token) => setChallenge(rt, store, token, null),
+      solver: httpSolver(rt, store),
     });
     await store.saveAccount(issued.account);
     // Files first: a reload from here on serves the new certificate too.
@@ -113,6 +121,19 @@ async function orderOne(
     await record(error);
     rt.progress.warn(`certificate for ${host} not issued`, { error });
   }
+}
+
+/** HTTP-01, answered by HAProxy itself from the challenge map (the template's `http-request return`). */
+function httpSolver(rt: Runtime, store: AcmeStore): ChallengeSolver {
+  return {
+    type: 'http-01',
+    async present({ token, keyAuthorization }) {
+      await setChallenge(rt, store, token, keyAuthorization);
+      // Fault tests kill here: an order in flight, its token in the map, the lock held.
+      await rt.pause?.('acme-challenge');
+    },
+    remove: ({ token }) => setChallenge(rt, store, token, null),
+  };
 }
 
 /** A token's answer into the challenge map: the file (a reload mid-order keeps it) and HAProxy. */

@@ -1,6 +1,8 @@
 // Which hosts an ACME run orders a certificate for, and when a failed host is tried again: pure,
 // from the certificates held, what the status file says, and the clock.
 
+import { type RenewalInfo, renewAt } from './acme-renewal-info.js';
+
 /** A certificate linkswitch holds for a host (read from its PEM file). */
 export interface HeldCertificate {
   host: string;
@@ -17,11 +19,31 @@ export interface AcmeHostStatus {
   lastErrorAt: string | null;
   /** Consecutive failures; the next automatic attempt waits longer after each. */
   failures: number;
+  /** What the CA last said about renewing the certificate held (RFC 9773), if it says anything. */
+  renewalInfo?: RenewalInfo;
 }
 
 export type AcmeStatus = Record<string, AcmeHostStatus>;
 
 export const NO_STATUS: AcmeHostStatus = { lastIssuedAt: null, lastError: null, lastErrorAt: null, failures: 0 };
+
+/**
+ * When a held certificate is due: inside the CA's renewal window when it gave one for this very
+ * certificate (RFC 9773: earlier than usual when it must revoke), else at two thirds of the lifetime.
+ */
+export function dueDate(cert: HeldCertificate, status: AcmeHostStatus): Date {
+  const info = status.renewalInfo;
+  if (!info?.window || info.serial !== cert.serial) return renewalDue(cert);
+  // A window past the expiry (a CA's mistake) still leaves a sixth of the lifetime to renew in.
+  const latest = cert.notAfter.getTime() - (cert.notAfter.getTime() - cert.notBefore.getTime()) / 6;
+  return new Date(Math.min(renewAt(info.window, cert.serial).getTime(), latest));
+}
+
+/** Whether to ask the CA for a held certificate's renewal window now. */
+export function renewalInfoWanted(cert: HeldCertificate, status: AcmeHostStatus, now: Date): boolean {
+  const info = status.renewalInfo;
+  return !info || info.serial !== cert.serial || Date.parse(info.checkAt) <= now.getTime();
+}
 
 /** Let's Encrypt's advice for certificates without renewal information: at two thirds of the lifetime. */
 export function renewalDue(cert: Pick<HeldCertificate, 'notBefore' | 'notAfter'>): Date {
@@ -70,7 +92,7 @@ export function planAcme(input: AcmePlanInput): AcmePlan {
   for (const host of wanted) {
     const held = input.held.find((c) => c.host === host);
     const status = input.status[host] ?? NO_STATUS;
-    const due = held ? renewalDue(held) : null;
+    const due = held ? dueDate(held, status) : null;
     if (!input.force && held && due && due > input.now) {
       plan.current.push({ host, due });
       continue;

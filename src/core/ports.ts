@@ -161,6 +161,18 @@ export interface CertificateInfo {
   validTo: string;
 }
 
+/**
+ * How a host proves to the ACME CA that it is ours. HTTP-01 (HAProxy answers from its challenge
+ * map, app/certs.ts) is the one there is; DNS-01, for wildcards, would be another solver (a TXT
+ * record through a DNS provider's API) chosen per host, with the CA client unchanged.
+ */
+export interface ChallengeSolver {
+  readonly type: 'http-01' | 'dns-01';
+  /** `keyAuthorization`: the token's answer (dns-01: already its SHA-256 digest, as the TXT value). */
+  present(challenge: { host: string; token: string; keyAuthorization: string }): Promise<void>;
+  remove(challenge: { host: string; token: string }): Promise<void>;
+}
+
 export interface Locker {
   acquire(command: string): Promise<{ release(): Promise<void> }>;
 }

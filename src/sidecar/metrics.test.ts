@@ -74,6 +74,7 @@ describe('certificate gauges', () => {
       daysLeft: 1,
       lastIssuedAt: null,
       nextAttempt: null,
+      renewalWindow: null,
     };
     const text = Metrics.render(
       [new Metrics('web')],

@@ -91,6 +91,7 @@ describe('the sidecar’s renewal schedule and certificate gauges', () => {
     lastError: null,
     lastIssuedAt: null,
     nextAttempt: null,
+    renewalWindow: null,
     ...over,
   });
   const now = new Date('2026-12-01T00:00:00Z');

@@ -1,5 +1,6 @@
 import type { X509Certificate } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import https from 'node:https';
 import path from 'node:path';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +10,7 @@ import { startHostSidecar } from '../support/host-sidecar.js';
 import { failures, startLoad } from '../support/load.js';
 import { type Pebble, startPebble } from '../support/pebble.js';
 import { createStack, freePort, haproxySettings, type Stack } from '../support/stack.js';
+import { trixieTool } from '../support/trixie-tools.js';
 
 // Certificates from a real ACME CA (Pebble, Let's Encrypt's test CA), HTTP-01 answered by
 // HAProxy itself from the challenge map, installed through the runtime API: no reload for a
@@ -57,7 +59,11 @@ describe('automatic HTTPS from an ACME CA', () => {
   beforeAll(async () => {
     stack = await createStack('acme');
     httpsPort = await freePort();
-    pebble = await startPebble(stack.dir, stack.port);
+    // Debian 13's Pebble: it serves renewal information (ARI), as Let's Encrypt does.
+    pebble = await startPebble(stack.dir, stack.port, {
+      pebble: await trixieTool('pebble'),
+      challtestsrv: await trixieTool('challtestsrv'),
+    });
     await stack.writeConfig(acmeConfig(pebble.directoryUrl));
   });
 
@@ -91,6 +97,42 @@ describe('automatic HTTPS from an ACME CA', () => {
     const again = await stack.cli(['certs', 'renew', '--json']);
     expect(again.exitCode, again.all).toBe(0);
     expect(JSON.parse(again.stdout).issued).toEqual([]);
+    // That run asked the CA for each certificate's renewal window (RFC 9773).
+    const windows = JSON.parse((await stack.cli(['certs', '--json'])).stdout).certificates as Array<{
+      renewalWindow: { start: string } | null;
+    }>;
+    for (const row of windows) expect(Date.parse(row.renewalWindow?.start ?? '')).toBeGreaterThan(Date.now());
+  });
+
+  it('renews early when the CA says so (ARI): a revoked certificate is replaced by the next run', async () => {
+    const [kept, revoked] = HOSTS as [string, string];
+    const before = { kept: await served(kept), revoked: await served(revoked), reloads: await reloads() };
+    const dir = path.join(stack.dir, 'run', 'acme');
+    // The CA revokes it (here: its owner, with linkswitch's account key, as an incident would).
+    const account = JSON.parse(await readFile(path.join(dir, 'account.json'), 'utf8')) as { key: string; url: string };
+    const acme = await import('acme-client');
+    acme.axios.defaults.httpsAgent = new https.Agent({ ca: await readFile(pebble.caFile, 'utf8') });
+    const client = new acme.Client({
+      directoryUrl: pebble.directoryUrl,
+      accountKey: account.key,
+      accountUrl: account.url,
+    });
+    const pem = await readFile(path.join(dir, 'certs', `${revoked}.pem`), 'utf8');
+    await client.revokeCertificate(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem)![0]);
+    // Hours later, when the CA's Retry-After has passed, the next run asks again.
+    const statusFile = path.join(dir, 'status.json');
+    const status = JSON.parse(await readFile(statusFile, 'utf8')) as Record<
+      string,
+      { renewalInfo: { checkAt: string } }
+    >;
+    for (const host of HOSTS) status[host]!.renewalInfo.checkAt = new Date(Date.now() - 1000).toISOString();
+    await writeFile(statusFile, JSON.stringify(status));
+    const renew = await stack.cli(['certs', 'renew', '--json']);
+    expect(renew.exitCode, renew.all).toBe(0);
+    expect((JSON.parse(renew.stdout).issued as Array<{ host: string }>).map((i) => i.host)).toEqual([revoked]);
+    expect((await served(revoked)).serialNumber).not.toBe(before.revoked.serialNumber);
+    expect((await served(kept)).serialNumber).toBe(before.kept.serialNumber);
+    expect(await reloads()).toBe(before.reloads);
   });
 
   it('renews under HTTPS keep-alive load: no failed request, the new serial served, no reload', async () => {

@@ -52,8 +52,16 @@ export async function pebbleListenerCertificate(
   return { caPem: ca.pem, caFile, certFile, keyFile };
 }
 
-export async function startPebble(dir: string, httpPort: number): Promise<Pebble> {
-  for (const binary of ['/usr/bin/pebble', '/usr/bin/pebble-challtestsrv'])
+/** Debian 12's Pebble (2.4, `npm run setup` installs it), or others: Debian 13's 2.6 serves ARI. */
+export interface PebbleBinaries {
+  pebble: string;
+  challtestsrv: string;
+}
+
+const DEBIAN_PEBBLE: PebbleBinaries = { pebble: '/usr/bin/pebble', challtestsrv: '/usr/bin/pebble-challtestsrv' };
+
+export async function startPebble(dir: string, httpPort: number, binaries = DEBIAN_PEBBLE): Promise<Pebble> {
+  for (const binary of Object.values(binaries))
     if (!existsSync(binary)) throw new Error(`${binary} missing: run \`npm run setup\` (it installs Debian's pebble)`);
   const { caPem, caFile, certFile, keyFile } = await pebbleListenerCertificate(dir, 'localhost');
   const [listen, management, dns, dnsManagement] = [
@@ -80,7 +88,7 @@ export async function startPebble(dir: string, httpPort: number): Promise<Pebble
   );
   const children: ResultPromise[] = [
     execa(
-      '/usr/bin/pebble-challtestsrv',
+      binaries.challtestsrv,
       ['-dns01', `127.0.0.1:${dns}`, '-management', `127.0.0.1:${dnsManagement}`, '-http01', '', '-https01', ''].concat(
         ['-tlsalpn01', '', '-defaultIPv4', '127.0.0.1', '-defaultIPv6', ''],
       ),
@@ -88,7 +96,7 @@ export async function startPebble(dir: string, httpPort: number): Promise<Pebble
     ),
     // No random sleep before a validation, no random nonce refusals: the tests are about HAProxy.
     // No authorization reuse: every order is validated over HTTP-01 (Pebble reuses half by default).
-    execa('/usr/bin/pebble', ['-config', config, '-dnsserver', `127.0.0.1:${dns}`], {
+    execa(binaries.pebble, ['-config', config, '-dnsserver', `127.0.0.1:${dns}`], {
       reject: false,
       all: true,
       env: { PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0', PEBBLE_AUTHZREUSE: '0' },

@@ -5,9 +5,10 @@ import { fileURLToPath } from 'node:url';
 import { trixieCandidate, unpackPackages } from '../../scripts/trixie-packages.js';
 
 // Tools the tests run that Debian 12 lacks or has too old: Compose v2 (Debian 13's
-// docker-compose 2.x, a `docker compose` CLI plugin that also runs on its own) and a registry
-// server (Debian 13's docker-registry, distribution 2.8). Both are Go binaries that need only
-// libc; fetched once into .cache/tools (git-ignored).
+// docker-compose 2.x, a `docker compose` CLI plugin that also runs on its own), a registry
+// server (Debian 13's docker-registry, distribution 2.8) and Pebble 2.6, which serves ACME
+// renewal information (Debian 12's 2.4 does not). Go binaries that need only libc; fetched once
+// into .cache/tools (git-ignored).
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CACHE = path.join(ROOT, '.cache', 'tools');
@@ -15,6 +16,8 @@ const CACHE = path.join(ROOT, '.cache', 'tools');
 const TOOLS = {
   compose: { pkg: 'docker-compose', from: 'usr/libexec/docker/cli-plugins/docker-compose', major: '2.' },
   registry: { pkg: 'docker-registry', from: 'usr/bin/docker-registry', major: '2.' },
+  pebble: { pkg: 'pebble', from: 'usr/bin/pebble', major: '2.' },
+  challtestsrv: { pkg: 'pebble', from: 'usr/bin/pebble-challtestsrv', major: '2.' },
 } as const;
 
 /** The binary of a trixie tool, fetched on first use. */
