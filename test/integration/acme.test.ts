@@ -210,10 +210,21 @@ describe('automatic HTTPS from an ACME CA', () => {
     const sidecar = await startHostSidecar(stack);
     try {
       await fromPebble(added);
-      // Added while it runs: ordered after the config reload, not at the next hourly run.
+      // Added while it runs: ordered after the config reload, not at the next hourly run, and
+      // installed (`add ssl crt-list`) while another host serves HTTPS under load.
       const reloadsBefore = await reloads();
+      const load = startLoad({
+        port: httpsPort,
+        hostHeader: HOSTS[0],
+        tls: { ca: await pebble.issuingRoot() },
+        connections: 4,
+        maxDurationMs: 60_000,
+      });
       await withHosts([...HOSTS, added, later]);
       await fromPebble(later);
+      const samples = await load.stop();
+      expect(samples.length).toBeGreaterThan(50);
+      expect(failures(samples)).toEqual([]);
       expect(await reloads()).toBe(reloadsBefore);
     } finally {
       const stopped = await sidecar.stop();
