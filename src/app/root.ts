@@ -259,7 +259,9 @@ export function buildApp(
 export function buildSidecarApp(given: Settings, options: { log: Logger; signal: AbortSignal }): SidecarApp {
   const engine = chooseEngine(given);
   // The sidecar's HAProxy is always a container of its own.
-  const settings = withAccessLogTarget(given, true);
+  // The CLI's rule (network.mode says where HAProxy runs): a host sidecar beside a stack that
+  // `up` made renders the same access log target, so its start changes nothing (no reload).
+  const settings = withAccessLogTarget(given, haproxyInContainer(given, engine));
   const external = (view: Settings) =>
     externalHaproxy(
       new Haproxy(view, systemClock, engine.layout),

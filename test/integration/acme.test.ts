@@ -207,9 +207,13 @@ describe('automatic HTTPS from an ACME CA', () => {
     expect((await served(added)).subject).toMatch(/linkswitch default/);
     const status = await stack.cli(['status']);
     expect(status.stdout).toContain(`certificate warning: ${added}: no certificate yet (the default one is served)`);
+    const startReloads = await reloads();
     const sidecar = await startHostSidecar(stack);
     try {
       await fromPebble(added);
+      // The sidecar renders what `up` rendered (HAProxy on the host logs to /dev/log for both):
+      // neither its start nor the certificate replaces HAProxy's workers.
+      expect(await reloads()).toBe(startReloads);
       // Added while it runs: ordered after the config reload, not at the next hourly run, and
       // installed (`add ssl crt-list`) while another host serves HTTPS under load.
       const reloadsBefore = await reloads();

@@ -84,9 +84,12 @@ describe('deploys and rollbacks that change only servers', () => {
     // shows the old result there ("UP 1/2", L7OK) until its first check of the new container,
     // which answers HAProxy only after a second: the gate must not take that result for its own.
     await stack.writeConfig({ health: { interval: '100ms', timeout: '3s' } });
-    // Its first reconcile reloads once: it renders HAProxy's log to stdout, the CLI to /dev/log.
+    // A host sidecar renders what the CLI rendered (HAProxy on the host logs to /dev/log for
+    // both): its start changes nothing, so HAProxy keeps its workers.
+    const atStart = await proc();
     const sidecar = await startHostSidecar(stack);
     const before = await proc();
+    expect(before).toEqual(atStart);
     let failed: Awaited<ReturnType<typeof stack.cli>>;
     try {
       failed = await stack.cli(['deploy', '--image', 'linkswitch-test-app:blind']);
