@@ -10,7 +10,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
-import https from 'node:https';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
@@ -19,6 +18,7 @@ import { tokenProblem } from '../src/sidecar/token.js';
 import { failures, type Sample, startLoad } from '../test/support/load.js';
 import { pebbleListenerCertificate } from '../test/support/pebble.js';
 import { freePort } from '../test/support/stack.js';
+import { httpsGetText } from '../test/support/tls.js';
 import {
   buildAppImage,
   buildLocalBaseImages,
@@ -108,21 +108,8 @@ async function makePebbleCertificate(): Promise<void> {
 }
 
 /** GET on Pebble's management API: /roots/0 is the root it issues from (new at each start). */
-function pebbleRoot(port: number): Promise<string> {
-  return readFile(path.join(PEBBLE_DIR, 'pebble-ca.pem'), 'utf8').then(
-    (ca) =>
-      new Promise((resolve, reject) => {
-        https
-          .get({ host: '127.0.0.1', port, path: '/roots/0', servername: 'pebble', ca, timeout: 2000 }, (res) => {
-            let body = '';
-            res.on('data', (chunk) => {
-              body += chunk;
-            });
-            res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`HTTP ${res.statusCode}`))));
-          })
-          .on('error', reject);
-      }),
-  );
+async function pebbleRoot(port: number): Promise<string> {
+  return httpsGetText(port, '/roots/0', await readFile(path.join(PEBBLE_DIR, 'pebble-ca.pem'), 'utf8'), 'pebble');
 }
 
 /** Subject and not-after of the certificate HTTPS on 127.0.0.1:`port` serves for `host`. */

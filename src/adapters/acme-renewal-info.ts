@@ -1,9 +1,8 @@
-import { webcrypto } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { ariCertId, nextCheck, type RenewalInfo } from '../core/acme-renewal-info.js';
 import { messageOf } from '../core/errors.js';
 import type { AcmeSettings } from '../core/settings.js';
 import { caAgent, fetchDirectory, getJson } from './acme-http.js';
+import { x509 } from './x509.js';
 
 // The CA's renewal window for each certificate held (RFC 9773): GET {renewalInfo}/{certID}.
 // Advice, never a gate: a CA without renewalInfo, or one that does not answer within a few
@@ -13,11 +12,9 @@ const TIMEOUT_MS = 5_000;
 
 /** The certificate's ARI id from its PEM: the Authority Key Identifier and the serial number. */
 export function certIdOf(pem: string): string | null {
-  // require, as dockerode: an import() from the bundled CLI runs through vm's experimental loader.
-  const x509 = createRequire(import.meta.url)('@peculiar/x509') as typeof import('@peculiar/x509');
-  x509.cryptoProvider.set(webcrypto as unknown as Crypto);
-  const cert = new x509.X509Certificate(pem);
-  const aki = cert.getExtension(x509.AuthorityKeyIdentifierExtension)?.keyId;
+  const lib = x509();
+  const cert = new lib.X509Certificate(pem);
+  const aki = cert.getExtension(lib.AuthorityKeyIdentifierExtension)?.keyId;
   return aki ? ariCertId(aki, cert.serialNumber) : null;
 }
 

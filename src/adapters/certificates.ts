@@ -52,11 +52,19 @@ function unreadableFix(file: string, code: string | undefined): string {
   return `make it readable by uid ${uid}, which linkswitch (and HAProxy beside it) runs as: chown ${uid}:${gid} ${file}`;
 }
 
+function refuse(file: string, problem: string, fix: string, cause?: unknown): never {
+  throw new CertificateError(`certificate ${file}: ${problem}`, { fix, cause });
+}
+
+/** Whether `cert` serves `host`; a wildcard route is covered by a certificate for any name under it. */
+export function covers(cert: X509Certificate, host: string): boolean {
+  const name = host.startsWith('*.') ? `linkswitch-check${host.slice(1)}` : host;
+  return cert.checkHost(name) !== undefined;
+}
+
 /** A certificate file HAProxy could load: it parses and holds (or sits beside) its own key. */
 async function loadCertificate(file: string): Promise<{ cert: X509Certificate; sha256: string }> {
-  const fail = (problem: string, fix: string, cause?: unknown): never => {
-    throw new CertificateError(`certificate ${file}: ${problem}`, { fix, cause });
-  };
+  const fail = (problem: string, fix: string, cause?: unknown) => refuse(file, problem, fix, cause);
   const text = await readFile(file, 'utf8').catch((error: unknown) =>
     fail(`unreadable (${errnoCode(error) ?? messageOf(error)})`, unreadableFix(file, errnoCode(error)), error),
   );
@@ -86,9 +94,7 @@ async function loadCertificate(file: string): Promise<{ cert: X509Certificate; s
 
 async function checkFile(file: string, now: Date, served: ReadonlySet<string>): Promise<CheckedCertificate> {
   const { cert, sha256 } = await loadCertificate(file);
-  const fail = (problem: string, fix: string): never => {
-    throw new CertificateError(`certificate ${file}: ${problem}`, { fix });
-  };
+  const fail = (problem: string, fix: string) => refuse(file, problem, fix);
   const validTo = new Date(cert.validTo);
   // HAProxy serves an expired certificate it has loaded; a change that does not touch it (a
   // deploy during the very incident) goes on, loudly. One this change would bring in is refused.
@@ -164,9 +170,7 @@ export async function checkCertificates(
   const covered: string[] = [];
   const acmeHosts = tls.acme?.hosts ?? [];
   for (const host of [...new Set([...hosts, ...acmeHosts])]) {
-    // A wildcard route is covered by a certificate for any name under it.
-    const name = host.startsWith('*.') ? `linkswitch-check${host.slice(1)}` : host;
-    if (checked.some((c) => c.cert.checkHost(name) !== undefined)) covered.push(host);
+    if (checked.some((c) => covers(c.cert, host))) covered.push(host);
     else if (!acmeHosts.includes(host))
       warnings.push(`no certificate covers ${host}; HTTPS clients get the default (${checked[0]!.file})`);
   }

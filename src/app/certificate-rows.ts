@@ -1,5 +1,5 @@
 import { AcmeStore } from '../adapters/acme-store.js';
-import { checkCertificates, describeCertificateFiles, servedFingerprints } from '../adapters/certificates.js';
+import { checkCertificates, covers, describeCertificateFiles, servedFingerprints } from '../adapters/certificates.js';
 import { acmePaths, certificateFile } from '../core/acme-paths.js';
 import { retryAfter } from '../core/acme-plan.js';
 import { ConfigError, messageOf } from '../core/errors.js';
@@ -12,6 +12,7 @@ import type { Settings } from '../core/settings.js';
 // this is how a person finds out.
 
 const DAY_MS = 86_400_000;
+const daysUntil = (to: Date, now: Date) => Math.floor((to.getTime() - now.getTime()) / DAY_MS);
 
 export interface CertificateRow {
   /** A host, or for a file that covers none of the routes, the name it is for. */
@@ -50,7 +51,6 @@ export async function certificateRows(config: Settings, now: Date): Promise<Cert
     store && acme ? store.held(acme.hosts) : [],
     store ? store.status() : ({} as Awaited<ReturnType<AcmeStore['status']>>),
   ]);
-  const daysLeft = (to: Date) => Math.floor((to.getTime() - now.getTime()) / DAY_MS);
   const blank = {
     file: null,
     issuer: null,
@@ -73,14 +73,12 @@ export async function certificateRows(config: Settings, now: Date): Promise<Cert
       file: f.file,
       issuer: f.issuer,
       notAfter: f.validTo.toISOString(),
-      daysLeft: daysLeft(f.validTo),
+      daysLeft: daysUntil(f.validTo, now),
       lastError: expired ? `expired on ${f.validTo.toISOString()}: renew the file` : null,
     };
   };
   for (const host of [...new Set([...routeHosts(config), ...(acme?.hosts ?? [])])].sort()) {
-    // A wildcard route is covered by a certificate for any name under it.
-    const name = host.startsWith('*.') ? `linkswitch-check${host.slice(1)}` : host;
-    const file = files.find((f) => 'cert' in f && f.cert.checkHost(name) !== undefined);
+    const file = files.find((f) => 'cert' in f && covers(f.cert, host));
     if (file) {
       rows.push(fileRow(host, file));
       continue;
@@ -95,7 +93,7 @@ export async function certificateRows(config: Settings, now: Date): Promise<Cert
         file: cert ? certificateFile(acme.dir, host) : null,
         issuer: cert?.issuer ?? null,
         notAfter: cert?.notAfter.toISOString() ?? null,
-        daysLeft: cert ? daysLeft(cert.notAfter) : null,
+        daysLeft: cert ? daysUntil(cert.notAfter, now) : null,
         lastError: s?.lastError ?? null,
         lastIssuedAt: s?.lastIssuedAt ?? null,
         nextAttempt: next && next > now ? next.toISOString() : null,
@@ -118,13 +116,12 @@ export async function certificateNotes(config: Settings, now: Date, liveConfig: 
   const tls = config.tls;
   if (!tls) return [];
   const notes: string[] = [];
-  const days = (to: Date) => Math.floor((to.getTime() - now.getTime()) / DAY_MS);
   if (tls.certificates.length > 0) {
     try {
       const { inventory, warnings } = await checkCertificates(tls, [], now, servedFingerprints(liveConfig));
       notes.push(...warnings.filter((w) => w.includes(' expired on ')));
       for (const c of inventory) {
-        const left = days(new Date(c.validTo));
+        const left = daysUntil(new Date(c.validTo), now);
         if (left >= 0 && left < WARN_DAYS)
           notes.push(`certificate ${c.file} expires in ${left} days (${c.validTo}): renew it`);
       }

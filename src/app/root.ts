@@ -258,7 +258,6 @@ export function buildApp(
 /** `linkswitch serve`'s objects: the HAProxy port waits for HAProxy's container until `signal` aborts. */
 export function buildSidecarApp(given: Settings, options: { log: Logger; signal: AbortSignal }): SidecarApp {
   const engine = chooseEngine(given);
-  // The sidecar's HAProxy is always a container of its own.
   // The CLI's rule (network.mode says where HAProxy runs): a host sidecar beside a stack that
   // `up` made renders the same access log target, so its start changes nothing (no reload).
   const settings = withAccessLogTarget(given, haproxyInContainer(given, engine));

@@ -2,27 +2,56 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CertificateRow, certificateRows } from '../../src/app/certificate-rows.js';
+import { type CertificateRow, certificateNotes, certificateRows } from '../../src/app/certificate-rows.js';
 import { parseConfig } from '../../src/config/load.js';
 import { nextRunDelay } from '../../src/sidecar/certificate-renewals.js';
 import { Metrics } from '../../src/sidecar/metrics.js';
 import { createCa, type TestCa } from '../support/tls.js';
 
-// `linkswitch certs` and the expiry gauges, on real files: every HTTPS host with the certificate
-// it gets (a file wins, else ACME, else HAProxy's default), and files that are broken or expired
-// as rows with their problem rather than a refusal.
+// `linkswitch certs`, `status`'s certificate lines and the expiry gauges, on real files: every
+// HTTPS host with the certificate it gets (a file wins, else ACME, else HAProxy's default), files
+// that are broken or expired as rows with their problem rather than a refusal, and warnings from
+// 14 days before expiry for files and ACME hosts alike.
+
+let dir: string;
+let ca: TestCa;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'linkswitch-rows-'));
+  ca = await createCa(path.join(dir, 'ca'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('certificateNotes', () => {
+  const config = (tls: string) =>
+    parseConfig(
+      `service: { name: web, image: web:1, port: 8080 }\nhaproxy:\n  bind: 127.0.0.1:8080\n  configFile: ${dir}/haproxy.cfg\n  tls: ${tls}\n`,
+      path.join(dir, 'linkswitch.yml'),
+    );
+
+  it('names a certificate file that expires within 14 days', async () => {
+    // The test CA issues for two days.
+    const soon = await ca.issue({ hosts: ['a.test'], outDir: path.join(dir, 'soon'), fileName: 'soon.pem' });
+    const notes = await certificateNotes(config(`{ certificates: [${soon}] }`), new Date(), null);
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toMatch(new RegExp(`^certificate ${soon} expires in [12] days \\(.*\\): renew it$`));
+  });
+
+  it('names each ACME host that has no certificate yet', async () => {
+    const notes = await certificateNotes(
+      config('{ acme: { email: ops@a.test, termsOfServiceAgreed: true, hosts: [a.test, b.test] } }'),
+      new Date(),
+      null,
+    );
+    expect(notes).toEqual([
+      'a.test: no certificate yet (the default one is served)',
+      'b.test: no certificate yet (the default one is served)',
+    ]);
+  });
+});
 
 describe('certificateRows', () => {
-  let dir: string;
-  let ca: TestCa;
-  beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'linkswitch-rows-'));
-    ca = await createCa(path.join(dir, 'ca'));
-  });
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
-
   const config = (tls: string) =>
     parseConfig(
       [

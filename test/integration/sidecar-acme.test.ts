@@ -1,5 +1,4 @@
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
-import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -12,7 +11,7 @@ import { buildSidecarImage, type ComposeStack, createComposeStack, waitFor } fro
 import { failures, startLoad } from '../support/load.js';
 import { pebbleListenerCertificate } from '../support/pebble.js';
 import { freePort } from '../support/stack.js';
-import { servedSerial } from '../support/tls.js';
+import { httpsGetText, servedSerial } from '../support/tls.js';
 
 // What `npm run demo` runs: the compose stack with compose/acme/linkswitch.yml (two services by
 // host, HTTPS from ACME) and compose/pebble.yml (Pebble in a container, validating HTTP-01 on
@@ -21,20 +20,6 @@ import { servedSerial } from '../support/tls.js';
 // HAProxy restart, and a forced renewal from `docker compose exec` swaps them under load.
 
 const image = (tag: string) => `linkswitch-test-app:${tag}`;
-
-function get(port: number, route: string, ca: string, servername: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    https
-      .get({ host: '127.0.0.1', port, path: route, servername, ca, agent: false, timeout: 2000 }, (res) => {
-        let body = '';
-        res.on('data', (chunk) => {
-          body += chunk;
-        });
-        res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`HTTP ${res.statusCode}`))));
-      })
-      .on('error', reject);
-  });
-}
 
 describe('the compose stack gets its certificates from an ACME CA (Pebble) by itself', () => {
   let stack: ComposeStack;
@@ -66,7 +51,7 @@ describe('the compose stack gets its certificates from an ACME CA (Pebble) by it
     expect(up.exitCode, up.all).toBe(0);
     root = await waitFor(
       'Pebble’s root',
-      () => get(managementPort, '/roots/0', pebbleCa, 'pebble').catch(() => undefined),
+      () => httpsGetText(managementPort, '/roots/0', pebbleCa, 'pebble').catch(() => undefined),
       30_000,
       200,
     );

@@ -1,11 +1,10 @@
 import { existsSync } from 'node:fs';
 import { chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import https from 'node:https';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa, type ResultPromise } from 'execa';
 import { freePort } from './stack.js';
-import { createCa } from './tls.js';
+import { createCa, httpsGetText } from './tls.js';
 
 // Let's Encrypt's test CA, Pebble, and its DNS (pebble-challtestsrv) answering 127.0.0.1 for
 // every name: Debian's `pebble` package (scripts/setup.sh). Pebble validates HTTP-01 on
@@ -106,18 +105,7 @@ export async function startPebble(dir: string, httpPort: number, binaries = DEBI
     for (const child of children) child.kill('SIGTERM');
     await Promise.all(children);
   };
-  const get = (port: number, route: string) =>
-    new Promise<string>((resolve, reject) => {
-      https
-        .get({ host: '127.0.0.1', servername: 'localhost', port, path: route, ca: caPem, timeout: 2000 }, (res) => {
-          let body = '';
-          res.on('data', (c) => {
-            body += c;
-          });
-          res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`HTTP ${res.statusCode}`))));
-        })
-        .on('error', reject);
-    });
+  const get = (port: number, route: string) => httpsGetText(port, route, caPem, 'localhost');
   for (let i = 0; ; i++) {
     try {
       await get(listen, '/dir');

@@ -132,3 +132,24 @@ export function versionOverHttps(port: number, host: string, ca: string | null):
     request.on('error', () => resolve(undefined));
   });
 }
+
+/** The body of GET `route` over HTTPS on 127.0.0.1:`port`, verified against `ca` for `servername`; non-200 throws. */
+export function httpsGetText(port: number, route: string, ca: string, servername: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const request = https.get(
+      { host: '127.0.0.1', port, path: route, servername, ca, agent: false, timeout: 2000 },
+      (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          body += chunk;
+        });
+        response.on('end', () =>
+          response.statusCode === 200 ? resolve(body) : reject(new Error(`HTTP ${response.statusCode}`)),
+        );
+      },
+    );
+    request.on('timeout', () => request.destroy(new Error('no answer within 2 s')));
+    request.on('error', reject);
+  });
+}
